@@ -1,0 +1,233 @@
+#!/usr/bin/env bash
+# Local PostgreSQL, Redis and Elasticsearch on loopback, for development and the test suite.
+#
+#   deploy/services.sh start    install what is missing, start what is not running, wait until ready
+#   deploy/services.sh stop     stop the services this script started
+#   deploy/services.sh status   one line per service
+#   deploy/services.sh env      print the URLs to export (eval "$(deploy/services.sh env)")
+#
+# Everything lives under var/ (ignored): var/cache for downloads, var/services for data and logs.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VAR="$ROOT/var"
+SERVICES="$VAR/services"
+CACHE="$VAR/cache"
+
+PG_PORT="${PORTAL_PG_PORT:-54329}"
+REDIS_PORT="${PORTAL_REDIS_PORT:-63799}"
+ES_PORT="${PORTAL_ES_PORT:-9209}"
+ES_VERSION="${PORTAL_ES_VERSION:-8.19.7}"
+ES_USER="portal-es"
+PG_DB="portal"
+READY_TIMEOUT="${PORTAL_READY_TIMEOUT:-180}"
+
+log() { printf '[services] %s\n' "$*" >&2; }
+fail() { log "ERROR: $*"; exit 1; }
+
+apt_install() {
+    # Installs Debian packages only when their command is missing.
+    local missing=()
+    local pair cmd pkg
+    for pair in "$@"; do
+        cmd="${pair%%:*}"; pkg="${pair##*:}"
+        [ -x "$cmd" ] || command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
+    done
+    [ "${#missing[@]}" -eq 0 ] && return 0
+    [ "$(id -u)" -eq 0 ] || fail "missing Debian packages: ${missing[*]} (run as root or install them)"
+    log "installing Debian packages: ${missing[*]}"
+    if [ ! -f "$VAR/.apt-updated" ]; then
+        apt-get update -q >"$VAR/apt.log" 2>&1 || { tail -20 "$VAR/apt.log"; fail "apt-get update failed"; }
+        touch "$VAR/.apt-updated"
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >>"$VAR/apt.log" 2>&1 \
+        || { tail -20 "$VAR/apt.log"; fail "apt-get install ${missing[*]} failed"; }
+}
+
+pg_bin() {
+    local dir
+    dir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
+    [ -n "$dir" ] || fail "PostgreSQL binaries not found under /usr/lib/postgresql"
+    echo "$dir"
+}
+
+# Run a command as the unprivileged owner of a service when we are root.
+as_user() {
+    local user="$1"; shift
+    if [ "$(id -u)" -eq 0 ]; then runuser -u "$user" -- "$@"; else "$@"; fi
+}
+
+wait_for() {
+    local name="$1" logfile="$2"; shift 2
+    local deadline=$((SECONDS + READY_TIMEOUT))
+    until "$@" >/dev/null 2>&1; do
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            log "$name did not become ready within ${READY_TIMEOUT}s; last lines of $logfile:"
+            tail -n 40 "$logfile" >&2 || true
+            return 1
+        fi
+        sleep 1
+    done
+}
+
+# ---------------------------------------------------------------- PostgreSQL
+pg_owner() { if [ "$(id -u)" -eq 0 ]; then echo postgres; else id -un; fi; }
+
+pg_ready() { "$(pg_bin)/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT"; }
+
+pg_start() {
+    apt_install "/usr/lib/postgresql:postgresql"
+    ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1 || apt_install "/nonexistent:postgresql"
+    local bin data owner
+    bin="$(pg_bin)"; data="$SERVICES/postgres"; owner="$(pg_owner)"
+    if pg_ready; then log "PostgreSQL already running on 127.0.0.1:$PG_PORT"; return 0; fi
+    mkdir -p "$data"
+    chown "$owner" "$data"; chmod 700 "$data"
+    if [ ! -f "$data/PG_VERSION" ]; then
+        log "initialising PostgreSQL cluster in $data"
+        as_user "$owner" "$bin/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$SERVICES/postgres-init.log" 2>&1 \
+            || { tail -20 "$SERVICES/postgres-init.log"; fail "initdb failed"; }
+    fi
+    log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
+    as_user "$owner" "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w -t "$READY_TIMEOUT" \
+        -o "-h 127.0.0.1 -p $PG_PORT -k $data -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" start >/dev/null \
+        || { tail -40 "$data/server.log" >&2; fail "PostgreSQL did not start"; }
+    wait_for PostgreSQL "$data/server.log" pg_ready || fail "PostgreSQL not ready"
+    if ! "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$PG_DB'" | grep -q 1; then
+        "$bin/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres "$PG_DB"
+    fi
+    echo started >"$SERVICES/postgres.owned"
+}
+
+pg_stop() {
+    local data="$SERVICES/postgres"
+    [ -f "$data/postmaster.pid" ] || return 0
+    log "stopping PostgreSQL"
+    as_user "$(pg_owner)" "$(pg_bin)/pg_ctl" -D "$data" -m fast -w stop >/dev/null || true
+    rm -f "$SERVICES/postgres.owned"
+}
+
+# --------------------------------------------------------------------- Redis
+redis_ready() { redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; }
+
+redis_start() {
+    apt_install "redis-server:redis-server"
+    if redis_ready; then log "Redis already running on 127.0.0.1:$REDIS_PORT"; return 0; fi
+    mkdir -p "$SERVICES/redis"
+    log "starting Redis on 127.0.0.1:$REDIS_PORT"
+    redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --daemonize yes --save "" --appendonly no \
+        --dir "$SERVICES/redis" --logfile "$SERVICES/redis/redis.log" --pidfile "$SERVICES/redis/redis.pid" >/dev/null
+    wait_for Redis "$SERVICES/redis/redis.log" redis_ready || fail "Redis not ready"
+}
+
+redis_stop() {
+    redis_ready || return 0
+    log "stopping Redis"
+    redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
+}
+
+# ------------------------------------------------------------- Elasticsearch
+es_home() { echo "$CACHE/elasticsearch-$ES_VERSION"; }
+es_ready() { curl -fs "http://127.0.0.1:$ES_PORT/_cluster/health?wait_for_status=yellow&timeout=1s" >/dev/null; }
+
+es_fetch() {
+    local home zip
+    home="$(es_home)"
+    [ -x "$home/bin/elasticsearch" ] && return 0
+    command -v mvn >/dev/null || fail "Maven (mvn) is needed to fetch Elasticsearch from Maven Central"
+    mkdir -p "$CACHE"
+    log "fetching Elasticsearch $ES_VERSION (integ-test-zip) from Maven Central"
+    mvn -q -B dependency:copy \
+        -Dartifact="org.elasticsearch.distribution.integ-test-zip:elasticsearch:$ES_VERSION:zip" \
+        -DoutputDirectory="$CACHE" >"$CACHE/mvn.log" 2>&1 || { tail -30 "$CACHE/mvn.log"; fail "could not fetch Elasticsearch"; }
+    zip="$CACHE/elasticsearch-$ES_VERSION.zip"
+    log "unpacking $zip"
+    python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])' "$zip" "$CACHE"
+    chmod +x "$home"/bin/* "$home"/modules/*/bin/* 2>/dev/null || true
+}
+
+es_start() {
+    apt_install "curl:curl"
+    es_fetch
+    if es_ready; then log "Elasticsearch already running on 127.0.0.1:$ES_PORT"; return 0; fi
+    local home data owner
+    home="$(es_home)"; data="$SERVICES/elasticsearch"
+    owner="$(id -un)"
+    if [ "$(id -u)" -eq 0 ]; then
+        # Elasticsearch refuses to run as root: it gets a system user of its own.
+        id -u "$ES_USER" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$ES_USER"
+        owner="$ES_USER"
+    fi
+    mkdir -p "$data/data" "$data/logs" "$data/config"
+    cp -n "$home"/config/* "$data/config/" 2>/dev/null || true
+    cat >"$data/config/elasticsearch.yml" <<YML
+cluster.name: portal-local
+node.name: portal-local-1
+path.data: $data/data
+path.logs: $data/logs
+network.host: 127.0.0.1
+http.port: $ES_PORT
+transport.port: $((ES_PORT + 100))
+discovery.type: single-node
+# Loopback only, for development and tests: security is off here and on in production.
+xpack.security.enabled: false
+action.destructive_requires_name: false
+cluster.routing.allocation.disk.threshold_enabled: false
+YML
+    chown -R "$owner" "$data" "$home"
+    log "starting Elasticsearch $ES_VERSION on 127.0.0.1:$ES_PORT"
+    local java_home="${ES_JAVA_HOME:-${JAVA_HOME:-}}"
+    if [ -z "$java_home" ]; then java_home="$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")"; fi
+    as_user "$owner" env ES_JAVA_HOME="$java_home" ES_PATH_CONF="$data/config" \
+        ES_JAVA_OPTS="${PORTAL_ES_HEAP:--Xms512m -Xmx512m}" \
+        "$home/bin/elasticsearch" -d -p "$data/es.pid" >"$data/logs/startup.log" 2>&1 \
+        || { tail -40 "$data/logs/startup.log" >&2; fail "Elasticsearch did not start"; }
+    wait_for Elasticsearch "$data/logs/portal-local.log" es_ready || fail "Elasticsearch not ready"
+}
+
+es_stop() {
+    local pidfile="$SERVICES/elasticsearch/es.pid"
+    [ -f "$pidfile" ] || return 0
+    local pid; pid="$(cat "$pidfile")"
+    if kill -0 "$pid" 2>/dev/null; then
+        log "stopping Elasticsearch"
+        kill "$pid"
+        for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
+        kill -9 "$pid" 2>/dev/null || true
+    fi
+    rm -f "$pidfile"
+}
+
+status() {
+    if pg_ready 2>/dev/null; then echo "postgresql    up    127.0.0.1:$PG_PORT"; else echo "postgresql    down"; fi
+    if redis_ready; then echo "redis         up    127.0.0.1:$REDIS_PORT"; else echo "redis         down"; fi
+    if es_ready; then echo "elasticsearch up    127.0.0.1:$ES_PORT"; else echo "elasticsearch down"; fi
+}
+
+print_env() {
+    echo "export DATABASE_URL=postgres://postgres@127.0.0.1:$PG_PORT/$PG_DB"
+    echo "export REDIS_URL=redis://127.0.0.1:$REDIS_PORT/0"
+    echo "export ELASTICSEARCH_URL=http://127.0.0.1:$ES_PORT"
+}
+
+mkdir -p "$SERVICES" "$CACHE"
+case "${1:-}" in
+    start)
+        what="${2:-all}"
+        case "$what" in
+            all) pg_start; redis_start; es_start ;;
+            postgres) pg_start ;; redis) redis_start ;; elasticsearch) es_start ;;
+            *) fail "unknown service: $what" ;;
+        esac
+        status ;;
+    stop)
+        what="${2:-all}"
+        case "$what" in
+            all) es_stop; redis_stop; pg_stop ;;
+            postgres) pg_stop ;; redis) redis_stop ;; elasticsearch) es_stop ;;
+            *) fail "unknown service: $what" ;;
+        esac ;;
+    status) status ;;
+    env) print_env ;;
+    *) echo "usage: $0 {start|stop|status|env} [postgres|redis|elasticsearch]" >&2; exit 2 ;;
+esac

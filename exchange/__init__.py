@@ -1,0 +1,1 @@
+"""The restricted exchange: tiered documents, sharing, coordination rooms."""

@@ -1,0 +1,1 @@
+"""The Nuclear Security Implementation Portal: project, accounts, States, audit."""

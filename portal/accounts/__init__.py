@@ -1,0 +1,1 @@
+"""Accounts: email login, the State a user acts for, clearance and vetting."""

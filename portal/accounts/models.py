@@ -1,0 +1,92 @@
+"""The portal's user: signs in with an email, acts for one State, holds a clearance."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.utils import timezone
+
+from portal.tiers import Tier
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra) -> User:
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(
+        self, email: str, password: str | None = None, **extra
+    ) -> User:
+        extra["is_staff"] = True
+        extra["is_superuser"] = True
+        return self._create_user(email, password, **extra)
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        return self.get(email__iexact=username)
+
+
+class User(AbstractUser):
+    """A person with an account.
+
+    Clearance and vetting are facts about the person, recorded by the secretariat;
+    they grant nothing on their own: the exchange policy combines them with the
+    session's second factor and each document's sharing.
+    """
+
+    username = None
+    email = models.EmailField("email address", unique=True)
+    state = models.ForeignKey(
+        "states.State",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        help_text="The State this person acts for.",
+    )
+    clearance = models.CharField(
+        max_length=32,
+        choices=Tier.choices,
+        default=Tier.PUBLIC,
+        help_text="The highest tier this person may see.",
+    )
+    vetted_by = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    vetted_at = models.DateTimeField(null=True, blank=True)
+    vetted_until = models.DateField(
+        null=True, blank=True, help_text="Exchange access ends after this day."
+    )
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+    def is_vetted(self, today: datetime.date | None = None) -> bool:
+        """Active, vetted, and the vetting has not expired."""
+        today = today or timezone.localdate()
+        return bool(self.is_active and self.vetted_until and self.vetted_until >= today)

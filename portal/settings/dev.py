@@ -1,0 +1,7 @@
+"""The one-command demo: embedded defaults, a secret generated once into var/."""
+
+from portal.settings import environment as env
+from portal.settings.base import *  # noqa: F403
+
+DEBUG = env.get_bool("DEBUG", default=True)
+SECRET_KEY = env.get_demo_secret("SECRET_KEY", "secret_key")

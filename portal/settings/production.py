@@ -1,0 +1,16 @@
+"""Production: every secret from the environment, HTTPS only, passes check --deploy."""
+
+from portal.settings import environment as env
+from portal.settings.base import *  # noqa: F403
+
+DEBUG = False
+SECRET_KEY = env.get_mandatory_secret("SECRET_KEY")
+ALLOWED_HOSTS = env.get_list("ALLOWED_HOSTS", [])
+
+SECURE_SSL_REDIRECT = env.get_bool("SECURE_SSL_REDIRECT", default=True)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = env.get_int("SECURE_HSTS_SECONDS", 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True

@@ -1,0 +1,1 @@
+"""The register of States: the subscribing States of the joint statement, and others."""

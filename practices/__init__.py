@@ -1,0 +1,1 @@
+"""Public content in Wagtail: the home page, States, good practices, progress."""

@@ -1,0 +1,1 @@
+"""Portal search: Elasticsearch through elasticsearch-dsl, with a database fallback."""

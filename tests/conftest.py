@@ -1,0 +1,90 @@
+"""Test session set-up: the real services must be there; their versions are printed."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.support import require_services, service_versions
+
+
+def _unblocked_database(config):
+    from django.db import connection
+
+    from pytest_django.plugin import blocking_manager_key
+
+    class Unblocked:
+        def __enter__(self):
+            self.blocker = config.stash[blocking_manager_key].unblock()
+            self.blocker.__enter__()
+
+        def __exit__(self, *exc):
+            connection.close()
+            self.blocker.__exit__(*exc)
+
+    return Unblocked()
+
+
+def pytest_report_header(config):
+    """Printed once at the start of the session: what the suite is talking to."""
+    with _unblocked_database(config):
+        versions = service_versions()
+    return ["services: " + ", ".join(f"{name} {v}" for name, v in versions.items())]
+
+
+def pytest_sessionstart(session):
+    # A missing service is a failure naming it, never a silent skip.
+    with _unblocked_database(session.config):
+        problems = require_services()
+    if problems:
+        pytest.exit("Required services are unavailable:\n  " + "\n  ".join(problems), 3)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings():
+    """Each xdist worker or parallel run gets its own test database name."""
+    suffix = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if suffix:
+        from django.conf import settings
+
+        settings.DATABASES["default"]["TEST"] = {"NAME": f"test_portal_{suffix}"}
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """Make the serialized migration data reachable from every connection object.
+
+    Transactional tests flush the database and restore what the migrations created
+    (the States register, Wagtail's root page and locale) from a copy Django keeps
+    on the connection. Async tests run under a fresh context in which
+    `connections["default"]` is a new object without that copy, so the next
+    transactional test would silently restore nothing; a class attribute is seen
+    by all of them.
+    """
+    from django.db import connections
+
+    connection = connections["default"]
+    contents = getattr(connection, "_test_serialized_contents", None)
+    if contents is not None:
+        type(connection)._test_serialized_contents = contents
+
+
+@pytest.fixture
+def home_page(db):
+    """The site's home page, as the demo command sets it up."""
+    from django.core.management import call_command
+
+    call_command("load_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    from practices.models import HomePage
+
+    return HomePage.objects.get()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests go last: Playwright's sync API keeps an event loop running in the
+    main thread for the rest of the session, which async tests cannot share."""
+    for item in items:
+        if "tests/browser/" in item.nodeid:
+            item.add_marker(pytest.mark.browser)
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

@@ -1,0 +1,57 @@
+"""The testing toolkit: service checks, free ports, artefacts, assertions."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+from django.conf import settings
+
+ARTIFACTS_DIR = Path(settings.BASE_DIR) / "test-artifacts"
+
+
+def require_services() -> list[str]:
+    """Names each required service that is not configured or not reachable."""
+    from portal.core.probes import probe_database, probe_elasticsearch, probe_redis
+
+    problems = []
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        problems.append(
+            "PostgreSQL: DATABASE_URL must point at PostgreSQL for the tests"
+        )
+    probes = {
+        "PostgreSQL": probe_database(),
+        "Redis": probe_redis(),
+        "Elasticsearch": probe_elasticsearch(),
+    }
+    for name, probe in probes.items():
+        if probe.status == "not_configured":
+            problems.append(f"{name}: not configured (set its URL or use ./task test)")
+        elif probe.status != "up":
+            problems.append(f"{name}: unreachable ({probe.error})")
+    return problems
+
+
+def service_versions() -> dict[str, str]:
+    from portal.core.probes import probe_all
+
+    return {
+        name: (probe.version or probe.status) for name, probe in probe_all().items()
+    }
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on at the time of the call."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def artifact_path(name: str) -> Path:
+    ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS_DIR / name
+
+
+def assert_not_found(response) -> None:
+    """Denied and missing look the same: 404, never 403."""
+    assert response.status_code == 404, f"expected 404, got {response.status_code}"
