@@ -42,16 +42,6 @@ def pytest_sessionstart(session):
 
 
 @pytest.fixture(scope="session")
-def django_db_modify_db_settings():
-    """Each xdist worker or parallel run gets its own test database name."""
-    suffix = os.environ.get("PYTEST_XDIST_WORKER", "")
-    if suffix:
-        from django.conf import settings
-
-        settings.DATABASES["default"]["TEST"] = {"NAME": f"test_portal_{suffix}"}
-
-
-@pytest.fixture(scope="session")
 def django_db_setup(django_db_setup):
     """Make the serialized migration data reachable from every connection object.
 

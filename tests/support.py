@@ -55,3 +55,25 @@ def artifact_path(name: str) -> Path:
 def assert_not_found(response) -> None:
     """Denied and missing look the same: 404, never 403."""
     assert response.status_code == 404, f"expected 404, got {response.status_code}"
+
+
+def login_verified(client, user):
+    """Sign `user` in on the test client with a session verified by a second factor.
+
+    Uses a real django-otp static device and the same session keys the two-factor
+    flow writes, so the OTP middleware sees a verified session.
+    """
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    from portal.accounts.stepup import VERIFIED_AT_SESSION_KEY
+
+    device, _ = StaticDevice.objects.get_or_create(user=user, name="test backup codes")
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    import time
+
+    session[VERIFIED_AT_SESSION_KEY] = int(time.time())
+    session.save()
+    return client

@@ -17,6 +17,7 @@ INSTALLED_APPS = [
     "portal.accounts",
     "portal.states",
     "portal.core",
+    "portal.audit",
     "practices",
     "exchange",
     "search",
@@ -135,6 +136,8 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 
 OTP_TOTP_ISSUER = "NSI Portal"
+STEP_UP_SECONDS = env.get_int("STEP_UP_SECONDS", 15 * 60)
+STEP_UP_URL = "/account/two-factor/step-up/"
 
 # --- Sessions and cookies.
 SESSION_COOKIE_HTTPONLY = True

@@ -21,3 +21,6 @@ STORAGES = {
 }
 ELASTICSEARCH_INDEX_PREFIX = env.get("ELASTICSEARCH_INDEX_PREFIX", "portal-test")
 ALLOWED_HOSTS = env.get_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+
+# Parallel checkouts on one PostgreSQL each use a test database of their own.
+DATABASES["default"]["TEST"] = {"NAME": env.get("PORTAL_TEST_DATABASE", "test_portal")}  # noqa: F405

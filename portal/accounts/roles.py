@@ -1,0 +1,19 @@
+"""The portal's roles, as Django groups; a user may hold several."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    STATE_EDITOR = "State editor"
+    FOCAL_POINT = "State focal point"
+    SECRETARIAT = "Secretariat"
+    VETTED_EXPERT = "Vetted expert"
+    SECURITY_OFFICER = "Security officer"
+
+
+def has_role(user, role: Role | str) -> bool:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return user.groups.filter(name=str(role)).exists()

@@ -1,0 +1,77 @@
+"""An audit event; each row carries the SHA-256 of its content and predecessor."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+
+GENESIS_HASH = "0" * 64
+
+
+class Outcome(models.TextChoices):
+    SUCCESS = "success", "Success"
+    FAILURE = "failure", "Failure"
+    DENIED = "denied", "Denied"
+
+
+class AuditEvent(models.Model):
+    """One thing that happened, append-only.
+
+    `row_hash` = SHA-256(previous row's hash + canonical JSON of this row's content),
+    so changing, removing or reordering any row breaks every hash after it.
+    """
+
+    sequence = models.BigIntegerField(unique=True, editable=False)
+    occurred_at = models.DateTimeField(db_index=True, editable=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor_label = models.CharField(max_length=254, blank=True)
+    action = models.CharField(max_length=64, db_index=True)
+    target_type = models.CharField(max_length=64, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=512, blank=True)
+    details = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    previous_hash = models.CharField(max_length=64, editable=False)
+    row_hash = models.CharField(max_length=64, editable=False)
+
+    class Meta:
+        ordering = ["sequence"]
+        indexes = [models.Index(fields=["target_type", "target_id"])]
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.action} {self.outcome}"
+
+    def canonical_content(self) -> str:
+        """The hashed content: every field but the hashes, in a stable form."""
+        content = {
+            "sequence": self.sequence,
+            "occurred_at": self.occurred_at.isoformat(),
+            "actor_id": self.actor_id,
+            "actor_label": self.actor_label,
+            "action": self.action,
+            "target_type": self.target_type,
+            "target_id": self.target_id,
+            "outcome": self.outcome,
+            "ip_address": self.ip_address,
+            "user_agent": self.user_agent,
+            "details": self.details,
+        }
+        return json.dumps(
+            content, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder
+        )
+
+    def compute_hash(self) -> str:
+        payload = (self.previous_hash + self.canonical_content()).encode()
+        return hashlib.sha256(payload).hexdigest()
