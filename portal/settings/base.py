@@ -19,6 +19,7 @@ INSTALLED_APPS = [
     "portal.core",
     "portal.audit",
     "practices",
+    "practices.progress",
     "exchange",
     "search",
     "wagtail.contrib.forms",

@@ -10,6 +10,7 @@ from wagtail.models import Page, Site
 from portal.states.models import State
 from portal.states.register import ensure_subscribing_states
 from practices.models import HomePage
+from practices.progress.demo import ensure_demo_progress
 
 HOME_TITLE = "Strengthening Nuclear Security Implementation"
 HOME_LEAD = (
@@ -27,6 +28,9 @@ class Command(BaseCommand):
             ensure_subscribing_states(State)
             home = self.ensure_home_page()
         self.stdout.write(self.style.SUCCESS(f"Home page ready: {home.title}"))
+        self.stdout.write(
+            f"Progress records created: {ensure_demo_progress() or 'none'}"
+        )
 
     def ensure_home_page(self) -> HomePage:
         home = HomePage.objects.first()

@@ -1,0 +1,1 @@
+"""Progress against the commitments: records, their visibility, the dashboard."""

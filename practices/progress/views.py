@@ -1,0 +1,266 @@
+"""Thin views: the dashboard, a State's progress, chart CSVs and the editors' forms.
+
+Every view starts from `viewer_for(request)` and reads through `visible_records`
+or the aggregates built on it; what a viewer may not see answers 404.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from exchange.policy import viewer_for
+from portal.audit.actions import record as audit
+from portal.states.models import State
+from portal.tiers import Tier
+from practices.progress import actions
+from practices.progress.aggregates import (
+    CHARTS,
+    all_charts,
+    key_figures,
+    state_recommendation_figures,
+)
+from practices.progress.commitments import COMMITMENT_SHORT, Commitment
+from practices.progress.forms import record_form_class
+from practices.progress.models import (
+    ActionContribution,
+    CertificationScheme,
+    CommitmentStatus,
+    PeerReviewMission,
+    ProgressPublication,
+    Recommendation,
+    RecordChange,
+    SelfAssessment,
+    TrainingActivity,
+)
+from practices.progress.visibility import (
+    get_visible_record_or_404,
+    visible_records,
+)
+
+RECORD_TYPES = {
+    "commitments": CommitmentStatus,
+    "actions": ActionContribution,
+    "self-assessments": SelfAssessment,
+    "missions": PeerReviewMission,
+    "recommendations": Recommendation,
+    "training": TrainingActivity,
+    "certification": CertificationScheme,
+}
+
+
+@require_GET
+def dashboard(request):
+    viewer = viewer_for(request)
+    charts = all_charts(viewer)
+    return render(
+        request,
+        "progress/dashboard.html",
+        {
+            "charts": charts,
+            "key_figures": key_figures(charts),
+            "states": State.objects.filter(is_subscriber=True),
+            "viewer": viewer,
+            "demo_content": RecordChange.objects.filter(
+                changed_by__isnull=True
+            ).exists(),
+        },
+    )
+
+
+@require_GET
+def chart_csv(request, chart: str):
+    build = CHARTS.get(chart)
+    if build is None:
+        raise Http404("No such chart.")
+    data = build(viewer_for(request))
+    response = HttpResponse(data.as_csv(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{data.slug}.csv"'
+    return response
+
+
+@require_GET
+def state_progress(request, iso_code: str):
+    state = get_object_or_404(State, iso_code=iso_code.upper(), is_subscriber=True)
+    viewer = viewer_for(request)
+
+    def visible(model):
+        return visible_records(model.objects.filter(state=state), viewer)
+
+    recommendations = visible(Recommendation).order_by("made_on", "pk")
+    missions = list(
+        visible(PeerReviewMission)
+        .select_related("updated_by")
+        .prefetch_related(Prefetch("recommendations", queryset=recommendations))
+    )
+    statuses = {
+        s.commitment: s for s in visible(CommitmentStatus).select_related("updated_by")
+    }
+    commitments = [
+        {
+            "code": code,
+            "label": label,
+            "short": COMMITMENT_SHORT[code],
+            "record": statuses.get(code),
+        }
+        for code, label in Commitment.choices
+    ]
+    records = {
+        "contributions": sorted(
+            visible(ActionContribution), key=lambda c: int(c.action)
+        ),
+        "self_assessments": list(visible(SelfAssessment)),
+        "training": list(visible(TrainingActivity)),
+        "certification": list(visible(CertificationScheme)),
+    }
+    shown_restricted = [
+        f"{r._meta.model_name}:{r.pk}"
+        for group in (missions, statuses.values(), *records.values())
+        for r in group
+        if r.tier != Tier.PUBLIC
+    ] + [
+        f"recommendation:{r.pk}"
+        for m in missions
+        for r in m.recommendations.all()
+        if r.tier != Tier.PUBLIC
+    ]
+    if shown_restricted:
+        audit(
+            "progress.restricted_viewed",
+            request=request,
+            target=state,
+            details={"records": shown_restricted},
+        )
+    publication = ProgressPublication.objects.filter(state=state).first()
+    years = [m.year for m in missions]
+    return render(
+        request,
+        "progress/state_progress.html",
+        {
+            "state": state,
+            "commitments": commitments,
+            "missions": missions,
+            "timeline_span": (min(years), max(years)) if years else None,
+            "figures": state_recommendation_figures(state, viewer),
+            "publishes_aggregates": bool(
+                publication and publication.publish_aggregates
+            ),
+            "may_edit": actions.is_progress_editor(request.user)
+            and request.user.state_id == state.pk,
+            **records,
+        },
+    )
+
+
+def _editor_or_404(request):
+    if not actions.is_progress_editor(request.user):
+        raise Http404("No such page.")
+    return viewer_for(request)
+
+
+def _record_type_or_404(record_type: str):
+    model = RECORD_TYPES.get(record_type)
+    if model is None:
+        raise Http404("No such record type.")
+    return model
+
+
+@require_GET
+def manage_index(request):
+    viewer = _editor_or_404(request)
+    sections = [
+        {
+            "slug": slug,
+            "title": model._meta.verbose_name_plural.capitalize(),
+            "records": list(actions.editable_records(model, request.user, viewer)),
+        }
+        for slug, model in RECORD_TYPES.items()
+    ]
+    return render(
+        request,
+        "progress/manage_index.html",
+        {"sections": sections, "state": request.user.state},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def manage_add(request, record_type: str):
+    viewer = _editor_or_404(request)
+    model = _record_type_or_404(record_type)
+    form_class = record_form_class(model)
+    form = form_class(request.POST or None, user=request.user, viewer=viewer)
+    if request.method == "POST" and form.is_valid():
+        try:
+            record = actions.create_record(
+                model,
+                by=request.user,
+                viewer=viewer,
+                values=form.values(),
+                sharing=form.sharing(),
+                request=request,
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            return redirect(
+                "progress:manage_edit", record_type=record_type, pk=record.pk
+            )
+    return render(
+        request,
+        "progress/manage_form.html",
+        {"form": form, "title": f"Add: {model._meta.verbose_name}", "history": []},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def manage_edit(request, record_type: str, pk: int):
+    viewer = _editor_or_404(request)
+    model = _record_type_or_404(record_type)
+    record = get_visible_record_or_404(
+        model.objects.filter(state_id=request.user.state_id), viewer, pk=pk
+    )
+    form_class = record_form_class(model)
+    form = form_class(
+        request.POST or None, instance=record, user=request.user, viewer=viewer
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.update_record(
+                model.objects.get(pk=pk),
+                by=request.user,
+                viewer=viewer,
+                values=form.values(),
+                sharing=form.sharing(),
+                request=request,
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            return redirect("progress:manage_edit", record_type=record_type, pk=pk)
+    history = RecordChange.objects.filter(
+        record_type=model._meta.label_lower, record_id=pk
+    ).select_related("changed_by")
+    fresh = model.objects.select_related("updated_by").get(pk=pk)
+    return render(
+        request,
+        "progress/manage_form.html",
+        {
+            "form": form,
+            "title": f"Edit: {fresh}",
+            "record": fresh,
+            "history": history,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)
