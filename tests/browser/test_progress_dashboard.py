@@ -1,4 +1,4 @@
-"""A visitor opens the progress dashboard in a real browser: charts, tables, axe-core."""
+"""A visitor opens the progress dashboard in a real browser: charts, tables, axe."""
 
 import pytest
 
