@@ -78,3 +78,22 @@ def test_demo_progress_is_the_same_on_every_run():
 def test_load_demo_prints_the_progress_counts(capsys):
     call_command("load_demo")
     assert "Progress records created: {'statuses': 280" in capsys.readouterr().out
+
+
+def test_the_admin_menu_leads_state_editors_to_their_records(client):
+    from django.contrib.auth.models import Permission
+
+    from tests.progress.conftest import make_person
+    from tests.support import login_verified
+
+    access = Permission.objects.get(codename="access_admin")
+    editor = make_person("NL", roles=("State editor",))
+    secretariat = make_person(None, roles=("Secretariat",))
+    for user in (editor, secretariat):
+        user.user_permissions.add(access)
+    login_verified(client, editor)
+    assert "Progress records" in client.get("/admin/").content.decode()
+    assert client.get("/progress/manage/").status_code == 200
+    login_verified(client, secretariat)
+    assert "Progress records" not in client.get("/admin/").content.decode()
+    assert_not_found(client.get("/progress/manage/"))
