@@ -165,6 +165,7 @@ def _state_records(state: State, rng: random.Random) -> dict[str, int]:
         status = rng.choices(list(STATUS_WEIGHTS), weights=STATUS_WEIGHTS.values())[0]
         _save(
             CommitmentStatus(
+                is_demonstration=True,
                 state=state,
                 commitment=code,
                 status=status,
@@ -179,6 +180,7 @@ def _state_records(state: State, rng: random.Random) -> dict[str, int]:
     for code in sorted(rng.sample(AdditionalAction.values, rng.randint(3, 9)), key=int):
         _save(
             ActionContribution(
+                is_demonstration=True,
                 state=state,
                 action=code,
                 tier=restricted(0.1),
@@ -191,6 +193,7 @@ def _state_records(state: State, rng: random.Random) -> dict[str, int]:
     for document in rng.sample(IaeaDocument.values[:5], rng.randint(1, 3)):
         _save(
             SelfAssessment(
+                is_demonstration=True,
                 state=state,
                 document=document,
                 conducted_on=datetime.date(
@@ -216,6 +219,7 @@ def _state_records(state: State, rng: random.Random) -> dict[str, int]:
         missions.append(
             _save(
                 PeerReviewMission(
+                    is_demonstration=True,
                     state=state,
                     mission_type=kind,
                     year=year,
@@ -233,6 +237,7 @@ def _state_records(state: State, rng: random.Random) -> dict[str, int]:
         missions.append(
             _save(
                 PeerReviewMission(
+                    is_demonstration=True,
                     state=state,
                     mission_type=kind,
                     year=this_year + rng.randint(0, 2),
@@ -278,6 +283,7 @@ def _state_records(state: State, rng: random.Random) -> dict[str, int]:
             tier = max(tier, mission.tier, key=lambda t: Tier(t).rank)
             _save(
                 Recommendation(
+                    is_demonstration=True,
                     state=state,
                     mission=mission,
                     kind=rng.choice(list(Recommendation.Kind)),
@@ -294,6 +300,7 @@ def _state_records(state: State, rng: random.Random) -> dict[str, int]:
     for course, audience in rng.sample(COURSES, rng.randint(2, 4)):
         _save(
             TrainingActivity(
+                is_demonstration=True,
                 state=state,
                 course=course,
                 audience=audience,
@@ -308,6 +315,7 @@ def _state_records(state: State, rng: random.Random) -> dict[str, int]:
     for name in rng.sample(SCHEMES, rng.randint(0, 2)):
         _save(
             CertificationScheme(
+                is_demonstration=True,
                 state=state,
                 name=name,
                 description=f"{DEMO}.",

@@ -34,6 +34,11 @@ class ProgressRecord(SharedRecord):
         editable=False,
         related_name="+",
     )
+    is_demonstration = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Made by the demonstration loader, not reported by the State.",
+    )
 
     # Fields an editor fills in on the record's form, in order; see forms.py.
     editable_fields: tuple[str, ...] = ()
@@ -45,7 +50,7 @@ class ProgressRecord(SharedRecord):
     def updated_by_label(self) -> str:
         """Who changed it last, as shown on public pages (a name, never an email)."""
         if self.updated_by is None:
-            return "the demonstration loader"
+            return "the demonstration loader" if self.is_demonstration else "the portal"
         return self.updated_by.get_full_name() or f"an editor of {self.state}"
 
 

@@ -64,8 +64,8 @@ def dashboard(request):
             "key_figures": key_figures(charts),
             "states": State.objects.filter(is_subscriber=True),
             "viewer": viewer,
-            "demo_content": RecordChange.objects.filter(
-                changed_by__isnull=True
+            "demo_content": CommitmentStatus.objects.filter(
+                is_demonstration=True
             ).exists(),
         },
     )

@@ -161,3 +161,18 @@ def test_each_csv_holds_exactly_the_data_behind_its_chart(client, small_world, s
         assert len(rows) > 1
         # The table alternative shows the same header.
         assert all(f'<th scope="col">{c}</th>' in page for c in rows[0])
+
+
+def test_showing_restricted_records_on_a_state_page_is_audited(client, small_world):
+    from portal.audit.models import AuditEvent
+
+    client.get("/progress/NL/")
+    assert not AuditEvent.objects.filter(action="progress.restricted_viewed").exists()
+    expert = make_person("NL", clearance="confidential")
+    login_verified(client, expert)
+    page = client.get("/progress/NL/").content.decode()
+    assert "A-secret-open" in page
+    event = AuditEvent.objects.get(action="progress.restricted_viewed")
+    assert event.actor == expert
+    secret = Recommendation.objects.get(text="A-secret-open")
+    assert event.details["records"] == [f"recommendation:{secret.pk}"]

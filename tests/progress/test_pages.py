@@ -47,6 +47,7 @@ def test_demo_progress_covers_every_state_and_loads_once():
     tiers = set(Recommendation.objects.values_list("tier", flat=True))
     assert {"public", "confidential"} <= tiers
     assert ProgressPublication.objects.filter(publish_aggregates=True).exists()
+    assert not Recommendation.objects.filter(is_demonstration=False).exists()
     assert all(
         text.startswith("Demonstration record")
         for text in Recommendation.objects.values_list("text", flat=True)
@@ -75,9 +76,15 @@ def test_demo_progress_is_the_same_on_every_run():
     )
 
 
-def test_load_demo_prints_the_progress_counts(capsys):
+def test_load_demo_prints_the_progress_counts(client, capsys):
     call_command("load_demo")
     assert "Progress records created: {'statuses': 280" in capsys.readouterr().out
+    assert "running with <strong>demonstration content</strong>" in (
+        client.get("/progress/").content.decode()
+    )
+    assert '<span class="demo-badge">Demonstration</span>' in (
+        client.get("/progress/NL/").content.decode()
+    )
 
 
 def test_the_admin_menu_leads_state_editors_to_their_records(client):

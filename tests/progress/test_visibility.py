@@ -206,12 +206,18 @@ def csv_rows(content: bytes) -> list[list[str]]:
 
 
 @settings(
-    max_examples=12,
+    max_examples=10,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
-@given(recs=channel_recommendations, publishing=subsets(3))
-def test_no_channel_shows_more_than_the_policy_allows(client, pool, recs, publishing):
+@given(
+    recs=channel_recommendations,
+    publishing=subsets(3),
+    mission_tiers=st.lists(st.sampled_from(TIERS[:3]), min_size=3, max_size=3),
+)
+def test_no_channel_shows_more_than_the_policy_allows(
+    client, pool, recs, publishing, mission_tiers
+):
     try:
         with transaction.atomic():
             group = PartnerGroup.objects.get(pk=pool.groups[0])
@@ -222,11 +228,11 @@ def test_no_channel_shows_more_than_the_policy_allows(client, pool, recs, publis
                     state_id=state,
                     mission_type="ippas",
                     year=2016,
-                    scope="Public scope",
+                    scope=f"SCOPE-{uuid.uuid4().hex}",
                     status="conducted",
-                    tier="public",
+                    tier=tier,
                 )
-                for state in pool.states
+                for state, tier in zip(pool.states, mission_tiers, strict=True)
             ]
             for i in publishing:
                 ProgressPublication.objects.create(
@@ -277,8 +283,33 @@ def test_no_channel_shows_more_than_the_policy_allows(client, pool, recs, publis
                     for slug in ("closure-rate", "missions-per-year")
                 }
                 everything = "".join(pages) + "".join(c.decode() for c in csvs.values())
+                seen_missions = [
+                    m for m in missions if can_view_reference(viewer, m, pool)
+                ]
+                counted_missions = [
+                    m
+                    for m in missions
+                    if m in seen_missions or pool.states.index(m.state_id) in publishing
+                ]
+                for mission in missions:
+                    assert (mission.scope in everything) == (mission in seen_missions)
+                # A recommendation's text shows under its mission, when both are seen.
                 for rec in made:
-                    assert (rec.text in everything) == (rec in seen), (label, rec.tier)
+                    shown = rec in seen and rec.mission in seen_missions
+                    assert (rec.text in everything) == shown, (label, rec.tier)
+                expected_missions = (
+                    [["2016", str(len(counted_missions)), "0", "0"]]
+                    if counted_missions
+                    else []
+                )
+                assert csv_rows(csvs["missions-per-year"])[1:] == expected_missions
+                assert chart_rows(pages[0], "missions-per-year") == expected_missions
+                for index, iso_page in enumerate(pages[1:]):
+                    total = sum(1 for r in counted if r.state_id == pool.states[index])
+                    if total:
+                        assert f"<dd>{total}</dd>" in iso_page
+                    else:
+                        assert "No figures are public." in iso_page
                 assert csv_rows(csvs["closure-rate"])[1:] == expected_closure(
                     counted
                 ), label
@@ -290,6 +321,18 @@ def test_no_channel_shows_more_than_the_policy_allows(client, pool, recs, publis
             raise Rollback
     except Rollback:
         pass
+
+
+def can_view_reference(viewer: Viewer, record, pool: Pool) -> bool:
+    """The reference rule for a record shared with nobody beyond its own State."""
+    spec = Spec(
+        state=pool.states.index(record.state_id),
+        tier=record.tier,
+        states=frozenset(),
+        groups=frozenset(),
+        users=frozenset(),
+    )
+    return reference_can_view(viewer, spec, pool)
 
 
 def reference_check(viewer: Viewer, rec: Recommendation, pool: Pool, group) -> bool:
