@@ -173,6 +173,7 @@ class PeerReviewMission(ProgressRecord):
         max_length=16, choices=Status.choices, default=Status.REQUESTED
     )
     follow_up_year = models.PositiveSmallIntegerField(
+        "follow-up year",
         null=True,
         blank=True,
         help_text="Only for a follow-up mission: the year it took place.",
