@@ -10,9 +10,14 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+)
 
 from exchange.policy import viewer_for
+from portal.accounts.roles import Role, has_role
 from portal.audit.actions import record as audit
 from portal.states.models import State
 from portal.tiers import Tier
@@ -179,11 +184,33 @@ def manage_index(request):
         }
         for slug, model in RECORD_TYPES.items()
     ]
+    publication = ProgressPublication.objects.filter(
+        state_id=request.user.state_id
+    ).first()
     return render(
         request,
         "progress/manage_index.html",
-        {"sections": sections, "state": request.user.state},
+        {
+            "sections": sections,
+            "state": request.user.state,
+            "publishes_aggregates": bool(
+                publication and publication.publish_aggregates
+            ),
+            "is_focal_point": has_role(request.user, Role.FOCAL_POINT),
+        },
     )
+
+
+@require_POST
+def manage_publication(request):
+    _editor_or_404(request)
+    actions.set_aggregate_publication(
+        request.user.state,
+        publish=request.POST.get("publish_aggregates") == "on",
+        by=request.user,
+        request=request,
+    )
+    return redirect("progress:manage")
 
 
 @require_http_methods(["GET", "POST"])

@@ -354,3 +354,28 @@ def test_an_editor_adds_a_record_through_the_form(client, editor_nl):
     )
     assert response.status_code == 400
     assert CommitmentStatus.objects.get(pk=record.pk).status == "implemented"
+
+
+def test_a_focal_point_publishes_aggregates_from_the_manage_page(
+    client, editor_nl, focal_point_nl
+):
+    from practices.progress.models import ProgressPublication
+
+    login_verified(client, editor_nl)
+    assert "focal point decides" in client.get("/progress/manage/").content.decode()
+    assert_not_found(
+        client.post("/progress/manage/publication/", {"publish_aggregates": "on"})
+    )
+    assert not ProgressPublication.objects.filter(publish_aggregates=True).exists()
+    login_verified(client, focal_point_nl)
+    response = client.post(
+        "/progress/manage/publication/", {"publish_aggregates": "on"}
+    )
+    assert response.status_code == 302
+    assert ProgressPublication.objects.get(
+        state=focal_point_nl.state
+    ).publish_aggregates
+    client.post("/progress/manage/publication/", {})
+    assert not ProgressPublication.objects.get(
+        state=focal_point_nl.state
+    ).publish_aggregates
