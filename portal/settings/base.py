@@ -58,6 +58,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "portal.accounts.middleware.AbsoluteSessionAgeMiddleware",
+    "portal.accounts.middleware.AdminVerifiedSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -134,6 +136,9 @@ AXES_FAILURE_LIMIT = env.get_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
+# The Wagtail admin signs in through the portal's login (lockout, second factor).
+WAGTAILADMIN_LOGIN_URL = LOGIN_URL
 
 OTP_TOTP_ISSUER = "NSI Portal"
 STEP_UP_SECONDS = env.get_int("STEP_UP_SECONDS", 15 * 60)
