@@ -100,13 +100,15 @@ def invite_expert(
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError("An account with this email address already exists.")
     token = secrets.token_urlsafe(32)
+    now = timezone.now()
     with transaction.atomic():
         invitation = Invitation.objects.create(
             email=email,
             state_id=by.state_id,
             invited_by=by,
             token_hash=hash_token(token),
-            expires_at=timezone.now() + INVITATION_LIFETIME,
+            created_at=now,
+            expires_at=now + INVITATION_LIFETIME,
         )
         record(
             "accounts.invitation_sent",
@@ -234,7 +236,9 @@ def vet_expert(
         raise PermissionError("Only the secretariat may vet experts.")
     clearance = Tier(clearance)
     with transaction.atomic():
-        expert = User.objects.select_for_update().get(pk=expert.pk)
+        # Lock the row so two secretariat members cannot interleave their changes.
+        User.objects.select_for_update().filter(pk=expert.pk).first()
+        expert.refresh_from_db()
         before = {
             "clearance": expert.clearance,
             "vetted_until": expert.vetted_until,
