@@ -14,6 +14,7 @@ urlpatterns = [
     path("readyz", core_views.readyz, name="readyz"),
     path("", include("portal.accounts.urls")),
     path("audit/", include("portal.audit.urls")),
+    path("account/passkeys/", include("portal.accounts.passkeys")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
 ]

@@ -53,6 +53,8 @@ class CodeForm(forms.Form):
 
 
 def device_label(device) -> str:
+    if device._meta.app_label == "django_otp_webauthn":
+        return f"{device.name or 'Passkey'} (passkey)"
     if device._meta.model_name == "staticdevice":
         count = device.token_set.count()
         return f"Backup code ({count} left)"

@@ -16,6 +16,19 @@ def confirmed_devices(user) -> list:
     return list(devices_for_user(user, confirmed=True))
 
 
+def is_passkey(device) -> bool:
+    return device._meta.app_label == "django_otp_webauthn"
+
+
+def code_devices(user) -> list:
+    """Devices that take a typed code (authenticator apps, backup codes)."""
+    return [device for device in confirmed_devices(user) if not is_passkey(device)]
+
+
+def has_passkey(user) -> bool:
+    return any(is_passkey(device) for device in confirmed_devices(user))
+
+
 def has_device(user) -> bool:
     return bool(confirmed_devices(user))
 

@@ -44,7 +44,13 @@ from portal.accounts.stepup import (
     mark_verified,
     step_up_required,
 )
-from portal.accounts.twofactor import confirmed_devices, safe_next, second_factor_url
+from portal.accounts.twofactor import (
+    code_devices,
+    confirmed_devices,
+    has_passkey,
+    safe_next,
+    second_factor_url,
+)
 
 
 def _complete_verification(request: HttpRequest, device) -> None:
@@ -78,9 +84,9 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 def verify_view(request: HttpRequest, *, step_up: bool = False) -> HttpResponse:
     """Ask for a code from the device the person chooses (login and step-up)."""
     next_url = safe_next(request, reverse("accounts:profile"))
-    devices = confirmed_devices(request.user)
-    if not devices:
+    if not confirmed_devices(request.user):
         return redirect(second_factor_url(request.user, next_url))
+    devices = code_devices(request.user)
     form = CodeForm(request.POST or None, devices=devices)
     if request.method == "POST" and form.is_valid():
         device = form.chosen_device()
@@ -100,7 +106,12 @@ def verify_view(request: HttpRequest, *, step_up: bool = False) -> HttpResponse:
                 "code", "That code is not right, or it has already been used."
             )
     template = "accounts/step_up.html" if step_up else "accounts/verify.html"
-    return render(request, template, {"form": form, "next": next_url})
+    context = {
+        "form": form if devices else None,
+        "next": next_url,
+        "passkeys": has_passkey(request.user),
+    }
+    return render(request, template, context)
 
 
 @login_required

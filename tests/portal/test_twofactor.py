@@ -278,3 +278,24 @@ def test_unsafe_next_after_login_is_ignored(client):
     make_totp(user)
     response = sign_in(client, user.email, next_url="https://evil.example/x")
     assert "evil.example" not in response["Location"]
+
+
+def test_adding_a_passkey_to_a_protected_account_needs_a_fresh_code(client):
+    user = make_user("newkey@example.org")
+    make_totp(user)
+    login_verified(client, user)
+    fresh = client.post("/account/passkeys/registration/begin/")
+    assert fresh.status_code == 200
+    assert fresh.json()["rp"]["id"] == "localhost"
+    session = client.session
+    session[VERIFIED_AT_SESSION_KEY] = int(time.time()) - 16 * 60
+    session.save()
+    stale = client.post("/account/passkeys/registration/begin/")
+    assert stale.status_code == 403
+    assert stale.json()["code"] == "step_up_required"
+
+
+def test_passkey_verification_needs_a_password_first(client):
+    response = client.post("/account/passkeys/authentication/begin/")
+    assert response.status_code >= 400
+    assert "_auth_user_id" not in client.session
