@@ -5,10 +5,12 @@ from __future__ import annotations
 import time
 
 from django.conf import settings
+from django.db import connections
 from django.test import Client
 from django.urls import path
 
 import pytest
+from asgiref.sync import sync_to_async
 from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -21,6 +23,14 @@ from tests.portal.identity import make_user
 from tests.support import login_verified
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@pytest.fixture(autouse=True)
+async def close_thread_connections():
+    """The ORM calls run in asgiref's worker thread; close its connection after each
+    test so the test database can be dropped at the end of the run."""
+    yield
+    await sync_to_async(connections.close_all, thread_sensitive=True)()
 
 
 class WhoAmIConsumer(AsyncJsonWebsocketConsumer):
