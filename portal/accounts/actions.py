@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import datetime
 import hashlib
 import logging
@@ -32,6 +33,13 @@ INVITATION_LIFETIME = datetime.timedelta(hours=72)
 BACKUP_CODE_COUNT = 10
 
 
+# Set while a named action changes groups, so the m2m receiver (which audits group
+# changes made elsewhere, e.g. in the Wagtail admin) does not record them twice.
+ROLE_ACTION_IN_PROGRESS: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "role_action_in_progress", default=False
+)
+
+
 class InvitationError(Exception):
     """An invitation link that cannot be used; the message is shown to the person."""
 
@@ -46,7 +54,11 @@ def assign_role(user: User, role: Role | str, *, by: User | None, request=None) 
         group = role_group(role)
         if user.groups.filter(pk=group.pk).exists():
             return False
-        user.groups.add(group)
+        token = ROLE_ACTION_IN_PROGRESS.set(True)
+        try:
+            user.groups.add(group)
+        finally:
+            ROLE_ACTION_IN_PROGRESS.reset(token)
         record(
             "accounts.role_assigned",
             actor=by,
@@ -63,7 +75,11 @@ def remove_role(user: User, role: Role | str, *, by: User | None, request=None) 
         group = role_group(role)
         if not user.groups.filter(pk=group.pk).exists():
             return False
-        user.groups.remove(group)
+        token = ROLE_ACTION_IN_PROGRESS.set(True)
+        try:
+            user.groups.remove(group)
+        finally:
+            ROLE_ACTION_IN_PROGRESS.reset(token)
         record(
             "accounts.role_removed",
             actor=by,

@@ -204,8 +204,24 @@ def profile_view(request: HttpRequest) -> HttpResponse:
             "devices": [(device, device_label(device)) for device in devices],
             "roles": roles_of(request.user),
             "vetted": request.user.is_vetted(),
+            "has_backup_codes": StaticDevice.objects.filter(
+                user=request.user, name="Backup codes"
+            ).exists(),
+            "tools": _tools(request.user),
         },
     )
+
+
+def _tools(user) -> list[tuple[str, str]]:
+    """The pages a person's roles open to them."""
+    tools = []
+    if has_role(user, Role.FOCAL_POINT):
+        tools.append((reverse("accounts:invite"), "Invite experts of your State"))
+    if has_role(user, Role.SECRETARIAT):
+        tools.append((reverse("accounts:vetting_list"), "Vet experts"))
+    if has_role(user, Role.SECURITY_OFFICER):
+        tools.append((reverse("audit:events"), "Audit trail"))
+    return tools
 
 
 @require_POST

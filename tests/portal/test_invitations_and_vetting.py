@@ -219,3 +219,16 @@ def test_password_validators_require_twelve_characters():
     with pytest.raises(ValidationError):
         validate_password("elevenchars")
     validate_password(PASSWORD)
+
+
+def test_group_changes_outside_the_actions_are_still_audited():
+    from django.contrib.auth.models import Group
+
+    person = make_user("direct@example.org")
+    group = Group.objects.get(name=Role.SECURITY_OFFICER)
+    person.groups.add(group)
+    event = AuditEvent.objects.get(action="accounts.groups_changed")
+    assert event.target_id == str(person.pk)
+    assert event.details == {"change": "add", "groups": ["Security officer"]}
+    actions.remove_role(person, Role.SECURITY_OFFICER, by=None)
+    assert AuditEvent.objects.filter(action="accounts.groups_changed").count() == 1

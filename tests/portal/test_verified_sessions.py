@@ -119,3 +119,20 @@ def test_demo_accounts_one_per_role_idempotent_with_working_codes(client):
     assert response["Location"].startswith("/account/two-factor/verify/")
     assert verify_with(client, device, code.getvalue().strip()).status_code == 302
     assert client.get("/account/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("role", "link"),
+    [
+        (Role.FOCAL_POINT, "/accounts/invitations/"),
+        (Role.SECRETARIAT, "/accounts/vetting/"),
+        (Role.SECURITY_OFFICER, "/audit/"),
+    ],
+)
+def test_account_page_links_the_tools_of_each_role(client, role, link):
+    user = make_user("tools@example.org", role)
+    login_verified(client, user)
+    html = client.get("/account/").content.decode()
+    assert f'href="{link}"' in html
+    other_links = {"/accounts/invitations/", "/accounts/vetting/", "/audit/"} - {link}
+    assert not any(f'href="{other}"' in html for other in other_links)
