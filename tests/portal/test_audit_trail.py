@@ -104,6 +104,7 @@ def test_security_officer_browses_and_filters(client, officer):
     html = page.content.decode()
     assert page.status_code == 200
     assert "test.alpha" in html and "test.beta" in html
+    assert "{&quot;k&quot;: 1}" in html  # details read as JSON
     filtered = client.get("/audit/", {"action": "test.beta", "outcome": "denied"})
     html = filtered.content.decode()
     assert "test.beta" in html and "test.alpha" not in html
