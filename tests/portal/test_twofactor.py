@@ -70,8 +70,10 @@ def test_login_then_verification_with_the_chosen_device(client):
     assert "That code is not right" in failed.content.decode()
     time.sleep(1.1)  # django-otp's throttle: 1 s after one failure
 
+    key_before_verification = client.session.session_key
     ok = verify_with(client, device, totp_code(device))
     assert ok.status_code == 302 and ok["Location"] == "/account/"
+    assert client.session.session_key != key_before_verification
     assert client.session[DEVICE_ID_SESSION_KEY] == device.persistent_id
     assert client.get("/account/").status_code == 200
     outcomes = list(
@@ -299,3 +301,14 @@ def test_passkey_verification_needs_a_password_first(client):
     response = client.post("/account/passkeys/authentication/begin/")
     assert response.status_code >= 400
     assert "_auth_user_id" not in client.session
+
+
+def test_lockout_also_holds_per_address_across_accounts(client, settings):
+    users = [make_user(f"spray{i}@example.org") for i in range(2)]
+    for i in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, f"nobody{i}@example.org", "wrong-password-here")
+    # A password-spraying address is locked even for an account it never tried.
+    response = sign_in(client, users[1].email)
+    assert response.status_code == 429
+    elsewhere = Client(REMOTE_ADDR="192.0.2.10")
+    assert sign_in(elsewhere, users[1].email).status_code == 302
