@@ -12,6 +12,9 @@ from portal.core import views as core_views
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
+    path("", include("portal.accounts.urls")),
+    path("audit/", include("portal.audit.urls")),
+    path("account/passkeys/", include("portal.accounts.passkeys")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("progress/", include("practices.progress.urls")),

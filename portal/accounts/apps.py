@@ -1,3 +1,5 @@
+"""Accounts: email login, the State a user acts for, clearance and vetting."""
+
 from django.apps import AppConfig
 
 
@@ -5,3 +7,6 @@ class AccountsConfig(AppConfig):
     name = "portal.accounts"
     label = "accounts"
     verbose_name = "Accounts"
+
+    def ready(self) -> None:
+        from portal.accounts import receivers  # noqa: F401

@@ -90,3 +90,58 @@ class User(AbstractUser):
         """Active, vetted, and the vetting has not expired."""
         today = today or timezone.localdate()
         return bool(self.is_active and self.vetted_until and self.vetted_until >= today)
+
+
+class Invitation(models.Model):
+    """A single-use link for an expert of the inviter's State.
+
+    Only the SHA-256 of the token is stored: a leaked table cannot be replayed.
+    """
+
+    email = models.EmailField()
+    state = models.ForeignKey(
+        "states.State", on_delete=models.PROTECT, related_name="invitations"
+    )
+    invited_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="invitations_sent"
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_user = models.OneToOneField(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="invitation",
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Invitation of {self.email}"
+
+    def is_expired(self) -> bool:
+        return timezone.now() >= self.expires_at
+
+
+class VettingReminder(models.Model):
+    """One reminder per vetting expiry date: the command that sends it is idempotent."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="vetting_reminders"
+    )
+    vetted_until = models.DateField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "vetted_until"], name="one_reminder_per_expiry"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Reminder to {self.user} for {self.vetted_until}"

@@ -17,3 +17,18 @@ def has_role(user, role: Role | str) -> bool:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     return user.groups.filter(name=str(role)).exists()
+
+
+def role_group(role: Role | str):
+    """The Django group of a role (the data migration creates all five)."""
+    from django.contrib.auth.models import Group
+
+    group, _ = Group.objects.get_or_create(name=str(role))
+    return group
+
+
+def roles_of(user) -> list[str]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    names = set(user.groups.values_list("name", flat=True))
+    return [role.value for role in Role if role.value in names]

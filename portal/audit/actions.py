@@ -41,13 +41,13 @@ def record(
     or rolls back with the action (a denied or failed action that raises should be
     recorded after its transaction, or with `transaction.on_commit`).
     """
-    if target is not None:
-        target_type = target_type or target._meta.label_lower
-        target_id = target_id or target.pk
-    if actor is None and request is not None:
-        user = getattr(request, "user", None)
-        actor = user if user is not None and user.is_authenticated else None
     try:
+        if target is not None:
+            target_type = target_type or target._meta.label_lower
+            target_id = target_id or target.pk
+        if actor is None and request is not None:
+            user = getattr(request, "user", None)
+            actor = user if user is not None and user.is_authenticated else None
         with transaction.atomic():
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:

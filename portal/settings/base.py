@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "axes",
     "channels",
     "django.contrib.auth",
@@ -59,6 +60,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "portal.accounts.middleware.AbsoluteSessionAgeMiddleware",
+    "portal.accounts.middleware.AdminVerifiedSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -135,8 +138,19 @@ AXES_FAILURE_LIMIT = env.get_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
+# The Wagtail admin signs in through the portal's login (lockout, second factor).
+WAGTAILADMIN_LOGIN_URL = LOGIN_URL
 
 OTP_TOTP_ISSUER = "NSI Portal"
+# Passkeys as a second factor only. The relying party is the host name users see
+# (not an IP address: browsers refuse those), and each origin must be listed.
+OTP_WEBAUTHN_RP_ID = env.get("WEBAUTHN_RP_ID", "localhost")
+OTP_WEBAUTHN_RP_NAME = "NSI Portal"
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env.get_list(
+    "WEBAUTHN_ALLOWED_ORIGINS", ["http://localhost:8000"]
+)
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 STEP_UP_SECONDS = env.get_int("STEP_UP_SECONDS", 15 * 60)
 STEP_UP_URL = "/account/two-factor/step-up/"
 

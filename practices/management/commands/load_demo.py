@@ -7,6 +7,7 @@ from django.db import transaction
 
 from wagtail.models import Page, Site
 
+from portal.accounts.demo import ensure_demo_accounts
 from portal.states.models import State
 from portal.states.register import ensure_subscribing_states
 from practices.models import HomePage
@@ -27,9 +28,23 @@ class Command(BaseCommand):
         with transaction.atomic():
             ensure_subscribing_states(State)
             home = self.ensure_home_page()
+            logins = ensure_demo_accounts()
         self.stdout.write(self.style.SUCCESS(f"Home page ready: {home.title}"))
         self.stdout.write(
             f"Progress records created: {ensure_demo_progress() or 'none'}"
+        )
+        self.write_demo_logins(logins)
+
+    def write_demo_logins(self, logins) -> None:
+        self.stdout.write("Demo accounts (sign in at /accounts/login/):")
+        for login in logins:
+            roles = ", ".join(role.value for role in login.account.roles)
+            self.stdout.write(
+                f"  {roles:<36} {login.account.email:<34} "
+                f"password {login.account.password:<30} TOTP secret {login.secret}"
+            )
+        self.stdout.write(
+            "Current code: ./.venv/bin/python manage.py demo_totp <email>"
         )
 
     def ensure_home_page(self) -> HomePage:

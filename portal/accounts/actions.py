@@ -1,0 +1,403 @@
+"""Writes on accounts: roles, invitations, vetting, devices, sessions; all audited."""
+
+from __future__ import annotations
+
+import contextvars
+import datetime
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from portal.accounts.models import Invitation, User
+from portal.accounts.roles import Role, has_role, role_group
+from portal.accounts.signals import sessions_ended
+from portal.audit.actions import record
+from portal.audit.models import Outcome
+from portal.tiers import Tier
+
+logger = logging.getLogger("portal.accounts")
+
+INVITATION_LIFETIME = datetime.timedelta(hours=72)
+BACKUP_CODE_COUNT = 10
+
+
+# Set while a named action changes groups, so the m2m receiver (which audits group
+# changes made elsewhere, e.g. in the Wagtail admin) does not record them twice.
+ROLE_ACTION_IN_PROGRESS: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "role_action_in_progress", default=False
+)
+
+
+class InvitationError(Exception):
+    """An invitation link that cannot be used; the message is shown to the person."""
+
+
+# --- Roles -------------------------------------------------------------------------
+
+
+def assign_role(user: User, role: Role | str, *, by: User | None, request=None) -> bool:
+    """Give `user` a role; returns False when they already held it."""
+    role = Role(role)
+    with transaction.atomic():
+        group = role_group(role)
+        if user.groups.filter(pk=group.pk).exists():
+            return False
+        token = ROLE_ACTION_IN_PROGRESS.set(True)
+        try:
+            user.groups.add(group)
+        finally:
+            ROLE_ACTION_IN_PROGRESS.reset(token)
+        record(
+            "accounts.role_assigned",
+            actor=by,
+            target=user,
+            request=request,
+            details={"role": role.value},
+        )
+    return True
+
+
+def remove_role(user: User, role: Role | str, *, by: User | None, request=None) -> bool:
+    role = Role(role)
+    with transaction.atomic():
+        group = role_group(role)
+        if not user.groups.filter(pk=group.pk).exists():
+            return False
+        token = ROLE_ACTION_IN_PROGRESS.set(True)
+        try:
+            user.groups.remove(group)
+        finally:
+            ROLE_ACTION_IN_PROGRESS.reset(token)
+        record(
+            "accounts.role_removed",
+            actor=by,
+            target=user,
+            request=request,
+            details={"role": role.value},
+        )
+    return True
+
+
+# --- Invitations -------------------------------------------------------------------
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass
+class SentInvitation:
+    invitation: Invitation
+    token: str
+
+
+def invite_expert(
+    email: str, *, by: User, accept_url_for, request=None
+) -> SentInvitation:
+    """A focal point invites an expert of their own State; the link is emailed once.
+
+    `accept_url_for(token)` builds the absolute link (the view knows the host).
+    """
+    if not has_role(by, Role.FOCAL_POINT) or by.state_id is None:
+        raise PermissionError("Only a State focal point may invite experts.")
+    email = User.objects.normalize_email(email).strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError("An account with this email address already exists.")
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    with transaction.atomic():
+        invitation = Invitation.objects.create(
+            email=email,
+            state_id=by.state_id,
+            invited_by=by,
+            token_hash=hash_token(token),
+            created_at=now,
+            expires_at=now + INVITATION_LIFETIME,
+        )
+        record(
+            "accounts.invitation_sent",
+            actor=by,
+            target=invitation,
+            request=request,
+            details={"email": email, "state": by.state.iso_code},
+        )
+    link = accept_url_for(token)
+    send_mail(
+        "Your invitation to the Nuclear Security Implementation Portal",
+        (
+            f"{by} invites you to join the Nuclear Security Implementation Portal as "
+            f"an expert of {by.state}.\n\nOpen this link within 72 hours to create "
+            f"your account (it works once):\n{link}\n\nAfter you sign in, you will "
+            "set up two-factor authentication; the secretariat then vets your "
+            "account before you can exchange documents."
+        ),
+        settings.DEFAULT_FROM_EMAIL,
+        [email],
+    )
+    return SentInvitation(invitation, token)
+
+
+def find_invitation(token: str) -> Invitation:
+    """The usable invitation for a token, or InvitationError with a clear message."""
+    invitation = Invitation.objects.filter(token_hash=hash_token(token)).first()
+    _check_usable(invitation)
+    return invitation
+
+
+def _check_usable(invitation: Invitation | None) -> None:
+    if invitation is None:
+        raise InvitationError("This invitation link is not valid.")
+    if invitation.accepted_at is not None:
+        raise InvitationError("This invitation link has already been used.")
+    if invitation.is_expired():
+        raise InvitationError(
+            "This invitation link has expired. Ask your focal point for a new one."
+        )
+
+
+def record_rejected_invitation(reason: str, *, request=None) -> None:
+    record(
+        "accounts.invitation_rejected",
+        outcome=Outcome.FAILURE,
+        request=request,
+        details={"reason": reason},
+    )
+
+
+def accept_invitation(
+    token: str,
+    *,
+    password: str,
+    first_name: str = "",
+    last_name: str = "",
+    request=None,
+) -> User:
+    """Create the expert's account; a second acceptance (even concurrent) fails.
+
+    The invitation row is locked for the whole transaction, so two requests with
+    the same link serialise: the second sees `accepted_at` set and creates nothing.
+    """
+    try:
+        with transaction.atomic():
+            invitation = (
+                Invitation.objects.select_for_update()
+                .filter(token_hash=hash_token(token))
+                .first()
+            )
+            _check_usable(invitation)
+            user = User.objects.create_user(
+                email=invitation.email,
+                password=password,
+                first_name=first_name,
+                last_name=last_name,
+                state_id=invitation.state_id,
+            )
+            invitation.accepted_at = timezone.now()
+            invitation.accepted_user = user
+            invitation.save(update_fields=["accepted_at", "accepted_user"])
+            record(
+                "accounts.invitation_accepted",
+                actor=user,
+                target=invitation,
+                request=request,
+                details={"email": invitation.email},
+            )
+    except InvitationError as error:
+        record_rejected_invitation(str(error), request=request)
+        raise
+    except IntegrityError as error:
+        # The email was taken between the check and the insert.
+        record_rejected_invitation("email already registered", request=request)
+        raise InvitationError(
+            "An account with this email address already exists."
+        ) from error
+    return user
+
+
+# --- Vetting -----------------------------------------------------------------------
+
+
+def experts():
+    """People who are, or are to become, vetted experts."""
+    return (
+        User.objects.filter(is_active=True)
+        .filter(Q(groups__name=Role.VETTED_EXPERT) | Q(invitation__isnull=False))
+        .select_related("state", "vetted_by")
+        .distinct()
+    )
+
+
+def vet_expert(
+    expert: User,
+    *,
+    clearance: Tier | str,
+    vetted_until: datetime.date,
+    by: User,
+    request=None,
+) -> User:
+    """The secretariat records an expert's clearance and vetting expiry."""
+    if not has_role(by, Role.SECRETARIAT):
+        raise PermissionError("Only the secretariat may vet experts.")
+    clearance = Tier(clearance)
+    with transaction.atomic():
+        # Lock the row so two secretariat members cannot interleave their changes.
+        User.objects.select_for_update().filter(pk=expert.pk).first()
+        expert.refresh_from_db()
+        before = {
+            "clearance": expert.clearance,
+            "vetted_until": expert.vetted_until,
+        }
+        expert.clearance = clearance
+        expert.vetted_until = vetted_until
+        expert.vetted_by = by
+        expert.vetted_at = timezone.now()
+        expert.save(
+            update_fields=["clearance", "vetted_until", "vetted_by", "vetted_at"]
+        )
+        assign_role(expert, Role.VETTED_EXPERT, by=by, request=request)
+        record(
+            "accounts.vetting_changed",
+            actor=by,
+            target=expert,
+            request=request,
+            details={
+                "before": before,
+                "after": {"clearance": clearance.value, "vetted_until": vetted_until},
+            },
+        )
+    return expert
+
+
+# --- Two-factor devices ------------------------------------------------------------
+
+
+def start_totp_enrolment(user: User) -> TOTPDevice:
+    """The pending (unconfirmed) authenticator of `user`, created if needed."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(
+            user=user, name="Authenticator app", confirmed=False
+        )
+    return device
+
+
+def verify_code(user: User, device, token: str, *, request=None):
+    """Check `token` against the one device the person chose.
+
+    Returns (accepted, throttled). The device row is locked while the code is
+    checked, so a TOTP code racing in two requests is accepted once; other devices
+    are not touched, so a mistyped code never throttles the backup codes.
+    """
+    token = (token or "").strip().replace(" ", "").lower()
+    model = type(device)
+    with transaction.atomic():
+        locked = model.objects.select_for_update().filter(pk=device.pk, user=user)
+        locked = locked.first()
+        if locked is None:
+            return False, False
+        allowed, _ = locked.verify_is_allowed()
+        accepted = allowed and locked.verify_token(token)
+    record(
+        "otp.verify",
+        actor=user,
+        target=locked,
+        outcome=Outcome.SUCCESS if accepted else Outcome.FAILURE,
+        request=request,
+        details={
+            "device": locked.persistent_id,
+            "throttled": not allowed,
+            "confirmed": locked.confirmed,
+        },
+    )
+    return accepted, not allowed
+
+
+def confirm_totp_device(user: User, device: TOTPDevice, *, request=None) -> None:
+    with transaction.atomic():
+        TOTPDevice.objects.filter(pk=device.pk, user=user).update(confirmed=True)
+        device.confirmed = True
+        record(
+            "otp.device_enrolled",
+            actor=user,
+            target=device,
+            request=request,
+            details={"device": device.persistent_id, "kind": "totp"},
+        )
+
+
+def regenerate_backup_codes(user: User, *, request=None) -> list[str]:
+    """Ten fresh single-use codes; every earlier code stops working."""
+    with transaction.atomic():
+        device, created = StaticDevice.objects.get_or_create(
+            user=user, name="Backup codes", defaults={"confirmed": True}
+        )
+        device.token_set.all().delete()
+        codes = [StaticToken.random_token() for _ in range(BACKUP_CODE_COUNT)]
+        StaticToken.objects.bulk_create(
+            StaticToken(device=device, token=code) for code in codes
+        )
+        record(
+            "otp.backup_codes_generated",
+            actor=user,
+            target=device,
+            request=request,
+            details={"device": device.persistent_id, "first_set": created},
+        )
+    return codes
+
+
+def remove_device(user: User, device, *, request=None) -> None:
+    with transaction.atomic():
+        persistent_id = device.persistent_id
+        type(device).objects.filter(pk=device.pk, user=user).delete()
+        record(
+            "otp.device_removed",
+            actor=user,
+            target_type=type(device)._meta.label_lower,
+            target_id=device.pk,
+            request=request,
+            details={"device": persistent_id},
+        )
+
+
+# --- Sessions ----------------------------------------------------------------------
+
+
+def sign_out_everywhere(user: User, *, request=None) -> list[str]:
+    """End every session of `user` (this one included); returns the ended keys.
+
+    Sessions live in the database backend; the scan decodes only unexpired rows.
+    `sessions_ended` fires after commit so live connections can be closed.
+    """
+    ended = []
+    with transaction.atomic():
+        for session in Session.objects.filter(expire_date__gt=timezone.now()):
+            data = session.get_decoded()
+            if str(data.get("_auth_user_id")) == str(user.pk):
+                ended.append(session.session_key)
+        Session.objects.filter(session_key__in=ended).delete()
+        record(
+            "auth.sessions_ended",
+            actor=user,
+            target=user,
+            request=request,
+            details={"count": len(ended)},
+        )
+        transaction.on_commit(
+            lambda: sessions_ended.send(
+                sender=User, user=user, session_keys=list(ended)
+            )
+        )
+    return ended

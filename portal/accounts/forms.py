@@ -1,0 +1,119 @@
+"""Forms of the account pages: sign-in, codes, invitations and vetting."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+
+from portal.accounts.models import User
+from portal.tiers import Tier
+
+
+class LoginForm(AuthenticationForm):
+    """Django's form; the field stays `username` (django-axes reads it)."""
+
+    username = forms.EmailField(
+        label="Email address",
+        widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "The email address or password is not right.",
+    }
+
+
+class CodeForm(forms.Form):
+    device = forms.ChoiceField(label="Second factor", widget=forms.RadioSelect)
+    code = forms.CharField(
+        label="Code",
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "text",
+                "autofocus": True,
+                "spellcheck": "false",
+            }
+        ),
+        help_text="The 6-digit code of your authenticator app, or one backup code.",
+    )
+
+    def __init__(self, *args, devices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.devices = {device.persistent_id: device for device in devices}
+        self.fields["device"].choices = [
+            (device.persistent_id, device_label(device)) for device in devices
+        ]
+        if devices:
+            self.fields["device"].initial = devices[0].persistent_id
+
+    def chosen_device(self):
+        return self.devices[self.cleaned_data["device"]]
+
+
+def device_label(device) -> str:
+    if device._meta.app_label == "django_otp_webauthn":
+        return f"{device.name or 'Passkey'} (passkey)"
+    if device._meta.model_name == "staticdevice":
+        count = device.token_set.count()
+        return f"Backup code ({count} left)"
+    return f"{device.name} (6-digit code)"
+
+
+class EnrolForm(forms.Form):
+    code = forms.CharField(
+        label="Code from your app",
+        max_length=10,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}
+        ),
+    )
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label="Expert's email address")
+
+
+class AcceptInvitationForm(forms.Form):
+    first_name = forms.CharField(max_length=150, required=False)
+    last_name = forms.CharField(max_length=150, required=False)
+    password1 = forms.CharField(
+        label="Password",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label="Password again",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, email: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean(self):
+        cleaned = super().clean()
+        first, second = cleaned.get("password1"), cleaned.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", "The two passwords differ.")
+        elif first:
+            candidate = User(
+                email=self.email,
+                first_name=cleaned.get("first_name", ""),
+                last_name=cleaned.get("last_name", ""),
+            )
+            try:
+                password_validation.validate_password(first, candidate)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class VettingForm(forms.Form):
+    clearance = forms.ChoiceField(choices=Tier.choices)
+    vetted_until = forms.DateField(
+        label="Vetted until",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Exchange access ends after this day.",
+    )

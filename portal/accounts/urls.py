@@ -1,0 +1,46 @@
+"""URLs of sign-in, the account, two-factor, invitations and vetting."""
+
+from django.conf import settings
+from django.urls import path
+
+from portal.accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("accounts/login/", views.login_view, name="login"),
+    path("accounts/logout/", views.logout_view, name="logout"),
+    path("account/", views.profile_view, name="profile"),
+    path(
+        "account/sign-out-everywhere/",
+        views.sign_out_everywhere_view,
+        name="sign_out_everywhere",
+    ),
+    path("account/two-factor/verify/", views.verify_view, name="verify"),
+    path(
+        settings.STEP_UP_URL.strip("/") + "/",
+        views.verify_view,
+        {"step_up": True},
+        name="step_up",
+    ),
+    path("account/two-factor/enrol/", views.enrol_view, name="enrol"),
+    path(
+        "account/two-factor/backup-codes/",
+        views.backup_codes_view,
+        name="backup_codes",
+    ),
+    path(
+        "account/two-factor/backup-codes/new/",
+        views.regenerate_backup_codes_view,
+        name="regenerate_backup_codes",
+    ),
+    path("account/two-factor/remove/", views.remove_device_view, name="remove_device"),
+    path("accounts/invitations/", views.invite_view, name="invite"),
+    path(
+        "accounts/invitations/<str:token>/",
+        views.accept_invitation_view,
+        name="accept_invitation",
+    ),
+    path("accounts/vetting/", views.vetting_list_view, name="vetting_list"),
+    path("accounts/vetting/<int:pk>/", views.vetting_edit_view, name="vetting_edit"),
+]

@@ -1,0 +1,363 @@
+"""Account pages: sign-in, two-factor, profile, invitations and vetting. Thin:
+the writes are in `portal.accounts.actions`."""
+
+from __future__ import annotations
+
+import base64
+import datetime
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+import django_otp
+import segno
+from django_otp.models import Device
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from portal.accounts import actions
+from portal.accounts.decorators import verified_session_required
+from portal.accounts.forms import (
+    AcceptInvitationForm,
+    CodeForm,
+    EnrolForm,
+    InvitationForm,
+    LoginForm,
+    VettingForm,
+    device_label,
+)
+from portal.accounts.roles import Role, has_role, roles_of
+from portal.accounts.stepup import (
+    is_recently_verified,
+    is_session_verified,
+    mark_verified,
+    step_up_required,
+)
+from portal.accounts.twofactor import (
+    code_devices,
+    confirmed_devices,
+    has_passkey,
+    safe_next,
+    second_factor_url,
+)
+
+
+def _complete_verification(request: HttpRequest, device) -> None:
+    """Bind the device to the session, rotate the session key, stamp the time."""
+    django_otp.login(request, device)
+    request.session.cycle_key()
+    mark_verified(request)
+
+
+@sensitive_post_parameters("password")
+def login_view(request: HttpRequest) -> HttpResponse:
+    next_url = safe_next(request, settings.LOGIN_REDIRECT_URL)
+    if request.user.is_authenticated and is_session_verified(request):
+        return redirect(next_url)
+    form = LoginForm(request, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        # Django's login rotates the session key.
+        auth_login(request, form.get_user())
+        return redirect(second_factor_url(request.user, next_url))
+    return render(request, "accounts/login.html", {"form": form, "next": next_url})
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    auth_logout(request)
+    messages.success(request, "You are signed out.")
+    return redirect(settings.LOGOUT_REDIRECT_URL)
+
+
+@login_required
+def verify_view(request: HttpRequest, *, step_up: bool = False) -> HttpResponse:
+    """Ask for a code from the device the person chooses (login and step-up)."""
+    next_url = safe_next(request, reverse("accounts:profile"))
+    if not confirmed_devices(request.user):
+        return redirect(second_factor_url(request.user, next_url))
+    devices = code_devices(request.user)
+    form = CodeForm(request.POST or None, devices=devices)
+    if request.method == "POST" and form.is_valid():
+        device = form.chosen_device()
+        accepted, throttled = actions.verify_code(
+            request.user, device, form.cleaned_data["code"], request=request
+        )
+        if accepted:
+            _complete_verification(request, device)
+            return redirect(next_url)
+        if throttled:
+            form.add_error(
+                "code",
+                "Too many wrong codes: wait a little before trying again.",
+            )
+        else:
+            form.add_error(
+                "code", "That code is not right, or it has already been used."
+            )
+    template = "accounts/step_up.html" if step_up else "accounts/verify.html"
+    context = {
+        "form": form if devices else None,
+        "next": next_url,
+        "passkeys": has_passkey(request.user),
+    }
+    return render(request, template, context)
+
+
+@login_required
+def enrol_view(request: HttpRequest) -> HttpResponse:
+    """Set up an authenticator app: QR code and secret; active after one good code."""
+    next_url = safe_next(request, reverse("accounts:backup_codes"))
+    if confirmed_devices(request.user) and not is_session_verified(request):
+        # Adding a device is device management: prove the existing one first.
+        return redirect(second_factor_url(request.user, request.get_full_path()))
+    if confirmed_devices(request.user):
+        return _enrol_with_step_up(request, next_url)
+    return _enrol(request, next_url)
+
+
+@step_up_required
+def _enrol_with_step_up(request: HttpRequest, next_url: str) -> HttpResponse:
+    return _enrol(request, next_url)
+
+
+def _enrol(request: HttpRequest, next_url: str) -> HttpResponse:
+    device = actions.start_totp_enrolment(request.user)
+    form = EnrolForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        accepted, throttled = actions.verify_code(
+            request.user, device, form.cleaned_data["code"], request=request
+        )
+        if accepted:
+            actions.confirm_totp_device(request.user, device, request=request)
+            _complete_verification(request, device)
+            messages.success(request, "Your authenticator app is set up.")
+            return redirect(next_url)
+        form.add_error(
+            "code",
+            "Too many wrong codes: wait a little before trying again."
+            if throttled
+            else "That code is not right. Check the time on your phone and try "
+            "the current code.",
+        )
+    secret = _base32(device)
+    qr_svg = segno.make(device.config_url, error="m").svg_inline(
+        scale=5, title="QR code for your authenticator app"
+    )
+    return render(
+        request,
+        "accounts/enrol.html",
+        {"form": form, "secret": secret, "qr_svg": qr_svg, "next": next_url},
+    )
+
+
+def _base32(device: TOTPDevice) -> str:
+    raw = base64.b32encode(device.bin_key).decode()
+    return " ".join(raw[i : i + 4] for i in range(0, len(raw), 4))
+
+
+@verified_session_required
+def backup_codes_view(request: HttpRequest) -> HttpResponse:
+    device = StaticDevice.objects.filter(user=request.user, name="Backup codes").first()
+    remaining = device.token_set.count() if device else 0
+    return render(
+        request,
+        "accounts/backup_codes.html",
+        {"remaining": remaining, "has_codes": device is not None},
+    )
+
+
+@require_POST
+@verified_session_required
+def regenerate_backup_codes_view(request: HttpRequest) -> HttpResponse:
+    has_codes = StaticDevice.objects.filter(user=request.user).exists()
+    if has_codes and not is_recently_verified(request):
+        return redirect(_step_up_url(reverse("accounts:backup_codes")))
+    codes = actions.regenerate_backup_codes(request.user, request=request)
+    # Shown once: the response is the only place the codes ever appear.
+    response = render(request, "accounts/backup_codes_new.html", {"codes": codes})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _step_up_url(next_url: str) -> str:
+    return f"{settings.STEP_UP_URL}?{urlencode({'next': next_url})}"
+
+
+@verified_session_required
+def profile_view(request: HttpRequest) -> HttpResponse:
+    devices = confirmed_devices(request.user)
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "devices": [(device, device_label(device)) for device in devices],
+            "roles": roles_of(request.user),
+            "vetted": request.user.is_vetted(),
+            "has_backup_codes": StaticDevice.objects.filter(
+                user=request.user, name="Backup codes"
+            ).exists(),
+            "tools": _tools(request.user),
+        },
+    )
+
+
+def _tools(user) -> list[tuple[str, str]]:
+    """The pages a person's roles open to them."""
+    tools = []
+    if has_role(user, Role.FOCAL_POINT):
+        tools.append((reverse("accounts:invite"), "Invite experts of your State"))
+    if has_role(user, Role.SECRETARIAT):
+        tools.append((reverse("accounts:vetting_list"), "Vet experts"))
+    if has_role(user, Role.SECURITY_OFFICER):
+        tools.append((reverse("audit:events"), "Audit trail"))
+    return tools
+
+
+@require_POST
+@verified_session_required
+@step_up_required
+def remove_device_view(request: HttpRequest) -> HttpResponse:
+    persistent_id = request.POST.get("device", "")
+    device = Device.from_persistent_id(persistent_id) if "/" in persistent_id else None
+    if device is None or device.user_id != request.user.pk:
+        raise Http404
+    actions.remove_device(request.user, device, request=request)
+    messages.success(request, "The device was removed.")
+    return redirect("accounts:profile")
+
+
+@require_POST
+@verified_session_required
+def sign_out_everywhere_view(request: HttpRequest) -> HttpResponse:
+    actions.sign_out_everywhere(request.user, request=request)
+    auth_logout(request)
+    messages.success(request, "All your sessions have ended, this one included.")
+    return redirect(settings.LOGIN_URL)
+
+
+# --- Invitations -------------------------------------------------------------------
+
+
+@verified_session_required
+def invite_view(request: HttpRequest) -> HttpResponse:
+    if not has_role(request.user, Role.FOCAL_POINT) or request.user.state_id is None:
+        raise Http404
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.invite_expert(
+                form.cleaned_data["email"],
+                by=request.user,
+                request=request,
+                accept_url_for=lambda token: request.build_absolute_uri(
+                    reverse("accounts:accept_invitation", args=[token])
+                ),
+            )
+        except ValidationError as error:
+            form.add_error("email", error)
+        else:
+            messages.success(
+                request,
+                f"An invitation was sent to {form.cleaned_data['email']}; "
+                "the link works once, for 72 hours.",
+            )
+            return redirect("accounts:invite")
+    sent = request.user.invitations_sent.select_related("accepted_user")[:50]
+    return render(
+        request,
+        "accounts/invite.html",
+        {"form": form, "sent": sent, "now": timezone.now()},
+    )
+
+
+@sensitive_post_parameters("password1", "password2")
+def accept_invitation_view(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        invitation = actions.find_invitation(token)
+    except actions.InvitationError as error:
+        actions.record_rejected_invitation(str(error), request=request)
+        return render(
+            request, "accounts/invitation_invalid.html", {"error": error}, status=410
+        )
+    form = AcceptInvitationForm(request.POST or None, email=invitation.email)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.accept_invitation(
+                token,
+                password=form.cleaned_data["password1"],
+                first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"],
+                request=request,
+            )
+        except actions.InvitationError as error:
+            return render(
+                request,
+                "accounts/invitation_invalid.html",
+                {"error": error},
+                status=410,
+            )
+        messages.success(
+            request,
+            "Your account is ready. Sign in, then set up two-factor authentication.",
+        )
+        return redirect(settings.LOGIN_URL)
+    return render(
+        request,
+        "accounts/accept_invitation.html",
+        {"form": form, "invitation": invitation},
+    )
+
+
+# --- Vetting (secretariat) ---------------------------------------------------------
+
+
+def _require_secretariat(request: HttpRequest) -> None:
+    if not has_role(request.user, Role.SECRETARIAT):
+        raise Http404
+
+
+@verified_session_required
+def vetting_list_view(request: HttpRequest) -> HttpResponse:
+    _require_secretariat(request)
+    today = timezone.localdate()
+    return render(
+        request,
+        "accounts/vetting_list.html",
+        {"experts": actions.experts(), "today": today},
+    )
+
+
+@verified_session_required
+def vetting_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_secretariat(request)
+    expert = get_object_or_404(actions.experts(), pk=pk)
+    initial = {
+        "clearance": expert.clearance,
+        "vetted_until": expert.vetted_until
+        or timezone.localdate() + datetime.timedelta(days=365),
+    }
+    form = VettingForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        actions.vet_expert(
+            expert,
+            clearance=form.cleaned_data["clearance"],
+            vetted_until=form.cleaned_data["vetted_until"],
+            by=request.user,
+            request=request,
+        )
+        messages.success(request, f"The vetting of {expert} was recorded.")
+        return redirect("accounts:vetting_list")
+    return render(
+        request, "accounts/vetting_edit.html", {"form": form, "expert": expert}
+    )

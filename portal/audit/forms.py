@@ -1,0 +1,25 @@
+"""The security officer's filter of the audit trail."""
+
+from django import forms
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.CharField(required=False)
+    actor = forms.CharField(required=False, label="Actor email")
+    outcome = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("", "Any"),
+            ("success", "Success"),
+            ("failure", "Failure"),
+            ("denied", "Denied"),
+        ],
+    )
+    target_type = forms.CharField(required=False)
+    target_id = forms.CharField(required=False)
+    since = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )

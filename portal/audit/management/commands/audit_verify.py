@@ -1,0 +1,33 @@
+"""`manage.py audit_verify`: walk the audit chain and name the first broken row."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from portal.audit.actions import record
+from portal.audit.models import Outcome
+from portal.audit.verify import verify_chain
+
+
+class Command(BaseCommand):
+    help = "Verify the audit trail's hash chain; exits non-zero at the first break."
+
+    def handle(self, *args, **options) -> None:
+        report = verify_chain()
+        record(
+            "audit.verified",
+            outcome=Outcome.SUCCESS if report.ok else Outcome.FAILURE,
+            details={
+                "checked": report.checked,
+                "broken_sequence": report.broken_sequence,
+            },
+        )
+        if not report.ok:
+            raise CommandError(
+                f"Audit chain BROKEN at row #{report.broken_sequence}: "
+                f"{report.problem} ({report.checked} rows before it are intact)."
+            )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Audit chain intact: {report.checked} rows; head hash "
+                f"{report.head_hash}"
+            )
+        )

@@ -1,0 +1,168 @@
+"""The security officer's view of the audit trail: browse, filter, export, verify."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import json
+
+from django.core.paginator import Paginator
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from portal.accounts.decorators import verified_session_required
+from portal.accounts.roles import Role, has_role
+from portal.audit.actions import record
+from portal.audit.forms import AuditFilterForm
+from portal.audit.models import AuditEvent
+from portal.audit.verify import verify_chain
+
+EXPORT_FIELDS = [
+    "sequence",
+    "occurred_at",
+    "actor_id",
+    "actor_label",
+    "action",
+    "target_type",
+    "target_id",
+    "outcome",
+    "ip_address",
+    "user_agent",
+    "details",
+    "previous_hash",
+    "row_hash",
+]
+
+
+def security_officer_required(view):
+    """Verified session and the security officer role; anyone else gets 404."""
+
+    @verified_session_required
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if not has_role(request.user, Role.SECURITY_OFFICER):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+def filtered_events(form: AuditFilterForm) -> QuerySet[AuditEvent]:
+    events = AuditEvent.objects.order_by("-sequence")
+    if not form.is_valid():
+        return events.none()
+    data = form.cleaned_data
+    if data["action"]:
+        events = events.filter(action__startswith=data["action"].strip())
+    if data["actor"]:
+        events = events.filter(actor_label__icontains=data["actor"].strip())
+    if data["outcome"]:
+        events = events.filter(outcome=data["outcome"])
+    if data["target_type"]:
+        events = events.filter(target_type=data["target_type"].strip())
+    if data["target_id"]:
+        events = events.filter(target_id=data["target_id"].strip())
+    tz = timezone.get_current_timezone()
+    if data["since"]:
+        start = datetime.datetime.combine(data["since"], datetime.time.min, tz)
+        events = events.filter(occurred_at__gte=start)
+    if data["until"]:
+        end = datetime.datetime.combine(data["until"], datetime.time.max, tz)
+        events = events.filter(occurred_at__lte=end)
+    return events
+
+
+@security_officer_required
+def event_list(request: HttpRequest) -> HttpResponse:
+    form = AuditFilterForm(request.GET)
+    page = Paginator(filtered_events(form), 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "audit/event_list.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+    )
+
+
+def _row(event: AuditEvent) -> dict:
+    return {
+        "sequence": event.sequence,
+        "occurred_at": event.occurred_at.isoformat(),
+        "actor_id": event.actor_id,
+        "actor_label": event.actor_label,
+        "action": event.action,
+        "target_type": event.target_type,
+        "target_id": event.target_id,
+        "outcome": event.outcome,
+        "ip_address": event.ip_address,
+        "user_agent": event.user_agent,
+        "details": event.details,
+        "previous_hash": event.previous_hash,
+        "row_hash": event.row_hash,
+    }
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@security_officer_required
+def export(request: HttpRequest, fmt: str) -> StreamingHttpResponse:
+    """The filtered trail, oldest first, streamed (it may be long)."""
+    form = AuditFilterForm(request.GET)
+    events = filtered_events(form).order_by("sequence")
+    record(
+        "audit.exported",
+        request=request,
+        details={"format": fmt, "filters": request.GET.dict()},
+    )
+    stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
+    rows = (_row(event) for event in events.iterator(chunk_size=1000))
+    if fmt == "csv":
+        writer = csv.writer(_Echo())
+
+        def lines():
+            yield writer.writerow(EXPORT_FIELDS)
+            for row in rows:
+                row["details"] = json.dumps(
+                    row["details"], sort_keys=True, cls=DjangoJSONEncoder
+                )
+                yield writer.writerow([_csv_safe(row[name]) for name in EXPORT_FIELDS])
+
+        response = StreamingHttpResponse(lines(), content_type="text/csv")
+        filename = f"audit-{stamp}.csv"
+    else:
+
+        def lines():
+            for row in rows:
+                yield json.dumps(row, sort_keys=True, cls=DjangoJSONEncoder) + "\n"
+
+        response = StreamingHttpResponse(lines(), content_type="application/jsonl")
+        filename = f"audit-{stamp}.jsonl"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _csv_safe(value):
+    """Neutralise spreadsheet formulas (CSV injection) in free-text fields."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return "" if value is None else value
+
+
+@security_officer_required
+def verify(request: HttpRequest) -> HttpResponse:
+    report = verify_chain()
+    record(
+        "audit.verified",
+        request=request,
+        outcome="success" if report.ok else "failure",
+        details={"checked": report.checked, "broken_sequence": report.broken_sequence},
+    )
+    return render(request, "audit/verify.html", {"report": report})
