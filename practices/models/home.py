@@ -1,4 +1,4 @@
-"""Wagtail page types of the public portal."""
+"""The home page: the front door of the public portal."""
 
 from django.db import models
 
