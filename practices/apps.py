@@ -1,6 +1,13 @@
+"""The public content of the portal: States, good practices, guidance and events."""
+
 from django.apps import AppConfig
 
 
 class PracticesConfig(AppConfig):
     name = "practices"
     verbose_name = "Good practices"
+
+    def ready(self):
+        from practices.protection import connect_signals
+
+        connect_signals()

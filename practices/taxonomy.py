@@ -164,6 +164,57 @@ ADDITIONAL_ACTIONS: list[tuple[int, str, str]] = [
 ]
 
 
+# (slug, short name, title, sort order)
+IAEA_DOCUMENTS: list[tuple[str, str, str, int]] = [
+    (
+        "nss-20",
+        "NSS 20",
+        "Objective and Essential Elements of a State's Nuclear Security Regime",
+        10,
+    ),
+    (
+        "nss-13",
+        "NSS 13 (INFCIRC/225/Rev.5)",
+        "Nuclear Security Recommendations on Physical Protection of Nuclear "
+        "Material and Nuclear Facilities",
+        20,
+    ),
+    (
+        "nss-14",
+        "NSS 14",
+        "Nuclear Security Recommendations on Radioactive Material and Associated "
+        "Facilities",
+        30,
+    ),
+    (
+        "code-of-conduct",
+        "Code of Conduct",
+        "Code of Conduct on the Safety and Security of Radioactive Sources",
+        40,
+    ),
+    (
+        "nss-15",
+        "NSS 15",
+        "Nuclear Security Recommendations on Nuclear and Other Radioactive Material "
+        "out of Regulatory Control",
+        50,
+    ),
+]
+
+# The IAEA's six official languages first, then those the States publish in.
+LANGUAGES: list[tuple[str, str]] = [
+    ("en", "English"),
+    ("fr", "French"),
+    ("es", "Spanish"),
+    ("ru", "Russian"),
+    ("ar", "Arabic"),
+    ("zh", "Chinese"),
+    ("de", "German"),
+    ("ja", "Japanese"),
+    ("ko", "Korean"),
+]
+
+
 def ensure_commitments(commitment_model) -> int:
     """Create or correct the commitments; returns how many were created."""
     created = 0
@@ -189,6 +240,27 @@ def ensure_additional_actions(action_model) -> int:
     for number, title, text in ADDITIONAL_ACTIONS:
         _, was_created = action_model.objects.update_or_create(
             number=number, defaults={"title": title, "text": text}
+        )
+        created += was_created
+    return created
+
+
+def ensure_iaea_documents(document_model) -> int:
+    created = 0
+    for slug, short_name, title, order in IAEA_DOCUMENTS:
+        _, was_created = document_model.objects.update_or_create(
+            slug=slug,
+            defaults={"short_name": short_name, "title": title, "sort_order": order},
+        )
+        created += was_created
+    return created
+
+
+def ensure_languages(language_model) -> int:
+    created = 0
+    for code, name in LANGUAGES:
+        _, was_created = language_model.objects.get_or_create(
+            code=code, defaults={"name": name}
         )
         created += was_created
     return created

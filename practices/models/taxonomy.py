@@ -75,3 +75,55 @@ class AdditionalAction(index.Indexed, models.Model):
 
     def __str__(self) -> str:
         return f"Action {self.number}: {self.title}"
+
+
+class IAEADocument(index.Indexed, models.Model):
+    """An IAEA publication that good practices implement and guidance contributes to.
+
+    The five documents of the joint statement are loaded by migration; the
+    secretariat adds others as States contribute to them.
+    """
+
+    slug = models.SlugField(
+        max_length=40, unique=True, help_text="Used in shareable filter links."
+    )
+    short_name = models.CharField(max_length=60, help_text="e.g. NSS 13")
+    title = models.CharField(max_length=255)
+    url = models.URLField(blank=True, help_text="The publication on the IAEA site.")
+    sort_order = models.PositiveSmallIntegerField(default=100)
+
+    panels = [
+        FieldPanel("short_name"),
+        FieldPanel("slug"),
+        FieldPanel("title"),
+        FieldPanel("url"),
+        FieldPanel("sort_order"),
+    ]
+    search_fields = [index.SearchField("short_name"), index.SearchField("title")]
+
+    class Meta:
+        ordering = ["sort_order", "short_name"]
+        verbose_name = "IAEA document"
+
+    def __str__(self) -> str:
+        return self.short_name
+
+
+class Language(models.Model):
+    """The language a page is written in, so readers can find content they can read."""
+
+    code = models.CharField(
+        max_length=12,
+        unique=True,
+        validators=[RegexValidator(r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$", "A BCP 47 tag.")],
+        help_text="BCP 47 language tag, e.g. en or fr.",
+    )
+    name = models.CharField(max_length=60, unique=True)
+
+    panels = [FieldPanel("code"), FieldPanel("name")]
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -27,6 +27,12 @@ class Command(BaseCommand):
             ensure_subscribing_states(State)
             home = self.ensure_home_page()
         self.stdout.write(self.style.SUCCESS(f"Home page ready: {home.title}"))
+        self.load_public_content(home)
+
+    def load_public_content(self, home: HomePage) -> None:
+        from practices.demo import load_demo_content
+
+        load_demo_content(home, self.stdout.write)
 
     def ensure_home_page(self) -> HomePage:
         home = HomePage.objects.first()
