@@ -83,8 +83,11 @@ def _publish(page: Page) -> None:
 
 
 @transaction.atomic
-def ensure_site_structure(home: HomePage) -> SiteStructure:
-    """The indexes under the home page, a page per subscribing State, moderation."""
+def ensure_site_structure(home: HomePage, *, iso_codes=None) -> SiteStructure:
+    """The indexes under the home page, a page per subscribing State, moderation.
+
+    `iso_codes` limits the State pages to some States (the tests need only a few).
+    """
     indexes = {}
     for model, title, slug, intro in INDEX_PAGES:
         page = model.objects.child_of(home).first()
@@ -94,7 +97,10 @@ def ensure_site_structure(home: HomePage) -> SiteStructure:
         indexes[model] = page
     states_index = indexes[StatesIndexPage]
     created = 0
-    for state in State.objects.filter(is_subscriber=True):
+    states = State.objects.filter(is_subscriber=True)
+    if iso_codes is not None:
+        states = states.filter(iso_code__in=iso_codes)
+    for state in states:
         _, was_created = create_state_page(state, states_index=states_index)
         created += was_created
     ensure_moderation_workflow(states_index)

@@ -55,6 +55,19 @@ def refusal_message(term, pages) -> str:
     )
 
 
+class ProtectedTermMixin:
+    """Refuse before the deletion starts, so the caller's transaction stays usable.
+
+    The pre_delete signal below is the backstop for bulk (queryset) deletes.
+    """
+
+    def delete(self, *args, **kwargs):
+        pages = pages_using(self)
+        if pages:
+            raise ProtectedError(refusal_message(self, pages), set(pages))
+        return super().delete(*args, **kwargs)
+
+
 def refuse_deleting_used_term(sender, instance, **kwargs):
     pages = pages_using(instance)
     if pages:

@@ -10,8 +10,10 @@ from django.db import models
 from wagtail.admin.panels import FieldPanel
 from wagtail.search import index
 
+from practices.protection import ProtectedTermMixin
 
-class Commitment(index.Indexed, models.Model):
+
+class Commitment(ProtectedTermMixin, index.Indexed, models.Model):
     """A commitment of the joint statement (1-4) or one of its sub-items (2a...3c)."""
 
     code = models.CharField(
@@ -58,7 +60,7 @@ class Commitment(index.Indexed, models.Model):
         return self.parent_id is None
 
 
-class AdditionalAction(index.Indexed, models.Model):
+class AdditionalAction(ProtectedTermMixin, index.Indexed, models.Model):
     """One of the 14 actions States may take beyond the commitments."""
 
     number = models.PositiveSmallIntegerField(
@@ -77,7 +79,7 @@ class AdditionalAction(index.Indexed, models.Model):
         return f"Action {self.number}: {self.title}"
 
 
-class IAEADocument(index.Indexed, models.Model):
+class IAEADocument(ProtectedTermMixin, index.Indexed, models.Model):
     """An IAEA publication that good practices implement and guidance contributes to.
 
     The five documents of the joint statement are loaded by migration; the
@@ -109,7 +111,7 @@ class IAEADocument(index.Indexed, models.Model):
         return self.short_name
 
 
-class Language(models.Model):
+class Language(ProtectedTermMixin, models.Model):
     """The language a page is written in, so readers can find content they can read."""
 
     code = models.CharField(
