@@ -55,13 +55,23 @@ def ensure_state_collection(state) -> Collection:
 def ensure_state_editing(state_page) -> Group:
     """Create (or repair) the State's group, its collection and their permissions."""
     state = state_page.state
+    wanted = [("wagtailadmin", "access_admin")]
+    wanted += [("wagtailcore", c) for c in STATE_PAGE_PERMISSIONS]
+    wanted += list(STATE_COLLECTION_PERMISSIONS)
+    # One query for every permission needed, rather than one per grant.
+    permissions = {
+        (p.content_type.app_label, p.codename): p
+        for p in Permission.objects.filter(
+            codename__in=[codename for _, codename in wanted]
+        ).select_related("content_type")
+    }
     group, _ = Group.objects.get_or_create(name=state_group_name(state))
-    group.permissions.add(access_admin_permission())
+    group.permissions.add(permissions[("wagtailadmin", "access_admin")])
     for codename in STATE_PAGE_PERMISSIONS:
         GroupPagePermission.objects.get_or_create(
             group=group,
-            page=state_page.page_ptr if hasattr(state_page, "page_ptr") else state_page,
-            permission=_permission("wagtailcore", codename),
+            page_id=state_page.pk,
+            permission=permissions[("wagtailcore", codename)],
         )
     collection = state_page.collection or ensure_state_collection(state)
     if state_page.collection_id != collection.pk:
@@ -71,7 +81,7 @@ def ensure_state_editing(state_page) -> Group:
         GroupCollectionPermission.objects.get_or_create(
             group=group,
             collection=collection,
-            permission=_permission(app_label, codename),
+            permission=permissions[(app_label, codename)],
         )
     return group
 
