@@ -10,10 +10,16 @@ from wagtail.search import index
 
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from rest_framework import serializers
 from taggit.models import TaggedItemBase
 
 from practices.models.base import StateContentPage, demonstration_panel
 from practices.models.listing import ListingIndexPage
+
+
+def _slugs(field: str, *, many: bool = True):
+    # The API names terms by their stable codes, not by database ids.
+    return serializers.SlugRelatedField(slug_field=field, many=many, read_only=True)
 
 
 class GoodPracticePageTag(TaggedItemBase):
@@ -96,10 +102,10 @@ class GoodPracticePage(StateContentPage):
     api_fields = [
         *StateContentPage.api_fields,
         APIField("date"),
-        APIField("language"),
-        APIField("commitments"),
-        APIField("additional_actions"),
-        APIField("iaea_documents"),
+        APIField("language", serializer=_slugs("code", many=False)),
+        APIField("commitments", serializer=_slugs("code")),
+        APIField("additional_actions", serializer=_slugs("number")),
+        APIField("iaea_documents", serializer=_slugs("slug")),
         APIField("tags"),
     ]
     parent_page_types = ["practices.StatePage"]

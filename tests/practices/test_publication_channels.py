@@ -67,7 +67,7 @@ def test_private_pages_are_absent_from_feeds_sitemap_and_api(client, pages):
 
 def test_api_lists_published_pages_only(client, pages):
     response = client.get(
-        "/api/v2/pages/?type=practices.GoodPracticePage&fields=summary,state_code,date"
+        "/api/v2/pages/?type=practices.GoodPracticePage&fields=summary,state_code,date,language,commitments"
     )
     assert response.status_code == 200
     items = response.json()["items"]
@@ -76,6 +76,8 @@ def test_api_lists_published_pages_only(client, pages):
         "Published Finnish practice",
     ]
     assert {item["state_code"] for item in items} == {"NL", "FI"}
+    assert {item["language"] for item in items} == {"en"}
+    assert all(item["commitments"] == [] for item in items)
     assert client.get(f"/api/v2/pages/{pages['draft'].pk}/").status_code == 404
 
 
