@@ -8,6 +8,7 @@ class PracticesConfig(AppConfig):
     verbose_name = "Good practices"
 
     def ready(self):
-        from practices.protection import connect_signals
+        from practices import protection, signals
 
-        connect_signals()
+        protection.connect_signals()
+        signals.connect_signals()

@@ -69,6 +69,15 @@ def test_content_page_takes_the_state_of_its_parent(site):
     assert page.state.iso_code == "FR"
 
 
+def test_moved_page_takes_the_state_of_its_new_parent(client, site):
+    page = factories.good_practice("NL", title="Moved practice")
+    page.move(factories.state_page("FI"), pos="last-child")
+    page.refresh_from_db()
+    assert page.state.iso_code == "FI"
+    body = client.get("/good-practices/?state=FI").content.decode()
+    assert "Moved practice" in body
+
+
 def test_state_page_must_be_unique_per_state(site):
     from django.core.exceptions import ValidationError
 

@@ -106,3 +106,39 @@ def test_grant_moves_and_revoke_removes(site):
     assert "Editors: Finland" in names and "Editors: Netherlands" not in names
     assert revoke_state_editing(user) == 1
     assert not user.groups.filter(name__startswith="Editors: ").exists()
+
+
+def test_state_page_created_in_the_admin_gets_its_group_and_collection(client, site):
+    from django.contrib.auth.models import Group
+
+    from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
+
+    from portal.accounts.models import User
+    from portal.states.models import State
+
+    admin = User.objects.create_superuser(
+        email="admin@secretariat.example", password="correct horse battery staple"
+    )
+    login_verified(client, admin)
+    url = reverse(
+        "wagtailadmin_pages:add",
+        args=("practices", "statepage", site.states_index.pk),
+    )
+    germany = State.objects.get(iso_code="DE")
+    data = nested_form_data(
+        {
+            "title": "Germany",
+            "slug": "de",
+            "state": germany.pk,
+            "competent_authority": "",
+            "contact_email": "",
+            "profile": rich_text("<p>Profile.</p>"),
+            "comments": inline_formset([]),
+        }
+    )
+    data["action-publish"] = "1"
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    page = StatePage.objects.get(state=germany)
+    assert page.collection.name == "Germany"
+    assert Group.objects.filter(name="Editors: Germany").exists()
