@@ -97,7 +97,7 @@ class StatePage(Page):
             GoodPracticePage.objects.child_of(self)
             .live()
             .public()
-            .select_related("language")
+            .select_related("state", "language")
             .prefetch_related("commitments")
             .order_by("-date", "title")
         )

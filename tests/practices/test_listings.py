@@ -189,3 +189,22 @@ def test_events_filter_by_type_and_year(client, site):
     body = client.get("/events/?year=2024&state=FR").content.decode()
     assert body.count('class="card-title"') == 1
     assert client.get("/events/?year=2022").content.decode().count("card-title") == 0
+
+
+def test_state_page_and_home_queries_do_not_grow_with_content(client, site):
+    factories.good_practice("NL", commitments=["1"])
+    factories.guidance("NL")
+    client.get("/states/nl/")
+    with CaptureQueriesContext(connection) as few_state:
+        client.get("/states/nl/")
+    with CaptureQueriesContext(connection) as few_home:
+        client.get("/")
+    for _ in range(6):
+        factories.good_practice("NL", commitments=["2a", "3b"])
+        factories.guidance("NL")
+    with CaptureQueriesContext(connection) as many_state:
+        client.get("/states/nl/")
+    with CaptureQueriesContext(connection) as many_home:
+        client.get("/")
+    assert len(many_state) == len(few_state)
+    assert len(many_home) == len(few_home)
