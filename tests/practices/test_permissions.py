@@ -46,6 +46,10 @@ def test_each_state_has_its_group_and_collection(site):
 
 def test_editor_can_draft_under_own_state(client, dutch_editor):
     login_verified(client, dutch_editor)
+    form = client.get(add_url("NL"))
+    assert form.status_code == 200
+    assert b"What it serves" in form.content
+    assert client.get(add_url("FI")).status_code in {302, 403}
     response = client.post(add_url("NL"), practice_form("own-state"))
     assert response.status_code == 302
     page = GoodPracticePage.objects.get(slug="own-state")
