@@ -18,6 +18,7 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("progress/", include("practices.progress.urls")),
+    path("", include("practices.urls")),
 ]
 
 if settings.DEBUG:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from tests.support import require_services, service_versions
@@ -62,13 +60,11 @@ def django_db_setup(django_db_setup):
 
 @pytest.fixture
 def home_page(db):
-    """The site's home page, as the demo command sets it up."""
-    from django.core.management import call_command
+    """The site's home page, as the demo command sets it up (without the demo
+    content, which takes long to load: tests that need it call load_demo)."""
+    from practices.management.commands.load_demo import Command
 
-    call_command("load_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
-    from practices.models import HomePage
-
-    return HomePage.objects.get()
+    return Command().ensure_home_page()
 
 
 def pytest_collection_modifyitems(config, items):

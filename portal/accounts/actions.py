@@ -53,6 +53,7 @@ def assign_role(user: User, role: Role | str, *, by: User | None, request=None) 
     with transaction.atomic():
         group = role_group(role)
         if user.groups.filter(pk=group.pk).exists():
+            _sync_state_editing(user, by=by)
             return False
         token = ROLE_ACTION_IN_PROGRESS.set(True)
         try:
@@ -66,6 +67,7 @@ def assign_role(user: User, role: Role | str, *, by: User | None, request=None) 
             request=request,
             details={"role": role.value},
         )
+        _sync_state_editing(user, by=by)
     return True
 
 
@@ -87,6 +89,7 @@ def remove_role(user: User, role: Role | str, *, by: User | None, request=None) 
             request=request,
             details={"role": role.value},
         )
+        _sync_state_editing(user, by=by)
     return True
 
 
@@ -401,3 +404,23 @@ def sign_out_everywhere(user: User, *, request=None) -> list[str]:
             )
         )
     return ended
+
+
+def _sync_state_editing(user: User, *, by: User | None) -> None:
+    """Editors and focal points edit their own State's pages, and nobody else does."""
+    from practices.permissions import (
+        STATE_GROUP_PREFIX,
+        NoStateToEdit,
+        grant_state_editing,
+        revoke_state_editing,
+    )
+
+    if any(has_role(user, r) for r in (Role.STATE_EDITOR, Role.FOCAL_POINT)):
+        try:
+            grant_state_editing(user, by=by)
+        except NoStateToEdit:
+            # The State has no page yet; the demo loader and the secretariat create
+            # State pages before assigning editors.
+            pass
+    elif user.groups.filter(name__startswith=STATE_GROUP_PREFIX).exists():
+        revoke_state_editing(user, by=by)

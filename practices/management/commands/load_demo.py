@@ -28,12 +28,20 @@ class Command(BaseCommand):
         with transaction.atomic():
             ensure_subscribing_states(State)
             home = self.ensure_home_page()
-            logins = ensure_demo_accounts()
         self.stdout.write(self.style.SUCCESS(f"Home page ready: {home.title}"))
+        self.load_public_content(home)
+        # After the State pages: editors are granted their State's pages on creation.
+        with transaction.atomic():
+            logins = ensure_demo_accounts()
         self.stdout.write(
             f"Progress records created: {ensure_demo_progress() or 'none'}"
         )
         self.write_demo_logins(logins)
+
+    def load_public_content(self, home: HomePage) -> None:
+        from practices.demo import load_demo_content
+
+        load_demo_content(home, self.stdout.write)
 
     def write_demo_logins(self, logins) -> None:
         self.stdout.write("Demo accounts (sign in at /accounts/login/):")

@@ -1,4 +1,4 @@
-"""Wagtail page types of the public portal."""
+"""The home page: the front door of the public portal."""
 
 from django.db import models
 
@@ -24,10 +24,33 @@ class HomePage(Page):
     ]
 
     parent_page_types = ["wagtailcore.Page"]
-    subpage_types: list[str] = []
+    subpage_types = [
+        "practices.StatesIndexPage",
+        "practices.GoodPracticeIndexPage",
+        "practices.GuidanceIndexPage",
+        "practices.EventIndexPage",
+    ]
     max_count = 1
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
+        from practices.models import GoodPracticePage, StatePage
+
         context["subscribing_states"] = State.objects.filter(is_subscriber=True)
+        state_urls = {
+            state_page.state_id: state_page.get_url(request)
+            for state_page in StatePage.objects.live()
+            .public()
+            .only("state", "url_path")
+        }
+        context["state_links"] = [
+            (state, state_urls.get(state.pk)) for state in context["subscribing_states"]
+        ]
+        context["latest_good_practices"] = (
+            GoodPracticePage.objects.live()
+            .public()
+            .select_related("state", "language")
+            .prefetch_related("commitments")
+            .order_by("-first_published_at", "-date")[:6]
+        )
         return context

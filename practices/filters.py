@@ -1,0 +1,201 @@
+"""Filters of the listing pages: validated from the URL, applied across all States.
+
+The filters live in the query string so a filtered listing is a shareable link. A
+value that does not exist gives an empty listing with a message naming the value,
+never an error page.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.paginator import Paginator
+from django.db.models import Q
+
+from taggit.models import Tag
+
+from portal.states.models import State
+from practices.models.taxonomy import (
+    AdditionalAction,
+    Commitment,
+    IAEADocument,
+    Language,
+)
+
+PAGE_SIZE = 12
+
+SORT_CHOICES = [
+    ("-date", "Newest first"),
+    ("date", "Oldest first"),
+    ("title", "Title (A to Z)"),
+]
+
+
+def _choice(label, queryset, field, empty_label, invalid):
+    return forms.ModelChoiceField(
+        label=label,
+        queryset=queryset,
+        to_field_name=field,
+        required=False,
+        empty_label=empty_label,
+        error_messages={"invalid_choice": invalid},
+    )
+
+
+class ListingFilterForm(forms.Form):
+    """Every filter any listing offers; each listing keeps the ones that apply."""
+
+    state = _choice(
+        "State",
+        State.objects.filter(is_subscriber=True),
+        "iso_code",
+        "All States",
+        'No subscribing State has the code "%(value)s".',
+    )
+    commitment = _choice(
+        "Commitment",
+        Commitment.objects.all(),
+        "code",
+        "All commitments",
+        'There is no commitment "%(value)s" (use 1, 2, 2a to 2c, 3, 3a to 3c or 4).',
+    )
+    action = _choice(
+        "Additional action",
+        AdditionalAction.objects.all(),
+        "number",
+        "All additional actions",
+        'There is no additional action "%(value)s" (they are numbered 1 to 14).',
+    )
+    document = _choice(
+        "IAEA document",
+        IAEADocument.objects.all(),
+        "slug",
+        "All IAEA documents",
+        'No IAEA document is known as "%(value)s".',
+    )
+    topic = _choice(
+        "Topic",
+        Tag.objects.none(),  # set per request: only topics in use
+        "slug",
+        "All topics",
+        'No good practice has the topic "%(value)s".',
+    )
+    language = _choice(
+        "Language",
+        Language.objects.all(),
+        "code",
+        "All languages",
+        'No language has the code "%(value)s".',
+    )
+    event_type = forms.ChoiceField(
+        required=False,
+        label="Type",
+        error_messages={"invalid_choice": 'There is no event type "%(value)s".'},
+    )
+    stage = forms.ChoiceField(
+        label="Stage",
+        required=False,
+        error_messages={"invalid_choice": 'There is no stage "%(value)s".'},
+    )
+    year = forms.IntegerField(
+        label="Year",
+        required=False,
+        min_value=1950,
+        max_value=2100,
+        error_messages={
+            "invalid": "The year must be a number such as 2024.",
+            "min_value": "The year must be 1950 or later.",
+            "max_value": "The year must be 2100 or earlier.",
+        },
+    )
+    sort = forms.ChoiceField(
+        choices=SORT_CHOICES,
+        required=False,
+        label="Sort by",
+        error_messages={
+            "invalid_choice": 'Listings sort by "-date", "date" or "title", '
+            'not "%(value)s".'
+        },
+    )
+
+    def __init__(self, data, *, filters, choices=None):
+        super().__init__(data)
+        if "topic" in filters:
+            self.fields["topic"].queryset = (
+                Tag.objects.filter(practices_goodpracticepagetag_items__isnull=False)
+                .distinct()
+                .order_by("name")
+            )
+        for name in list(self.fields):
+            if name not in filters and name != "sort":
+                del self.fields[name]
+        for name, (empty_label, field_choices) in (choices or {}).items():
+            if name in self.fields:
+                self.fields[name].choices = [("", empty_label), *field_choices]
+
+
+def apply_filters(queryset, cleaned_data, *, lookups, date_field):
+    """Narrow `queryset` by every filter given; a filter may match several lookups.
+
+    Multi-valued lookups (States involved, commitments and their parents) are
+    combined through a sub-query on primary keys, so no row is repeated and no
+    DISTINCT is needed on the page table.
+    """
+    model = queryset.model
+    for name, value in cleaned_data.items():
+        if name in {"sort", "year"} or value in (None, ""):
+            continue
+        match = Q()
+        for lookup in lookups[name]:
+            match |= Q(**{lookup: value})
+        queryset = queryset.filter(pk__in=model.objects.filter(match).values("pk"))
+    year = cleaned_data.get("year")
+    if year:
+        queryset = queryset.filter(**{f"{date_field}__year": year})
+    sort = cleaned_data.get("sort") or "-date"
+    if sort == "title":
+        return queryset.order_by("title", "pk")
+    prefix = "-" if sort.startswith("-") else ""
+    return queryset.order_by(f"{prefix}{date_field}", "title", "pk")
+
+
+def listing_context(request, queryset, *, filters, lookups, date_field, choices=None):
+    """The context of a listing page: its form, errors, active filters and one page."""
+    form = ListingFilterForm(request.GET or None, filters=filters, choices=choices)
+    if form.is_bound and not form.is_valid():
+        errors = [
+            f"{form.fields[name].label or name.capitalize()}: {message}"
+            for name, messages in form.errors.items()
+            for message in messages
+        ]
+        results = queryset.none()
+        active = []
+    else:
+        cleaned = form.cleaned_data if form.is_bound else {}
+        errors = []
+        results = apply_filters(
+            queryset, cleaned, lookups=lookups, date_field=date_field
+        )
+        active = [
+            (form.fields[name].label or name.capitalize(), _label(form, name, value))
+            for name, value in cleaned.items()
+            if name != "sort" and value not in (None, "")
+        ]
+    paginator = Paginator(results, PAGE_SIZE)
+    page_obj = paginator.get_page(request.GET.get("page"))
+    return {
+        "filter_form": form,
+        "filter_errors": errors,
+        "active_filters": active,
+        "page_obj": page_obj,
+        "results": page_obj.object_list,
+        "result_count": paginator.count,
+    }
+
+
+def _label(form, name, value) -> str:
+    field = form.fields[name]
+    if isinstance(field, forms.ChoiceField) and not isinstance(
+        field, forms.ModelChoiceField
+    ):
+        return dict(field.choices).get(value, str(value))
+    return str(value)

@@ -1,0 +1,81 @@
+"""Admin of the public content: taxonomy snippets, State set-up, delete protection."""
+
+from django.contrib import messages
+from django.shortcuts import redirect
+
+from wagtail import hooks
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+
+from practices.models import (
+    AdditionalAction,
+    Commitment,
+    IAEADocument,
+    Language,
+    StatePage,
+)
+from practices.permissions import ensure_state_editing
+from practices.protection import pages_using, refusal_message
+
+
+class CommitmentViewSet(SnippetViewSet):
+    model = Commitment
+    icon = "list-ol"
+    list_display = ["code", "title", "parent"]
+    search_fields = ["code", "title"]
+
+
+class AdditionalActionViewSet(SnippetViewSet):
+    model = AdditionalAction
+    icon = "list-ul"
+    list_display = ["number", "title"]
+    search_fields = ["title", "text"]
+
+
+class IAEADocumentViewSet(SnippetViewSet):
+    model = IAEADocument
+    icon = "doc-full"
+    list_display = ["short_name", "title", "slug"]
+    search_fields = ["short_name", "title"]
+
+
+class LanguageViewSet(SnippetViewSet):
+    model = Language
+    icon = "globe"
+    list_display = ["name", "code"]
+
+
+class TaxonomyViewSetGroup(SnippetViewSetGroup):
+    items = (
+        CommitmentViewSet,
+        AdditionalActionViewSet,
+        IAEADocumentViewSet,
+        LanguageViewSet,
+    )
+    menu_icon = "tag"
+    menu_label = "Taxonomy"
+    menu_name = "taxonomy"
+    menu_order = 210
+
+
+register_snippet(TaxonomyViewSetGroup)
+
+
+@hooks.register("before_delete_snippet")
+def refuse_deleting_used_terms(request, instances):
+    """Say which pages use the term instead of deleting it (or failing with 500)."""
+    for instance in instances:
+        pages = pages_using(instance)
+        if pages:
+            messages.error(request, refusal_message(instance, pages))
+            return redirect(
+                f"wagtailsnippets_{instance._meta.app_label}_{instance._meta.model_name}:list"
+            )
+    return None
+
+
+@hooks.register("after_create_page")
+def set_up_state_editing(request, page):
+    """A State page created in the admin gets its editors' group and collection."""
+    if isinstance(page.specific, StatePage):
+        ensure_state_editing(page.specific)
