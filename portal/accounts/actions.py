@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import datetime
 import hashlib
@@ -416,11 +417,9 @@ def _sync_state_editing(user: User, *, by: User | None) -> None:
     )
 
     if any(has_role(user, r) for r in (Role.STATE_EDITOR, Role.FOCAL_POINT)):
-        try:
+        # Without a State page yet there is nothing to grant: the demo loader and the
+        # secretariat create State pages before assigning editors.
+        with contextlib.suppress(NoStateToEdit):
             grant_state_editing(user, by=by)
-        except NoStateToEdit:
-            # The State has no page yet; the demo loader and the secretariat create
-            # State pages before assigning editors.
-            pass
     elif user.groups.filter(name__startswith=STATE_GROUP_PREFIX).exists():
         revoke_state_editing(user, by=by)
