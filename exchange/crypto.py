@@ -117,7 +117,8 @@ class EncryptingReader(io.RawIOBase):
         self._source = plaintext
         self._hash = hashlib.sha256()
         self._pieces = self._generate()
-        self._buffer = b""
+        self._buffer = memoryview(b"")
+        self._offset = 0
 
     def _read_plain(self) -> bytes:
         data = _read_exact(self._source, self.chunk_size)
@@ -147,15 +148,22 @@ class EncryptingReader(io.RawIOBase):
         return True
 
     def readinto(self, target) -> int:
-        while not self._buffer:
+        # Hand out the current sealed chunk through a moving offset: slicing the
+        # remainder off on each call would copy the chunk over and over.
+        while self._offset >= len(self._buffer):
             piece = next(self._pieces, None)
             if piece is None:
                 return 0
-            self._buffer = piece
-        count = min(len(target), len(self._buffer))
-        target[:count] = self._buffer[:count]
-        self._buffer = self._buffer[count:]
+            self._buffer, self._offset = memoryview(piece), 0
+        count = min(len(target), len(self._buffer) - self._offset)
+        target[:count] = self._buffer[self._offset : self._offset + count]
+        self._offset += count
         return count
+
+    def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0:
+            return b"".join(iter(lambda: self.read(1024 * 1024), b""))
+        return super().read(size)
 
 
 def _read_exact(stream: BinaryIO, size: int) -> bytes:
@@ -229,9 +237,21 @@ class Decryptor:
             yield chunk
 
     async def aiter(self) -> AsyncIterator[bytes]:
-        """The same chunks, reading and decrypting off the event loop."""
-        while (chunk := await asyncio.to_thread(self.next_chunk)) is not None:
-            yield chunk
+        """The same chunks, read and decrypted in a worker thread, one chunk ahead.
+
+        The next chunk is read and checked while the current one is being sent; it
+        is only handed out once it has verified, and a failure is raised in its
+        place, so nothing past a corrupted chunk ever leaves.
+        """
+        loop = asyncio.get_running_loop()
+        pending = loop.run_in_executor(None, self.next_chunk)
+        try:
+            while (chunk := await pending) is not None:
+                pending = loop.run_in_executor(None, self.next_chunk)
+                yield chunk
+        finally:
+            # Let a read in flight finish before the caller closes the file.
+            await asyncio.gather(pending, return_exceptions=True)
 
 
 def decrypt_all(ciphertext: BinaryIO, data_key: bytes, file_id: bytes) -> bytes:
