@@ -304,3 +304,20 @@ def test_a_large_tampered_file_stops_at_the_corrupted_chunk(settings):
     assert AuditEvent.objects.filter(
         action="exchange.document.download_refused", outcome="failure"
     ).exists()
+
+
+def test_uploading_a_version_needs_a_verified_session_but_no_fresh_code():
+    owner = make_expert("NL")
+    document = share(owner)
+    client = client_for(owner)
+    session = client.session
+    session["portal_otp_verified_at"] = 1  # verified long ago
+    session.save()
+    response = client.post(
+        reverse("exchange:version_create", args=[document.pk]),
+        {"file": text_upload("v2.txt", b"second\n")},
+    )
+    assert response.status_code == 302
+    assert document.versions.count() == 2
+    downloaded = client.get(reverse("exchange:download", args=[document.pk, 2]))
+    assert read_stream(downloaded) == b"second\n"
