@@ -236,19 +236,37 @@ class Decryptor:
         while (chunk := self.next_chunk()) is not None:
             yield chunk
 
-    async def aiter(self) -> AsyncIterator[bytes]:
-        """The same chunks, read and decrypted in a worker thread, one chunk ahead.
+    def next_batch(self, count: int) -> tuple[list[bytes], TamperedFile | None]:
+        """Up to `count` verified chunks, and the failure that stopped them, if any."""
+        chunks: list[bytes] = []
+        try:
+            while len(chunks) < count and (chunk := self.next_chunk()) is not None:
+                chunks.append(chunk)
+        except TamperedFile as error:
+            return chunks, error
+        return chunks, None
 
-        The next chunk is read and checked while the current one is being sent; it
-        is only handed out once it has verified, and a failure is raised in its
-        place, so nothing past a corrupted chunk ever leaves.
+    async def aiter(self, batch: int = 4) -> AsyncIterator[bytes]:
+        """The same chunks, read and decrypted in a worker thread, a batch ahead.
+
+        While one batch is being sent, the next is read and checked. Chunks are only
+        handed out once they have verified, and a failure is raised right after the
+        last good chunk, so nothing past a corrupted chunk ever leaves.
         """
         loop = asyncio.get_running_loop()
-        pending = loop.run_in_executor(None, self.next_chunk)
+        pending = loop.run_in_executor(None, self.next_batch, batch)
         try:
-            while (chunk := await pending) is not None:
-                pending = loop.run_in_executor(None, self.next_chunk)
-                yield chunk
+            while True:
+                chunks, error = await pending
+                finished = error is not None or len(chunks) < batch
+                if not finished:
+                    pending = loop.run_in_executor(None, self.next_batch, batch)
+                for chunk in chunks:
+                    yield chunk
+                if error is not None:
+                    raise error
+                if finished:
+                    return
         finally:
             # Let a read in flight finish before the caller closes the file.
             await asyncio.gather(pending, return_exceptions=True)
