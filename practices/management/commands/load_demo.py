@@ -7,6 +7,7 @@ from django.db import transaction
 
 from wagtail.models import Page, Site
 
+from exchange.demo import ensure_demo_exchange
 from portal.accounts.demo import ensure_demo_accounts
 from portal.states.models import State
 from portal.states.register import ensure_subscribing_states
@@ -33,6 +34,7 @@ class Command(BaseCommand):
         # After the State pages: editors are granted their State's pages on creation.
         with transaction.atomic():
             logins = ensure_demo_accounts()
+        ensure_demo_exchange(write=self.stdout.write)
         self.stdout.write(
             f"Progress records created: {ensure_demo_progress() or 'none'}"
         )
