@@ -21,11 +21,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from exchange import actions, policy
-from exchange.access import verified_session_required
 from exchange.downloads import serve_version
 from exchange.forms import DocumentForm, ListFilterForm, SharingForm, VersionForm
 from exchange.models import Document, DocumentVersion
 from exchange.uploads import UploadRejected
+from portal.accounts.decorators import verified_session_required
 from portal.accounts.stepup import step_up_required
 from portal.tiers import Tier
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 import pytest
 from asgiref.sync import async_to_sync
+from django_otp.plugins.otp_static.models import StaticDevice
 from pypdf import PdfReader
 
 from exchange.crypto import TamperedFile
@@ -58,7 +59,11 @@ def test_anonymous_and_unverified_people_are_sent_to_sign_in_or_verify():
     unverified.force_login(owner)
     response = unverified.get(reverse("exchange:detail", args=[document.pk]))
     assert response.status_code == 302
-    assert response["Location"].startswith("/account/two-factor/verify/")
+    assert response["Location"].startswith(reverse("accounts:enrol"))
+    StaticDevice.objects.create(user=owner, name="backup codes")
+    response = unverified.get(reverse("exchange:detail", args=[document.pk]))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:verify"))
     api = unverified.get(reverse("exchange:api_documents"))
     assert api.status_code == 404
 
