@@ -4,8 +4,14 @@ from django.urls import path
 
 from channels.auth import AuthMiddlewareStack
 
+from exchange.coordination.consumers import NotificationConsumer, RoomConsumer
 from portal.core.consumers import PingConsumer
 
 websocket_urlpatterns = [
     path("ws/ping/", AuthMiddlewareStack(PingConsumer.as_asgi())),
+    path(
+        "ws/coordination/rooms/<int:room_id>/",
+        AuthMiddlewareStack(RoomConsumer.as_asgi()),
+    ),
+    path("ws/notifications/", AuthMiddlewareStack(NotificationConsumer.as_asgi())),
 ]

@@ -14,6 +14,7 @@ urlpatterns = [
     path("readyz", core_views.readyz, name="readyz"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    path("", include("exchange.coordination.urls")),
 ]
 
 if settings.DEBUG:

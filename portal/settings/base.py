@@ -20,6 +20,7 @@ INSTALLED_APPS = [
     "portal.audit",
     "practices",
     "exchange",
+    "exchange.coordination",
     "search",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
