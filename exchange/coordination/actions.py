@@ -28,6 +28,8 @@ from exchange.coordination.text import mentioned_handles, sanitise
 from exchange.policy import (
     Viewer,
     can_enter_room,
+    can_view,
+    get_visible_document_or_404,
     get_visible_room_or_404,
     viewer_for_user,
 )
@@ -124,21 +126,31 @@ def _visible_room_for_write(viewer: Viewer, room_id: int) -> Room:
     return get_visible_room_or_404(viewer, room_id)
 
 
+def _live_message(message: Message, event: str) -> dict:
+    # The document reference is not part of the shared payload: each socket asks
+    # the policy for its own viewer (see RoomConsumer.room_message).
+    return {
+        "type": "room.message",
+        "event": event,
+        "message": message_payload(message),
+        "document_id": message.document_id if message.deleted_at is None else None,
+    }
+
+
 @transaction.atomic
-def post_message(viewer: Viewer, room_id: int, body: str) -> Message:
+def post_message(
+    viewer: Viewer, room_id: int, body: str, document_id: int | None = None
+) -> Message:
+    """Post to a room; a referenced document must be visible to the author."""
     room = _visible_room_for_write(viewer, room_id)
     html = _clean_body(body)
-    message = Message.objects.create(room=room, author_id=viewer.user_id, body=html)
-    message = Message.objects.select_related("author").get(pk=message.pk)
-    _mark_read(viewer.user_id, room, message.pk)
-    send_on_commit(
-        room_group(room.pk),
-        {
-            "type": "room.message",
-            "event": "created",
-            "message": message_payload(message),
-        },
+    document = get_visible_document_or_404(viewer, document_id) if document_id else None
+    message = Message.objects.create(
+        room=room, author_id=viewer.user_id, body=html, document=document
     )
+    message = Message.objects.select_related("author", "document").get(pk=message.pk)
+    _mark_read(viewer.user_id, room, message.pk)
+    send_on_commit(room_group(room.pk), _live_message(message, "created"))
     _notify_mentions(message, room)
     return message
 
@@ -166,14 +178,7 @@ def edit_message(viewer: Viewer, message_id: int, body: str) -> Message:
     message.body = _clean_body(body)
     message.edited_at = timezone.now()
     message.save(update_fields=["body", "edited_at"])
-    send_on_commit(
-        room_group(message.room_id),
-        {
-            "type": "room.message",
-            "event": "updated",
-            "message": message_payload(message),
-        },
-    )
+    send_on_commit(room_group(message.room_id), _live_message(message, "updated"))
     return message
 
 
@@ -183,14 +188,7 @@ def delete_message(viewer: Viewer, message_id: int) -> Message:
     message.deleted_at = timezone.now()
     message.body = ""
     message.save(update_fields=["body", "deleted_at"])
-    send_on_commit(
-        room_group(message.room_id),
-        {
-            "type": "room.message",
-            "event": "updated",
-            "message": message_payload(message),
-        },
-    )
+    send_on_commit(room_group(message.room_id), _live_message(message, "updated"))
     return message
 
 
@@ -248,16 +246,59 @@ def _notify_mentions(message: Message, room: Room) -> None:
 
 
 @transaction.atomic
-def notify(user, kind: str, title: str, url: str = "", *, room=None) -> Notification:
+def notify(
+    user, kind: str, title: str, url: str = "", *, room=None, document=None
+) -> Notification:
     """Record a notification for `user` and push it to their open sockets."""
     notification = Notification.objects.create(
-        user=user, kind=kind, title=title[:255], url=url[:500], room=room
+        user=user,
+        kind=kind,
+        title=title[:255],
+        url=url[:500],
+        room=room,
+        document=document,
     )
     send_on_commit(
         user_group(user.pk),
         {"type": "notification.created", "id": notification.pk},
     )
     return notification
+
+
+def notify_document_shared(document) -> int:
+    """Tell everyone the document now reaches (by name, State or group) and who may
+    see it; once per person and document. Returns how many were told."""
+    users = (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(
+            Q(pk__in=document.shared_users.all())
+            | Q(state__in=document.shared_states.all())
+            | Q(partner_groups__in=document.shared_groups.all())
+            | Q(state__partner_groups__in=document.shared_groups.all())
+        )
+        .exclude(pk=document.owner_id)
+        .exclude(
+            pk__in=Notification.objects.filter(
+                document=document, kind=Notification.Kind.DOCUMENT_SHARED
+            ).values("user_id")
+        )
+        .distinct()
+    )
+    told = 0
+    for user in users:
+        # Notified only if they may see it once signed in with a second factor;
+        # shown only while they may (re-checked when listed or sent).
+        if can_view(viewer_for_user(user, verified=True), document):
+            notify(
+                user,
+                Notification.Kind.DOCUMENT_SHARED,
+                f"Document shared with you: {document.title}",
+                document.get_absolute_url(),
+                document=document,
+            )
+            told += 1
+    return told
 
 
 def notify_vetting_expiry(user, days_left: int) -> Notification | None:

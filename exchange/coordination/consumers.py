@@ -30,6 +30,7 @@ from exchange.policy import (
     Viewer,
     can_enter_room,
     can_see_notification,
+    visible_document_reference,
     visible_notifications,
 )
 
@@ -202,7 +203,9 @@ class RoomConsumer(_PolicyConsumer):
     def apply(self, frame_type: str, fields: dict) -> dict | None:
         viewer = self.viewer
         if frame_type == "message.send":
-            message = actions.post_message(viewer, self.room_id, fields["body"])
+            message = actions.post_message(
+                viewer, self.room_id, fields["body"], fields.get("document")
+            )
             return {
                 "type": "ack",
                 "client_id": fields.get("client_id"),
@@ -231,7 +234,19 @@ class RoomConsumer(_PolicyConsumer):
         if not self.joined:  # closed by a recheck; events may still be queued
             return
         kind = "message" if event["event"] == "created" else "message.updated"
-        await self.send_json({"type": kind, "message": event["message"]})
+        message = event["message"]
+        if event.get("document_id"):
+            reference = await self._document_reference(event["document_id"])
+            if reference is not None:
+                message = {**message, "document": reference}
+        await self.send_json({"type": kind, "message": message})
+
+    @database_sync_to_async
+    def _document_reference(self, document_id: int) -> dict | None:
+        from exchange.models import Document
+
+        document = Document.objects.filter(pk=document_id).first()
+        return visible_document_reference(self.viewer, document)
 
     async def room_presence(self, event) -> None:
         if not self.joined:

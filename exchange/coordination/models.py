@@ -62,6 +62,15 @@ class Message(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     body = models.TextField()
+    # An exchange document the message points at: shown only to those members who
+    # may see it (checked when rendered, for each viewer).
+    document = models.ForeignKey(
+        "exchange.Document",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     edited_at = models.DateTimeField(null=True, blank=True)
     # Deleted messages keep their place in the history (so unread markers and
@@ -100,8 +109,9 @@ class ReadMarker(models.Model):
 class Notification(models.Model):
     """Something a user should know about, shown live and on the notifications page.
 
-    A notification that points at a room (a mention) is shown only while the user may
-    still enter that room: the policy is asked again whenever it is listed or sent.
+    A notification that points at a room (a mention) or a document is shown only while
+    the user may still enter that room or see that document: the policy is asked again
+    whenever it is listed or sent.
     """
 
     class Kind(models.TextChoices):
@@ -119,6 +129,13 @@ class Notification(models.Model):
     url = models.CharField(max_length=500, blank=True)
     room = models.ForeignKey(
         Room, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    document = models.ForeignKey(
+        "exchange.Document",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)

@@ -24,6 +24,7 @@ def connect() -> None:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from exchange.models import PartnerGroup
+    from exchange.signals import document_changed
 
     post_save.connect(_group_saved, sender=PartnerGroup, dispatch_uid="coord-group")
     pre_delete.connect(
@@ -42,6 +43,7 @@ def connect() -> None:
         post_save.connect(
             _device_changed, sender=device, dispatch_uid=f"coord-dev-{device}"
         )
+    document_changed.connect(_document_changed, dispatch_uid="coord-document")
     workflow_approved.connect(_workflow_approved, dispatch_uid="coord-wf-ok")
     workflow_rejected.connect(_workflow_rejected, dispatch_uid="coord-wf-no")
 
@@ -90,6 +92,13 @@ def _user_logged_out(sender, request=None, user=None, **kwargs) -> None:
 def _device_changed(sender, instance, **kwargs) -> None:
     if instance.user_id:
         recheck_users([instance.user_id], "devices changed")
+
+
+def _document_changed(sender, document, kind, **kwargs) -> None:
+    if kind in {"created", "shared"}:
+        from exchange.coordination.actions import notify_document_shared
+
+        notify_document_shared(document)
 
 
 def _page_owner(workflow_state):

@@ -100,7 +100,7 @@ def room_messages(request, room_id: int):
         )
     except ValueError as error:
         return JsonResponse({"error": f'"{error}" must be a message id.'}, status=400)
-    messages = Message.objects.filter(room=room).select_related("author")
+    messages = Message.objects.filter(room=room).select_related("author", "document")
     if after is not None:
         # Catch-up after a reconnect: oldest first, from just after `after`.
         page = list(messages.filter(pk__gt=after).order_by("pk")[: limit + 1])
@@ -116,7 +116,7 @@ def room_messages(request, room_id: int):
     return JsonResponse(
         {
             "room": room.pk,
-            "messages": [message_payload(m) for m in page],
+            "messages": [message_payload(m, viewer) for m in page],
             "has_more": has_more,
             "last_read_id": marker.last_read_id if marker else 0,
         }
@@ -132,7 +132,7 @@ def _post_message(request, viewer, room):
             return JsonResponse({"error": str(error)}, status=400)
         return HttpResponseBadRequest(str(error))
     if wants_json:
-        return JsonResponse({"message": message_payload(message)}, status=201)
+        return JsonResponse({"message": message_payload(message, viewer)}, status=201)
     return redirect(f"/coordination/rooms/{room.pk}/#message-{message.pk}")
 
 
@@ -169,7 +169,9 @@ def notification_list(request):
     if request.method == "POST":
         actions.mark_notifications_read(request.user)
         return redirect("coordination:notifications")
-    notifications = visible_notifications(viewer).select_related("room")[:100]
+    notifications = visible_notifications(viewer).select_related("room", "document")[
+        :100
+    ]
     return render(
         request,
         "coordination/notification_list.html",
