@@ -177,3 +177,17 @@ def test_the_page_owner_hears_when_moderators_approve_or_reject(home_page):
     approved = Notification.objects.filter(user=editor).first()
     assert approved.kind == Notification.Kind.PRACTICE_APPROVED
     assert approved.title.endswith("was approved by the moderators")
+
+
+def test_the_demo_fills_empty_rooms_once():
+    from exchange.coordination.demo import ensure_demo_coordination
+
+    nl, be = make_user("anna", state="NL"), make_user("bert", state="BE")
+    group = make_group(states=("NL", "BE"))
+    make_group()  # a group nobody can enter: skipped, no failure
+    assert ensure_demo_coordination() == 3
+    assert ensure_demo_coordination() == 0
+    authors = set(
+        Message.objects.filter(room__group=group).values_list("author_id", flat=True)
+    )
+    assert authors == {nl.pk, be.pk}
