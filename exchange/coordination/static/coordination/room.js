@@ -43,6 +43,8 @@
     return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
   }
 
+  var firstLoad = true; // only the first page carries the "unread since last visit" mark
+
   function render(message) {
     var li = items.get(message.id);
     if (!li) {
@@ -57,9 +59,9 @@
       }
       if (after) after.after(li); else log.prepend(li);
     }
+    var unread = firstLoad && message.id > lastReadAtLoad && message.author.id !== userId;
     li.className = "chat-msg" + (message.author.id === userId ? " mine" : "") +
-      (message.deleted ? " deleted" : "") +
-      (message.id > lastReadAtLoad && message.author.id !== userId ? " unread" : "");
+      (message.deleted ? " deleted" : "") + (unread || li.classList.contains("unread") ? " unread" : "");
     li.textContent = "";
     var head = document.createElement("p");
     head.className = "chat-meta";
@@ -69,6 +71,12 @@
     when.dateTime = message.created_at;
     when.textContent = timeLabel(message.created_at);
     head.append(who, " ", when);
+    if (li.classList.contains("unread")) {
+      var badge = document.createElement("span");
+      badge.className = "badge";
+      badge.textContent = "new";
+      head.append(" ", badge);
+    }
     if (message.edited && !message.deleted) head.append(" (edited)");
     var body = document.createElement("div");
     body.className = "chat-body";
@@ -133,6 +141,7 @@
       // First load: the newest page; older pages on request.
       return history({}).then(function (page) {
         renderAll(page.messages, true);
+        firstLoad = false;
         olderButton.hidden = !page.has_more;
       });
     }
