@@ -10,6 +10,7 @@ for the rechecks pushed to open sockets.
 
 from __future__ import annotations
 
+import time
 from importlib import import_module
 
 from django.conf import settings
@@ -20,6 +21,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.models import Device
 
 from exchange.policy import ANONYMOUS, Viewer, viewer_for_user
+from portal.accounts.stepup import SESSION_STARTED_AT_KEY
 
 
 def session_key_of(scope) -> str | None:
@@ -35,6 +37,11 @@ def verified_user_for_session(session_key: str | None):
     data = store.load()  # empty when the session ended or expired
     user_id = data.get(SESSION_KEY)
     if user_id is None:
+        return None
+    # The absolute cap of a signed-in session, as the HTTP side enforces it.
+    started = data.get(SESSION_STARTED_AT_KEY)
+    cap = getattr(settings, "SESSION_ABSOLUTE_SECONDS", 12 * 60 * 60)
+    if started is not None and time.time() - started > cap:
         return None
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
     if user is None:

@@ -36,6 +36,12 @@ def connect() -> None:
         )
     post_save.connect(_user_saved, sender=get_user_model(), dispatch_uid="coord-user")
     user_logged_out.connect(_user_logged_out, dispatch_uid="coord-logout")
+    try:  # "sign out everywhere" of the accounts app, where it exists
+        from portal.accounts.signals import sessions_ended
+    except ImportError:
+        sessions_ended = None
+    if sessions_ended is not None:
+        sessions_ended.connect(_sessions_ended, dispatch_uid="coord-sessions-ended")
     for device in (StaticDevice, TOTPDevice):
         post_delete.connect(
             _device_changed, sender=device, dispatch_uid=f"coord-dev-del-{device}"
@@ -87,6 +93,11 @@ def _user_saved(sender, instance, created, raw=False, **kwargs) -> None:
 def _user_logged_out(sender, request=None, user=None, **kwargs) -> None:
     if user is not None:
         recheck_users([user.pk], "signed out")
+
+
+def _sessions_ended(sender, user=None, **kwargs) -> None:
+    if user is not None:
+        recheck_users([user.pk], "sessions ended")
 
 
 def _device_changed(sender, instance, **kwargs) -> None:

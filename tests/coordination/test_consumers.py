@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import time
 
 from django.utils import timezone
 
@@ -306,3 +307,22 @@ async def test_the_read_marker_moves_forward_only():
     assert (await next_frame(a, "read"))["id"] == second
     for socket in (a, b):
         await socket.disconnect()
+
+
+async def test_a_session_past_its_absolute_cap_is_refused(settings):
+    from portal.accounts.stepup import SESSION_STARTED_AT_KEY
+
+    settings.SESSION_ABSOLUTE_SECONDS = 60
+    room, (alice, _, _), _ = await two_members_and_an_outsider()
+
+    @db
+    def old_session():
+        client = verified_client(alice)
+        session = client.session
+        session[SESSION_STARTED_AT_KEY] = int(time.time()) - 120
+        session.save()
+        return session_cookie(client)
+
+    await assert_refused(
+        f"/ws/coordination/rooms/{room.pk}/", await old_session(), 4403
+    )
