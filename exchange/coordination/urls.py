@@ -20,6 +20,12 @@ urlpatterns = [
         views.room_presence,
         name="presence",
     ),
+    path("coordination/manage/", views.manage_rooms, name="manage"),
+    path(
+        "coordination/manage/<int:room_id>/archive",
+        views.archive_room,
+        name="archive",
+    ),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/feed", views.notification_feed, name="notification_feed"),
 ]

@@ -5,6 +5,7 @@ Thin: the policy decides what exists for the viewer (404 otherwise), the actions
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
@@ -13,7 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from asgiref.sync import async_to_sync
 
 from exchange.coordination import actions, conf, live
-from exchange.coordination.models import Message, ReadMarker
+from exchange.coordination.forms import OpenRoomForm
+from exchange.coordination.models import Message, ReadMarker, Room
 from exchange.coordination.payloads import (
     display_name,
     message_payload,
@@ -100,16 +102,16 @@ def room_messages(request, room_id: int):
         )
     except ValueError as error:
         return JsonResponse({"error": f'"{error}" must be a message id.'}, status=400)
-    messages = Message.objects.filter(room=room).select_related("author", "document")
+    history = Message.objects.filter(room=room).select_related("author", "document")
     if after is not None:
         # Catch-up after a reconnect: oldest first, from just after `after`.
-        page = list(messages.filter(pk__gt=after).order_by("pk")[: limit + 1])
+        page = list(history.filter(pk__gt=after).order_by("pk")[: limit + 1])
         has_more = len(page) > limit
         page = page[:limit]
     else:
         if before is not None:
-            messages = messages.filter(pk__lt=before)
-        page = list(messages.order_by("-pk")[: limit + 1])
+            history = history.filter(pk__lt=before)
+        page = list(history.order_by("-pk")[: limit + 1])
         has_more = len(page) > limit
         page = list(reversed(page[:limit]))
     marker = ReadMarker.objects.filter(user_id=viewer.user_id, room=room).first()
@@ -190,3 +192,46 @@ def notification_feed(request):
             "notifications": [notification_payload(n) for n in notifications[:20]],
         }
     )
+
+
+def _secretariat_or_404(request) -> None:
+    from portal.accounts.roles import Role, has_role
+
+    if not has_role(request.user, Role.SECRETARIAT):
+        raise Http404("No such page.")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def manage_rooms(request):
+    """The secretariat opens and archives rooms; it sees their names, not their
+    messages (no content access by role alone)."""
+    _secretariat_or_404(request)
+    form = OpenRoomForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        room = actions.open_room(
+            form.cleaned_data["group"],
+            by=request.user,
+            name=form.cleaned_data["name"],
+            tier=form.cleaned_data["tier"],
+        )
+        messages.success(request, f"Room opened: {room}.")
+        return redirect("coordination:manage")
+    rooms = Room.objects.select_related("group").order_by(
+        "group__name", "archived_at", "-is_default", "name"
+    )
+    return render(
+        request, "coordination/manage_rooms.html", {"form": form, "rooms": rooms}
+    )
+
+
+@login_required
+@require_POST
+def archive_room(request, room_id: int):
+    _secretariat_or_404(request)
+    room = Room.objects.filter(pk=room_id, archived_at__isnull=True).first()
+    if room is None:
+        raise Http404("No such room.")
+    actions.archive_room(room, by=request.user)
+    messages.success(request, f"Room archived: {room}.")
+    return redirect("coordination:manage")

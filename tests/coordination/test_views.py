@@ -191,3 +191,34 @@ def test_the_demo_fills_empty_rooms_once():
         Message.objects.filter(room__group=group).values_list("author_id", flat=True)
     )
     assert authors == {nl.pk, be.pk}
+
+
+def test_the_secretariat_opens_and_archives_rooms_others_get_404(room_and_people):
+    from portal.accounts.roles import Role
+    from portal.audit.models import AuditEvent
+
+    room, alice, _, _ = room_and_people
+    secretary = make_user("sam", state=None)
+    secretary.groups.add(Group.objects.get_or_create(name=str(Role.SECRETARIAT))[0])
+    client = verified_client(secretary)
+    assert client.get("/coordination/manage/").status_code == 200
+    response = client.post(
+        "/coordination/manage/",
+        {"group": room.group.pk, "name": "Exercise planning", "tier": "confidential"},
+    )
+    assert response.status_code == 302
+    opened = room.group.rooms.get(name="Exercise planning")
+    assert opened.tier == "confidential" and opened.created_by == secretary
+    assert AuditEvent.objects.filter(
+        action="coordination.room.opened", actor=secretary
+    ).exists()
+    # The secretariat manages rooms but does not read them by role alone.
+    assert_not_found(client.get(f"/coordination/rooms/{opened.pk}/messages"))
+    client.post(f"/coordination/manage/{room.pk}/archive")
+    room.refresh_from_db()
+    assert room.archived_at is not None
+    member = verified_client(alice)
+    assert_not_found(member.get("/coordination/manage/"))
+    assert_not_found(member.post(f"/coordination/manage/{opened.pk}/archive"))
+    opened.refresh_from_db()
+    assert opened.archived_at is None
