@@ -18,6 +18,7 @@ urlpatterns = [
     path("exchange/", include("exchange.urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    path("", include("exchange.coordination.urls")),
     path("progress/", include("practices.progress.urls")),
     path("", include("practices.urls")),
 ]

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from exchange.coordination.actions import notify_vetting_expiry
 from portal.accounts.models import User, VettingReminder
 from portal.audit.actions import record
 
@@ -54,6 +55,7 @@ def send_vetting_reminders(today: datetime.date | None = None) -> int:
                     target=user,
                     details={"vetted_until": user.vetted_until},
                 )
+                notify_vetting_expiry(user, (user.vetted_until - today).days)
         except IntegrityError:
             continue  # Another run sent it in the meantime.
         sent += 1

@@ -21,6 +21,7 @@ INSTALLED_APPS = [
     "practices",
     "practices.progress",
     "exchange",
+    "exchange.coordination",
     "search",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 import pytest
 
+from exchange.coordination.models import Notification
 from portal.accounts import actions
 from portal.accounts.models import Invitation, User, VettingReminder
 from portal.accounts.roles import Role, has_role
@@ -206,6 +207,8 @@ def test_vetting_reminders_are_sent_once_per_expiry_date():
     call_command("send_vetting_reminders", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert len(mail.outbox) == 1
     assert VettingReminder.objects.get().vetted_until == soon.vetted_until
+    notice = Notification.objects.get(user=soon, kind=Notification.Kind.VETTING_EXPIRY)
+    assert notice.title == "Your vetting ends in 20 days"
     # A renewed vetting that again nears its end gets its own reminder.
     vet(soon, secretariat, days=25)
     call_command("send_vetting_reminders", stdout=open("/dev/null", "w"))  # noqa: SIM115

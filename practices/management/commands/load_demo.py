@@ -7,6 +7,7 @@ from django.db import transaction
 
 from wagtail.models import Page, Site
 
+from exchange.coordination.demo import ensure_demo_coordination
 from exchange.demo import ensure_demo_exchange
 from portal.accounts.demo import ensure_demo_accounts
 from portal.states.models import State
@@ -35,6 +36,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             logins = ensure_demo_accounts()
         ensure_demo_exchange(write=self.stdout.write)
+        ensure_demo_coordination(write=self.stdout.write)
         self.stdout.write(
             f"Progress records created: {ensure_demo_progress() or 'none'}"
         )

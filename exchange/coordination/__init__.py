@@ -1,0 +1,1 @@
+"""Live coordination: partner-group rooms, messages, presence and notifications."""

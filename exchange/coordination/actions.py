@@ -1,0 +1,331 @@
+"""Writes of the coordination app: atomic, audited where it matters, announced live.
+
+Every action that takes a `viewer` asks the policy first and raises `Http404` when the
+room (or message) is not visible, exactly as a view would; live events go out with
+`transaction.on_commit`, so nobody hears of a write that rolled back.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+
+from exchange.coordination import conf
+from exchange.coordination.events import (
+    recheck_rooms,
+    room_group,
+    send_on_commit,
+    user_group,
+)
+from exchange.coordination.models import Message, Notification, ReadMarker, Room
+from exchange.coordination.payloads import message_payload
+from exchange.coordination.text import mentioned_handles, sanitise
+from exchange.policy import (
+    Viewer,
+    can_enter_room,
+    can_view,
+    get_visible_document_or_404,
+    get_visible_room_or_404,
+    viewer_for_user,
+)
+from portal.audit.actions import record
+from portal.tiers import Tier
+
+
+class InvalidMessage(ValueError):
+    """The text cannot be posted; the message says why, in words for the author."""
+
+
+class EditWindowClosed(PermissionError):
+    """The author's window for editing or deleting has passed."""
+
+
+# --- Rooms ----------------------------------------------------------------------
+
+
+def ensure_group_room(group) -> Room:
+    """The default coordination room of `group`, created when missing."""
+    room = Room.objects.filter(group=group, is_default=True).first()
+    if room is not None:
+        return room
+    try:
+        with transaction.atomic():
+            room = Room.objects.create(
+                group=group, name="Coordination", tier=Tier.RESTRICTED, is_default=True
+            )
+    except IntegrityError:  # created meanwhile by another process
+        return Room.objects.get(group=group, is_default=True)
+    record("coordination.room.opened", target=room, details={"default": True})
+    return room
+
+
+@transaction.atomic
+def open_room(group, *, by, name: str, tier: str = Tier.RESTRICTED) -> Room:
+    """Open a further room for `group` (the secretariat's action)."""
+    name = name.strip()
+    if not name:
+        raise InvalidMessage("A room needs a name.")
+    if tier not in Tier.values:
+        raise InvalidMessage("Unknown tier.")
+    room = Room.objects.create(group=group, name=name[:120], tier=tier, created_by=by)
+    record(
+        "coordination.room.opened",
+        actor=by,
+        target=room,
+        details={"group": group.pk, "tier": tier},
+    )
+    return room
+
+
+@transaction.atomic
+def archive_room(room: Room, *, by) -> Room:
+    """Close a room for good: it disappears for everyone and open sockets close."""
+    if room.archived_at is None:
+        room.archived_at = timezone.now()
+        room.save(update_fields=["archived_at"])
+        record("coordination.room.archived", actor=by, target=room)
+        recheck_rooms([room.pk], "archived")
+    return room
+
+
+def record_denied_entry(user, room_id, *, channel: str) -> None:
+    """Audit an attempt to enter a room the policy refused."""
+    record(
+        "coordination.room.denied",
+        actor=user,
+        target_type="coordination.room",
+        target_id=room_id,
+        outcome="denied",
+        details={"channel": channel},
+    )
+
+
+# --- Messages -------------------------------------------------------------------
+
+
+def _clean_body(body: str) -> str:
+    if not isinstance(body, str):
+        raise InvalidMessage("A message is text.")
+    html = sanitise(body)
+    if not html:
+        raise InvalidMessage("The message is empty.")
+    limit = conf.get("COORDINATION_MAX_MESSAGE_CHARS")
+    if len(html) > limit:
+        raise InvalidMessage(f"Messages are limited to {limit} characters.")
+    return html
+
+
+def _visible_room_for_write(viewer: Viewer, room_id: int) -> Room:
+    # Lock-free re-check at write time: the viewer's membership may have changed
+    # since the socket connected.
+    return get_visible_room_or_404(viewer, room_id)
+
+
+def _live_message(message: Message, event: str) -> dict:
+    # The document reference is not part of the shared payload: each socket asks
+    # the policy for its own viewer (see RoomConsumer.room_message).
+    return {
+        "type": "room.message",
+        "event": event,
+        "message": message_payload(message),
+        "document_id": message.document_id if message.deleted_at is None else None,
+    }
+
+
+@transaction.atomic
+def post_message(
+    viewer: Viewer, room_id: int, body: str, document_id: int | None = None
+) -> Message:
+    """Post to a room; a referenced document must be visible to the author."""
+    room = _visible_room_for_write(viewer, room_id)
+    html = _clean_body(body)
+    document = get_visible_document_or_404(viewer, document_id) if document_id else None
+    message = Message.objects.create(
+        room=room, author_id=viewer.user_id, body=html, document=document
+    )
+    message = Message.objects.select_related("author", "document").get(pk=message.pk)
+    _mark_read(viewer.user_id, room, message.pk)
+    send_on_commit(room_group(room.pk), _live_message(message, "created"))
+    _notify_mentions(message, room)
+    return message
+
+
+def _own_message_in_window(viewer: Viewer, message_id: int) -> Message:
+    message = (
+        Message.objects.select_related("author", "room")
+        .select_for_update(of=("self",))
+        .filter(pk=message_id, deleted_at__isnull=True)
+        .first()
+    )
+    if message is None or not can_enter_room(viewer, message.room):
+        raise Http404("No such message.")
+    if message.author_id != viewer.user_id:
+        raise EditWindowClosed("Only the author may change a message.")
+    window = datetime.timedelta(seconds=conf.get("COORDINATION_EDIT_WINDOW_SECONDS"))
+    if timezone.now() - message.created_at > window:
+        raise EditWindowClosed("The time to change this message has passed.")
+    return message
+
+
+@transaction.atomic
+def edit_message(viewer: Viewer, message_id: int, body: str) -> Message:
+    message = _own_message_in_window(viewer, message_id)
+    message.body = _clean_body(body)
+    message.edited_at = timezone.now()
+    message.save(update_fields=["body", "edited_at"])
+    send_on_commit(room_group(message.room_id), _live_message(message, "updated"))
+    return message
+
+
+@transaction.atomic
+def delete_message(viewer: Viewer, message_id: int) -> Message:
+    message = _own_message_in_window(viewer, message_id)
+    message.deleted_at = timezone.now()
+    message.body = ""
+    message.save(update_fields=["body", "deleted_at"])
+    send_on_commit(room_group(message.room_id), _live_message(message, "updated"))
+    return message
+
+
+def _mark_read(user_id: int, room: Room, message_id: int) -> None:
+    marker, created = ReadMarker.objects.get_or_create(
+        user_id=user_id, room=room, defaults={"last_read_id": message_id}
+    )
+    if not created and message_id > marker.last_read_id:
+        marker.last_read_id = message_id
+        marker.save(update_fields=["last_read_id", "updated_at"])
+
+
+@transaction.atomic
+def mark_read(viewer: Viewer, room_id: int, message_id: int) -> int:
+    """Move the viewer's unread marker forward (never back); returns the marker."""
+    room = _visible_room_for_write(viewer, room_id)
+    last = room.messages.filter(pk__lte=message_id).order_by("-pk").first()
+    if last is not None:
+        _mark_read(viewer.user_id, room, last.pk)
+    marker = ReadMarker.objects.filter(user_id=viewer.user_id, room=room).first()
+    return marker.last_read_id if marker else 0
+
+
+def room_members(room: Room):
+    """Users reached by the room's group (by State or by name), cleared or not."""
+    group = room.group
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(partner_groups=group) | Q(state__in=group.states.all()))
+        .distinct()
+    )
+
+
+def _notify_mentions(message: Message, room: Room) -> None:
+    handles = mentioned_handles(message.body)
+    if not handles:
+        return
+    for user in room_members(room).exclude(pk=message.author_id):
+        email = user.email.lower()
+        named = email in handles or email.split("@", 1)[0] in handles
+        # Only someone who may enter the room hears of it (vetting and tier
+        # included); the notification is re-checked whenever it is shown.
+        if named and can_enter_room(viewer_for_user(user, verified=True), room):
+            notify(
+                user,
+                Notification.Kind.MENTION,
+                f"{message.author} mentioned you in {room}",
+                f"/coordination/rooms/{room.pk}/#message-{message.pk}",
+                room=room,
+            )
+
+
+# --- Notifications --------------------------------------------------------------
+
+
+@transaction.atomic
+def notify(
+    user, kind: str, title: str, url: str = "", *, room=None, document=None
+) -> Notification:
+    """Record a notification for `user` and push it to their open sockets."""
+    notification = Notification.objects.create(
+        user=user,
+        kind=kind,
+        title=title[:255],
+        url=url[:500],
+        room=room,
+        document=document,
+    )
+    send_on_commit(
+        user_group(user.pk),
+        {"type": "notification.created", "id": notification.pk},
+    )
+    return notification
+
+
+def notify_document_shared(document) -> int:
+    """Tell everyone the document now reaches (by name, State or group) and who may
+    see it; once per person and document. Returns how many were told."""
+    users = (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(
+            Q(pk__in=document.shared_users.all())
+            | Q(state__in=document.shared_states.all())
+            | Q(partner_groups__in=document.shared_groups.all())
+            | Q(state__partner_groups__in=document.shared_groups.all())
+        )
+        .exclude(pk=document.owner_id)
+        .exclude(
+            pk__in=Notification.objects.filter(
+                document=document, kind=Notification.Kind.DOCUMENT_SHARED
+            ).values("user_id")
+        )
+        .distinct()
+    )
+    told = 0
+    for user in users:
+        # Notified only if they may see it once signed in with a second factor;
+        # shown only while they may (re-checked when listed or sent).
+        if can_view(viewer_for_user(user, verified=True), document):
+            notify(
+                user,
+                Notification.Kind.DOCUMENT_SHARED,
+                f"Document shared with you: {document.title}",
+                document.get_absolute_url(),
+                document=document,
+            )
+            told += 1
+    return told
+
+
+def notify_vetting_expiry(user, days_left: int) -> Notification | None:
+    """Tell `user` their vetting ends soon; once a day at most (the reminder job)."""
+    if days_left == 0:
+        title = "Your vetting ends today"
+    elif days_left == 1:
+        title = "Your vetting ends tomorrow"
+    else:
+        title = f"Your vetting ends in {days_left} days"
+    already = Notification.objects.filter(
+        user=user,
+        kind=Notification.Kind.VETTING_EXPIRY,
+        created_at__date=timezone.localdate(),
+    ).exists()
+    if already:
+        return None
+    return notify(user, Notification.Kind.VETTING_EXPIRY, title, "")
+
+
+@transaction.atomic
+def mark_notifications_read(user, ids=None) -> int:
+    """Mark the user's notifications read (all, or the given ids); returns how many."""
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=list(ids))
+    count = unread.update(read_at=timezone.now())
+    if count:
+        send_on_commit(user_group(user.pk), {"type": "notification.read"})
+    return count

@@ -1,0 +1,47 @@
+"""The JSON shapes of messages and notifications, shared by HTTP and WebSocket."""
+
+from __future__ import annotations
+
+from exchange.coordination.models import Message, Notification
+
+
+def display_name(user) -> str:
+    return user.get_full_name() or user.email.split("@", 1)[0]
+
+
+def message_payload(message: Message, viewer=None) -> dict:
+    """A message as every member of its room may see it.
+
+    The document reference depends on the viewer: with a viewer it is added when the
+    policy lets them see the document; without one (the shared part of a live event)
+    it is left out and each socket adds it for its own viewer.
+    """
+    from exchange.policy import visible_document_reference
+
+    deleted = message.deleted_at is not None
+    payload = {
+        "id": message.pk,
+        "room": message.room_id,
+        "author": {"id": message.author_id, "name": display_name(message.author)},
+        "body": "" if deleted else message.body,
+        "created_at": message.created_at.isoformat(),
+        "edited": message.edited_at is not None,
+        "deleted": deleted,
+    }
+    if viewer is not None and not deleted and message.document_id is not None:
+        reference = visible_document_reference(viewer, message.document)
+        if reference is not None:
+            payload["document"] = reference
+    return payload
+
+
+def notification_payload(notification: Notification) -> dict:
+    return {
+        "id": notification.pk,
+        "kind": notification.kind,
+        "kind_label": notification.get_kind_display(),
+        "title": notification.title,
+        "url": notification.url,
+        "created_at": notification.created_at.isoformat(),
+        "read": notification.read_at is not None,
+    }

@@ -1,0 +1,237 @@
+"""HTTP views of live coordination: everything the sockets carry, under the same policy.
+
+Thin: the policy decides what exists for the viewer (404 otherwise), the actions write.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from asgiref.sync import async_to_sync
+
+from exchange.coordination import actions, conf, live
+from exchange.coordination.forms import OpenRoomForm
+from exchange.coordination.models import Message, ReadMarker, Room
+from exchange.coordination.payloads import (
+    display_name,
+    message_payload,
+    notification_payload,
+)
+from exchange.policy import (
+    get_visible_room_or_404,
+    viewer_for,
+    visible_notifications,
+    visible_rooms,
+)
+
+
+def _room_or_404(request, room_id: int):
+    viewer = viewer_for(request)
+    try:
+        return viewer, get_visible_room_or_404(viewer, room_id)
+    except Http404:
+        actions.record_denied_entry(request.user, room_id, channel="http")
+        raise
+
+
+def _int_param(request, name: str) -> int | None:
+    value = request.GET.get(name)
+    if value in (None, ""):
+        return None
+    if not value.isdigit():
+        raise ValueError(name)
+    return int(value)
+
+
+@login_required
+@require_GET
+def room_list(request):
+    viewer = viewer_for(request)
+    rooms = list(visible_rooms(viewer).select_related("group"))
+    markers = dict(
+        ReadMarker.objects.filter(user_id=viewer.user_id, room__in=rooms).values_list(
+            "room_id", "last_read_id"
+        )
+    )
+    for room in rooms:
+        room.unread = room.messages.filter(
+            deleted_at__isnull=True, pk__gt=markers.get(room.pk, 0)
+        ).count()
+    return render(
+        request,
+        "coordination/room_list.html",
+        {"rooms": rooms, "cleared": viewer.is_cleared},
+    )
+
+
+@login_required
+@require_GET
+def room_detail(request, room_id: int):
+    viewer, room = _room_or_404(request, room_id)
+    marker = ReadMarker.objects.filter(user_id=viewer.user_id, room=room).first()
+    return render(
+        request,
+        "coordination/room.html",
+        {
+            "room": room,
+            "last_read_id": marker.last_read_id if marker else 0,
+            "edit_window": conf.get("COORDINATION_EDIT_WINDOW_SECONDS"),
+            "max_chars": conf.get("COORDINATION_MAX_MESSAGE_CHARS"),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def room_messages(request, room_id: int):
+    """GET: history, newest page first (`before`) or what came after (`after`).
+    POST: post a message (the form without script, or JSON clients)."""
+    viewer, room = _room_or_404(request, room_id)
+    if request.method == "POST":
+        return _post_message(request, viewer, room)
+    try:
+        before = _int_param(request, "before")
+        after = _int_param(request, "after")
+        limit = min(
+            _int_param(request, "limit") or conf.get("COORDINATION_PAGE_SIZE"),
+            conf.get("COORDINATION_PAGE_SIZE"),
+        )
+    except ValueError as error:
+        return JsonResponse({"error": f'"{error}" must be a message id.'}, status=400)
+    history = Message.objects.filter(room=room).select_related("author", "document")
+    if after is not None:
+        # Catch-up after a reconnect: oldest first, from just after `after`.
+        page = list(history.filter(pk__gt=after).order_by("pk")[: limit + 1])
+        has_more = len(page) > limit
+        page = page[:limit]
+    else:
+        if before is not None:
+            history = history.filter(pk__lt=before)
+        page = list(history.order_by("-pk")[: limit + 1])
+        has_more = len(page) > limit
+        page = list(reversed(page[:limit]))
+    marker = ReadMarker.objects.filter(user_id=viewer.user_id, room=room).first()
+    return JsonResponse(
+        {
+            "room": room.pk,
+            "messages": [message_payload(m, viewer) for m in page],
+            "has_more": has_more,
+            "last_read_id": marker.last_read_id if marker else 0,
+        }
+    )
+
+
+def _post_message(request, viewer, room):
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    try:
+        message = actions.post_message(viewer, room.pk, request.POST.get("body", ""))
+    except actions.InvalidMessage as error:
+        if wants_json:
+            return JsonResponse({"error": str(error)}, status=400)
+        return HttpResponseBadRequest(str(error))
+    if wants_json:
+        return JsonResponse({"message": message_payload(message, viewer)}, status=201)
+    return redirect(f"/coordination/rooms/{room.pk}/#message-{message.pk}")
+
+
+@login_required
+@require_POST
+def room_read(request, room_id: int):
+    viewer, room = _room_or_404(request, room_id)
+    try:
+        message_id = int(request.POST.get("id", ""))
+    except ValueError:
+        return JsonResponse({"error": '"id" must be a message id.'}, status=400)
+    return JsonResponse(
+        {"last_read_id": actions.mark_read(viewer, room.pk, message_id)}
+    )
+
+
+@login_required
+@require_GET
+def room_presence(request, room_id: int):
+    _, room = _room_or_404(request, room_id)
+    ids = async_to_sync(live.present_user_ids)(room.pk)
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.filter(pk__in=ids).order_by("first_name")
+    return JsonResponse(
+        {"users": [{"id": u.pk, "name": display_name(u)} for u in users]}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notification_list(request):
+    viewer = viewer_for(request)
+    if request.method == "POST":
+        actions.mark_notifications_read(request.user)
+        return redirect("coordination:notifications")
+    notifications = visible_notifications(viewer).select_related("room", "document")[
+        :100
+    ]
+    return render(
+        request,
+        "coordination/notification_list.html",
+        {"notifications": notifications},
+    )
+
+
+@login_required
+@require_GET
+def notification_feed(request):
+    viewer = viewer_for(request)
+    notifications = visible_notifications(viewer)
+    return JsonResponse(
+        {
+            "unread": notifications.filter(read_at__isnull=True).count(),
+            "notifications": [notification_payload(n) for n in notifications[:20]],
+        }
+    )
+
+
+def _secretariat_or_404(request) -> None:
+    from portal.accounts.roles import Role, has_role
+
+    if not has_role(request.user, Role.SECRETARIAT):
+        raise Http404("No such page.")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def manage_rooms(request):
+    """The secretariat opens and archives rooms; it sees their names, not their
+    messages (no content access by role alone)."""
+    _secretariat_or_404(request)
+    form = OpenRoomForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        room = actions.open_room(
+            form.cleaned_data["group"],
+            by=request.user,
+            name=form.cleaned_data["name"],
+            tier=form.cleaned_data["tier"],
+        )
+        messages.success(request, f"Room opened: {room}.")
+        return redirect("coordination:manage")
+    rooms = Room.objects.select_related("group").order_by(
+        "group__name", "archived_at", "-is_default", "name"
+    )
+    return render(
+        request, "coordination/manage_rooms.html", {"form": form, "rooms": rooms}
+    )
+
+
+@login_required
+@require_POST
+def archive_room(request, room_id: int):
+    _secretariat_or_404(request)
+    room = Room.objects.filter(pk=room_id, archived_at__isnull=True).first()
+    if room is None:
+        raise Http404("No such room.")
+    actions.archive_room(room, by=request.user)
+    messages.success(request, f"Room archived: {room}.")
+    return redirect("coordination:manage")

@@ -1,0 +1,174 @@
+"""Two experts chat live in one room, in two browsers, through a real ASGI server;
+a dropped connection loses nothing from the reader's view."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from urllib.parse import quote
+
+from django.conf import settings
+from django.test import Client
+
+import pytest
+
+from exchange.coordination import actions
+from exchange.policy import viewer_for_user
+from tests.coordination.helpers import default_room, make_group, make_user
+from tests.support import artifact_path, free_port, login_verified
+
+pytestmark = pytest.mark.browser
+
+AXE_OPTIONS = {
+    "runOnly": {
+        "type": "tag",
+        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"],
+    }
+}
+
+
+def _database_url() -> str:
+    db = settings.DATABASES["default"]
+    credentials = quote(db["USER"] or "")
+    if db.get("PASSWORD"):
+        credentials += ":" + quote(db["PASSWORD"])
+    return f"postgres://{credentials}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+@contextmanager
+def asgi_server(port: int):
+    """uvicorn serving the portal against the test database (committed data only)."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings.test",
+        "DATABASE_URL": _database_url(),
+    }
+    log = artifact_path("coordination-server.log").open("a")
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "portal.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert server.poll() is None, "the ASGI server exited early"
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the ASGI server did not start"
+                time.sleep(0.2)
+        yield server
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+        log.close()
+
+
+def _session_cookie(user, port: int) -> dict:
+    client = login_verified(Client(), user)
+    return {
+        "name": settings.SESSION_COOKIE_NAME,
+        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+        "domain": "127.0.0.1",
+        "path": "/",
+    }
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_experts_chat_live_and_a_dropped_connection_loses_nothing(browser):
+    from axe_playwright_python.sync_playwright import Axe
+
+    amira = make_user("amira", state="NL")
+    amira.first_name, amira.last_name = "Amira", "de Vries"
+    amira.save()
+    bart = make_user("bart", state="BE")
+    bart.first_name, bart.last_name = "Bart", "Peeters"
+    bart.save()
+    group = make_group(amira, bart)
+    group.name = "Benelux partnership"
+    group.save()
+    room = default_room(group)
+    actions.post_message(
+        viewer_for_user(bart, verified=True),
+        room.pk,
+        "Morning! The draft agenda for Thursday's <b>table-top exercise</b> is ready.",
+    )
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/coordination/rooms/{room.pk}/"
+
+    with asgi_server(port):
+        pages = {}
+        for name, user in (("amira", amira), ("bart", bart)):
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            context.add_cookies([_session_cookie(user, port)])
+            page = context.new_page()
+            page.goto(url)
+            page.wait_for_selector("#room-status.ok")
+            pages[name] = page
+        a, b = pages["amira"], pages["bart"]
+        a.wait_for_function(
+            "document.querySelectorAll('#presence li:not(.muted)').length === 2"
+        )
+        assert "table-top exercise" in a.inner_text("#chat-log")
+
+        a.fill(
+            "#composer-body",
+            "Thanks Bart. Two inspectors from our side; see "
+            '<a href="https://www.iaea.org">the IAEA page</a>.',
+        )
+        a.press("#composer-body", "Enter")
+        b.wait_for_selector("#chat-log li:has-text('Two inspectors')")
+        handle = amira.email.split("@")[0]
+        b.fill("#composer-body", f"Great, @{handle}. I will book the room.")
+        b.click("#composer-send")
+        a.wait_for_selector("#chat-log li:has-text('book the room')")
+        assert a.locator("#chat-log a[href='https://www.iaea.org']").count() == 1
+        assert a.input_value("#composer-body") == ""
+        # The mention rings Amira's bell live, over the notifications socket.
+        a.wait_for_selector(".bell-count[data-count='1']")
+
+    # The server goes away; a message is posted meanwhile; the pages reconnect and
+    # fetch what they missed from the history API.
+    b.wait_for_selector("#room-status.warn")
+    actions.post_message(
+        viewer_for_user(amira, verified=True), room.pk, "Posted while you were away."
+    )
+    with asgi_server(port):
+        b.wait_for_selector("#room-status.ok", timeout=30_000)
+        b.wait_for_selector("#chat-log li:has-text('while you were away')")
+        a.wait_for_selector("#chat-log li:has-text('while you were away')")
+        a.wait_for_function(
+            "document.querySelectorAll('#presence li:not(.muted)').length === 2"
+        )
+        assert a.locator("#chat-log > li").count() == 4
+        a.wait_for_timeout(300)
+        path = artifact_path("coordination-room.png")
+        a.screenshot(path=path, full_page=True)
+        assert path.stat().st_size > 10_000
+        results = Axe().run(a, options=AXE_OPTIONS)
+        artifact_path("axe-coordination-room.txt").write_text(results.generate_report())
+        assert results.violations_count == 0, results.generate_report()
+        b.screenshot(path=artifact_path("coordination-room-second.png"))
+        for page in (a, b):
+            page.context.close()
