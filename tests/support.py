@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 from django.conf import settings
+
+from portal.core.servers import free_port  # noqa: F401 - part of the toolkit
 
 ARTIFACTS_DIR = Path(settings.BASE_DIR) / "test-artifacts"
 
@@ -38,13 +39,6 @@ def service_versions() -> dict[str, str]:
     return {
         name: (probe.version or probe.status) for name, probe in probe_all().items()
     }
-
-
-def free_port() -> int:
-    """A loopback port nothing listens on at the time of the call."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def artifact_path(name: str) -> Path:

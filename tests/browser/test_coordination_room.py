@@ -4,11 +4,6 @@ a dropped connection loses nothing from the reader's view."""
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from contextlib import contextmanager
 from urllib.parse import quote
 
@@ -19,6 +14,7 @@ import pytest
 
 from exchange.coordination import actions
 from exchange.policy import viewer_for_user
+from portal.core.servers import serve_portal
 from tests.coordination.helpers import default_room, make_group, make_user
 from tests.support import artifact_path, free_port, login_verified
 
@@ -48,41 +44,11 @@ def asgi_server(port: int):
         "DJANGO_SETTINGS_MODULE": "portal.settings.test",
         "DATABASE_URL": _database_url(),
     }
-    log = artifact_path("coordination-server.log").open("a")
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "portal.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, "the ASGI server exited early"
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "the ASGI server did not start"
-                time.sleep(0.2)
-        yield server
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
-        log.close()
+    with (
+        artifact_path("coordination-server.log").open("a") as log,
+        serve_portal(port=port, env=env, log=log) as served,
+    ):
+        yield served
 
 
 def _session_cookie(user, port: int) -> dict:

@@ -12,8 +12,6 @@ import contextlib
 import hashlib
 import os
 import socket
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -27,15 +25,10 @@ import httpx
 
 from exchange.models import Document
 from exchange.storage import exchange_storage
+from portal.core.servers import serve_portal
 
 MIB = 1024 * 1024
 BENCH_EMAIL = "bench-exchange@example.invalid"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _raw_get(port: int, path: str, cookie: str) -> tuple[int, int]:
@@ -112,45 +105,27 @@ class Command(BaseCommand):
             f"chunk: {settings.EXCHANGE_CHUNK_SIZE // MIB} MiB"
         )
         cookie = self._session()
-        port = _free_port()
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        server = subprocess.Popen(  # noqa: S603
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "portal.asgi:application",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-                "--no-access-log",
-            ],
-            env=env,
-        )
-        base = f"http://127.0.0.1:{port}"
-        with tempfile.TemporaryDirectory(prefix="bench-exchange-") as tmp:
+        with (
+            serve_portal(env=env, extra_args=["--no-access-log"]) as served,
+            tempfile.TemporaryDirectory(prefix="bench-exchange-") as tmp,
+        ):
+            port, server = served.port, served.process
+            base = served.url
             source = Path(tmp) / "bench-report.txt"
             expected = self._write_text_file(source, size)
-            try:
-                self._wait(base)
-                with httpx.Client(
-                    base_url=base,
-                    cookies={settings.SESSION_COOKIE_NAME: cookie},
-                    timeout=600,
-                ) as client:
-                    document = self._upload(client, source)
-                    try:
-                        self._measure(
-                            client, port, cookie, server.pid, document, expected, rounds
-                        )
-                    finally:
-                        self._remove(document)
-            finally:
-                server.terminate()
-                server.wait(timeout=30)
+            with httpx.Client(
+                base_url=base,
+                cookies={settings.SESSION_COOKIE_NAME: cookie},
+                timeout=600,
+            ) as client:
+                document = self._upload(client, source)
+                try:
+                    self._measure(
+                        client, port, cookie, server.pid, document, expected, rounds
+                    )
+                finally:
+                    self._remove(document)
 
     def _session(self):
         from django.contrib.auth import (
@@ -205,17 +180,6 @@ class Command(BaseCommand):
                 digest.update(piece)
                 written += len(piece)
         return digest.hexdigest()
-
-    def _wait(self, base: str) -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-        raise CommandError("uvicorn did not start")
 
     def _upload(self, client: httpx.Client, source: Path) -> Document:
         form = client.get("/exchange/new/")

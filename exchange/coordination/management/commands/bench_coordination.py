@@ -14,12 +14,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import json
-import os
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import time
 import uuid
 from importlib import import_module
@@ -35,14 +30,9 @@ from exchange.coordination import conf
 from exchange.coordination.actions import ensure_group_room
 from exchange.models import PartnerGroup
 from portal.accounts.models import User
+from portal.core.servers import serve_portal
 
 BENCH_SLUG = "bench-coordination"
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _percentile(values: list[float], pct: float) -> float:
@@ -65,35 +55,15 @@ class Command(BaseCommand):
         self.timeout = timeout
         self.stdout.write(f"Preparing {clients} clients and one room...")
         room, cookies, sender_cookie = self.prepare(clients)
-        port = _free_port()
-        server = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "portal.asgi:application",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-                "--ws-max-queue",
-                "1024",
-            ],
-            cwd=settings.BASE_DIR,
-            env=os.environ.copy(),
-            start_new_session=True,
-        )
         try:
-            self.wait_for(port, server)
-            ws = asyncio.run(
-                self.bench_websocket(port, room.pk, cookies, sender_cookie, messages)
-            )
+            with serve_portal(extra_args=["--ws-max-queue", "1024"]) as served:
+                ws = asyncio.run(
+                    self.bench_websocket(
+                        served.port, room.pk, cookies, sender_cookie, messages
+                    )
+                )
             plain = asyncio.run(self.bench_redis(clients, messages))
         finally:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=30)
             self.clean_up()
         self.report(clients, messages, ws, plain)
 
@@ -134,18 +104,6 @@ class Command(BaseCommand):
     def clean_up(self) -> None:
         PartnerGroup.objects.filter(slug=BENCH_SLUG).delete()  # rooms, messages
         User.objects.filter(email__endswith=f"@{BENCH_SLUG}.test").delete()
-
-    def wait_for(self, port: int, server) -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if server.poll() is not None:
-                raise CommandError("The server exited early.")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    return
-            except OSError:
-                time.sleep(0.2)
-        raise CommandError("The server did not start.")
 
     # --- WebSocket round
 
