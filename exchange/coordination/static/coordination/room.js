@@ -73,7 +73,7 @@
     head.append(who, " ", when);
     if (li.classList.contains("unread")) {
       var badge = document.createElement("span");
-      badge.className = "badge";
+      badge.className = "badge badge-new";
       badge.textContent = "new";
       head.append(" ", badge);
     }
