@@ -88,10 +88,10 @@ DOCUMENTS = [
     ),
     DemoDocument(
         "Design basis threat annex",
-        "NL",
+        "DE",
         Tier.HIGHLY_CONFIDENTIAL,
         "The classified annex of the national design basis threat.",
-        named_from=["BE"],
+        named_from=["NL"],
         handling_note="Named recipients only. Store offline after reading.",
     ),
 ]
