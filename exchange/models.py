@@ -1,9 +1,13 @@
-"""Exchange models: partner groups (documents and rooms follow)."""
+"""Exchange models: partner groups, restricted documents and their versions."""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
+
+from portal.tiers import Tier
 
 
 class PartnerGroup(models.Model):
@@ -31,3 +35,118 @@ class PartnerGroup(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Document(models.Model):
+    """A piece of restricted material exchanged between vetted experts.
+
+    Who may see it is decided by `exchange.policy` alone; every field that feeds the
+    policy (tier, originating State, the three kinds of sharing, expiry, revocation)
+    lives here so that the policy, its database filter and its search filter all read
+    the same facts. Changes go through `exchange.actions`, never through `save()` in
+    views, so that each one is checked, audited and announced.
+    """
+
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    tier = models.CharField(
+        max_length=32, choices=Tier.choices, default=Tier.RESTRICTED
+    )
+    originating_state = models.ForeignKey(
+        "states.State", on_delete=models.PROTECT, related_name="originated_documents"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="owned_documents",
+    )
+    shared_states = models.ManyToManyField(
+        "states.State", blank=True, related_name="shared_documents"
+    )
+    shared_groups = models.ManyToManyField(
+        PartnerGroup, blank=True, related_name="shared_documents"
+    )
+    shared_users = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="shared_documents",
+        help_text="Named individuals; the only sharing a highly confidential "
+        "document may have.",
+    )
+    handling_note = models.TextField(
+        blank=True, help_text="How recipients must handle this material."
+    )
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="Nobody sees the document after this moment."
+    )
+    revoked = models.BooleanField(default=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # When the sharing last widened: what "shared with me recently" orders by.
+    last_shared_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-last_shared_at", "-pk"]
+        indexes = [
+            models.Index(fields=["tier", "revoked"]),
+            models.Index(fields=["last_shared_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        if (
+            self.tier == Tier.HIGHLY_CONFIDENTIAL
+            and self.pk
+            and (self.shared_states.exists() or self.shared_groups.exists())
+        ):
+            raise ValidationError(HIGHLY_CONFIDENTIAL_SHARING_ERROR)
+
+    @property
+    def latest_version(self) -> DocumentVersion | None:
+        return self.versions.order_by("-number").first()
+
+
+HIGHLY_CONFIDENTIAL_SHARING_ERROR = (
+    "A highly confidential document is shared with named individuals only: "
+    "remove the States and partner groups first."
+)
+
+
+class DocumentVersion(models.Model):
+    """One uploaded file of a document, stored encrypted (see exchange/crypto.py).
+
+    The plaintext's name, size, media type and SHA-256 are recorded at upload; the
+    data key that encrypts the file is kept here wrapped by the key-encryption key
+    named by `kek_id`, so that rotating that key rewrites rows, not files.
+    """
+
+    document = models.ForeignKey(
+        Document, on_delete=models.CASCADE, related_name="versions"
+    )
+    number = models.PositiveIntegerField()
+    file_name = models.CharField(max_length=200)
+    size = models.BigIntegerField()
+    media_type = models.CharField(max_length=127)
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    storage_name = models.CharField(max_length=255, unique=True)
+    file_id = models.CharField(max_length=32, unique=True)
+    wrapped_key = models.BinaryField()
+    kek_id = models.CharField(max_length=32, db_index=True)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "number"], name="exchange_version_number_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document} v{self.number}"

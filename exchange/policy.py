@@ -14,11 +14,18 @@ so that object checks, querysets and search filters all start from the same fact
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
 
 from portal.tiers import TIER_ORDER, Tier
+
+if TYPE_CHECKING:
+    from exchange.models import Document
 
 
 @dataclass(frozen=True)
@@ -30,6 +37,11 @@ class Viewer:
     group_ids: frozenset[int] = field(default_factory=frozenset)
     # Tiers above public this viewer may see; empty unless vetted, verified and cleared.
     restricted_tiers: tuple[str, ...] = ()
+    # Conditions 1 and 2: active, vetted and unexpired, session verified. Without
+    # them no exchange material is visible at all, not even a public-tier document.
+    verified_expert: bool = False
+    # The State whose documents this viewer may manage as its focal point, if any.
+    focal_point_state_id: int | None = None
 
     @property
     def is_cleared(self) -> bool:
@@ -46,17 +58,23 @@ def viewer_for_user(user, *, verified: bool) -> Viewer:
     """The policy's view of `user`; `verified`: the session passed a second factor."""
     if user is None or not user.is_authenticated or not user.is_active:
         return ANONYMOUS
+    from portal.accounts.roles import Role, has_role
+
     group_ids = frozenset(_group_ids(user))
     restricted: tuple[str, ...] = ()
-    if verified and user.is_vetted():
+    expert = bool(verified and user.is_vetted())
+    if expert:
         restricted = tuple(
             t for t in Tier.at_or_below(user.clearance) if t != Tier.PUBLIC
         )
+    focal_point = user.state_id if has_role(user, Role.FOCAL_POINT) else None
     return Viewer(
         user_id=user.pk,
         state_id=user.state_id,
         group_ids=group_ids,
         restricted_tiers=restricted,
+        verified_expert=expert,
+        focal_point_state_id=focal_point,
     )
 
 
@@ -80,3 +98,227 @@ def _group_ids(user) -> set[int]:
 def tiers_visible_to(viewer: Viewer) -> list[str]:
     """Every tier `viewer` may see, public included, in policy order."""
     return [t for t in TIER_ORDER if viewer.may_see_tier(t)]
+
+
+def exchange_tiers_visible_to(viewer: Viewer) -> list[str]:
+    """Tiers of exchange documents `viewer` may see: none unless conditions 1-2 hold."""
+    if not viewer.verified_expert or viewer.user_id is None:
+        return []
+    return tiers_visible_to(viewer)
+
+
+# --- Documents: one object, a queryset, and the search filter, all from one rule.
+
+
+def _is_live(document: Document, now: datetime.datetime) -> bool:
+    """Condition 4: neither revoked nor past its expiry."""
+    return not document.revoked and (
+        document.expires_at is None or document.expires_at > now
+    )
+
+
+def _reaches(viewer: Viewer, document: Document) -> bool:
+    """Condition 5: the viewer is reached by the document's sharing."""
+    if viewer.user_id is not None and any(
+        u.pk == viewer.user_id for u in document.shared_users.all()
+    ):
+        return True
+    if document.tier == Tier.HIGHLY_CONFIDENTIAL:
+        # Named individuals only: neither the originating State nor groups reach it.
+        return False
+    if viewer.state_id is not None and (
+        document.originating_state_id == viewer.state_id
+        or any(s.pk == viewer.state_id for s in document.shared_states.all())
+    ):
+        return True
+    return any(g.pk in viewer.group_ids for g in document.shared_groups.all())
+
+
+def can_view(
+    viewer: Viewer, document: Document, *, now: datetime.datetime | None = None
+) -> bool:
+    """May `viewer` see `document` (its title included)? All five conditions."""
+    now = now or timezone.now()
+    return (
+        document.tier in exchange_tiers_visible_to(viewer)
+        and _is_live(document, now)
+        and _reaches(viewer, document)
+    )
+
+
+def can_manage(viewer: Viewer, document: Document) -> bool:
+    """May `viewer` widen sharing, change the tier, add versions, revoke, set expiry?
+
+    Only the owner or the originating State's focal point, and only while they can
+    see the document themselves: recipients never re-share.
+    """
+    if not can_view(viewer, document):
+        return False
+    return document.owner_id == viewer.user_id or (
+        viewer.focal_point_state_id is not None
+        and viewer.focal_point_state_id == document.originating_state_id
+    )
+
+
+def visible_documents(
+    viewer: Viewer, *, now: datetime.datetime | None = None
+) -> QuerySet[Document]:
+    """Every document `viewer` may see: the database form of `can_view`.
+
+    Sharing is matched with subqueries rather than joins so that the queryset has
+    no duplicates and counts stay exact.
+    """
+    from exchange.models import Document
+
+    tiers = exchange_tiers_visible_to(viewer)
+    if not tiers:
+        return Document.objects.none()
+    now = now or timezone.now()
+    through = Document.shared_users.through
+    reach = Q(
+        pk__in=through.objects.filter(user_id=viewer.user_id).values("document_id")
+    )
+    by_state_or_group = Q(pk__in=[])
+    if viewer.state_id is not None:
+        by_state_or_group |= Q(originating_state_id=viewer.state_id) | Q(
+            pk__in=Document.shared_states.through.objects.filter(
+                state_id=viewer.state_id
+            ).values("document_id")
+        )
+    if viewer.group_ids:
+        by_state_or_group |= Q(
+            pk__in=Document.shared_groups.through.objects.filter(
+                partnergroup_id__in=viewer.group_ids
+            ).values("document_id")
+        )
+    reach |= by_state_or_group & ~Q(tier=Tier.HIGHLY_CONFIDENTIAL)
+    live = Q(revoked=False) & (Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+    return Document.objects.filter(Q(tier__in=tiers) & live & reach)
+
+
+def get_visible_document_or_404(viewer: Viewer, pk: Any) -> Document:
+    """The document `pk` if `viewer` may see it; the same 404 when absent or denied."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404("No such document.") from None
+    document = (
+        visible_documents(viewer)
+        .filter(pk=pk)
+        .select_related("originating_state", "owner")
+        .first()
+    )
+    if document is None:
+        raise Http404("No such document.")
+    return document
+
+
+# --- Search: the fields each indexed item carries, and the filter over them.
+
+PUBLIC_TIER = Tier.PUBLIC.value
+
+
+def document_principals(document: Document) -> dict[str, Any]:
+    """The access facts to index with `document` (field name -> value).
+
+    `restricted` is True for all exchange material; public material (good practices,
+    pages) must be indexed with `tier="public"` and `restricted=False`, which is how
+    `search_filter` tells them apart: an item missing these fields matches nothing.
+    The originating State is listed among the States it reaches; a highly
+    confidential document lists named users only.
+    """
+    users = sorted(u.pk for u in document.shared_users.all())
+    if document.tier == Tier.HIGHLY_CONFIDENTIAL:
+        states: list[int] = []
+        groups: list[int] = []
+    else:
+        states = sorted(
+            {document.originating_state_id}
+            | {s.pk for s in document.shared_states.all()}
+        )
+        groups = sorted(g.pk for g in document.shared_groups.all())
+    return {
+        "restricted": True,
+        "tier": document.tier,
+        "states": states,
+        "groups": groups,
+        "users": users,
+        "revoked": bool(document.revoked),
+        "expires_at": document.expires_at.isoformat() if document.expires_at else None,
+    }
+
+
+def public_principals() -> dict[str, Any]:
+    """The access facts to index with public material."""
+    return {"restricted": False, "tier": PUBLIC_TIER}
+
+
+def search_filter(viewer: Viewer, *, prefix: str = "") -> dict[str, Any]:
+    """The Elasticsearch filter clause of everything `viewer` may find.
+
+    A plain dict for `elasticsearch_dsl.Q(...)`, over the fields of
+    `document_principals` (optionally under `prefix`, e.g. "access."). It fails
+    closed: a viewer who may see no exchange material gets a filter that matches
+    public material only, and public material must declare itself as such. Expiry is
+    checked by Elasticsearch against its own "now", so a cached filter never lets an
+    expired document through.
+    """
+
+    def f(name: str) -> str:
+        return f"{prefix}{name}"
+
+    public = {
+        "bool": {
+            "filter": [
+                {"term": {f("restricted"): False}},
+                {"term": {f("tier"): PUBLIC_TIER}},
+            ]
+        }
+    }
+    tiers = exchange_tiers_visible_to(viewer)
+    if not tiers:
+        return public
+    reach: list[dict[str, Any]] = [{"terms": {f("users"): [viewer.user_id]}}]
+    not_highly_confidential = {"term": {f("tier"): Tier.HIGHLY_CONFIDENTIAL.value}}
+    if viewer.state_id is not None:
+        reach.append(
+            {
+                "bool": {
+                    "filter": [{"terms": {f("states"): [viewer.state_id]}}],
+                    "must_not": [not_highly_confidential],
+                }
+            }
+        )
+    if viewer.group_ids:
+        reach.append(
+            {
+                "bool": {
+                    "filter": [{"terms": {f("groups"): sorted(viewer.group_ids)}}],
+                    "must_not": [not_highly_confidential],
+                }
+            }
+        )
+    exchange = {
+        "bool": {
+            "filter": [
+                {"term": {f("restricted"): True}},
+                {"terms": {f("tier"): tiers}},
+                {"term": {f("revoked"): False}},
+                {
+                    "bool": {
+                        "should": [
+                            {
+                                "bool": {
+                                    "must_not": [{"exists": {"field": f("expires_at")}}]
+                                }
+                            },
+                            {"range": {f("expires_at"): {"gt": "now"}}},
+                        ],
+                        "minimum_should_match": 1,
+                    }
+                },
+                {"bool": {"should": reach, "minimum_should_match": 1}},
+            ]
+        }
+    }
+    return {"bool": {"should": [public, exchange], "minimum_should_match": 1}}

@@ -195,3 +195,30 @@ LOGGING = {
         "elastic_transport": {"level": "WARNING"},
     },
 }
+
+# --- Restricted exchange (docs/exchange-policy.md).
+# The key-encryption key that wraps every file's data key, and the keys it replaced
+# (kept readable until `manage.py rotate_exchange_key` has re-wrapped everything).
+EXCHANGE_KEK = env.get("EXCHANGE_KEK")
+EXCHANGE_PREVIOUS_KEKS = env.get_list("EXCHANGE_PREVIOUS_KEKS", [])
+EXCHANGE_CHUNK_SIZE = 1024 * 1024
+EXCHANGE_MAX_UPLOAD_BYTES = env.get_int("EXCHANGE_MAX_UPLOAD_BYTES", 256 * 1024 * 1024)
+# Detected media type -> file name extensions it may carry.
+EXCHANGE_ALLOWED_MEDIA_TYPES = {
+    "application/pdf": [".pdf"],
+    "text/plain": [".txt", ".csv"],
+    "text/csv": [".csv"],
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": [
+        ".docx"
+    ],
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": [".xlsx"],
+    "application/vnd.oasis.opendocument.text": [".odt"],
+}
+EXCHANGE_ZIP_MAX_ENTRIES = 2000
+EXCHANGE_ZIP_MAX_UNPACKED_BYTES = 512 * 1024 * 1024
+EXCHANGE_RECENT_DAYS = 30
+STORAGES["exchange"] = {
+    # Outside MEDIA_ROOT: no URL ever serves these files; only the download view does.
+    "BACKEND": "exchange.storage.ExchangeFileSystemStorage",
+    "OPTIONS": {"location": str(VAR_DIR / "exchange")},
+}

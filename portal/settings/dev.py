@@ -5,3 +5,4 @@ from portal.settings.base import *  # noqa: F403
 
 DEBUG = env.get_bool("DEBUG", default=True)
 SECRET_KEY = env.get_demo_secret("SECRET_KEY", "secret_key")
+EXCHANGE_KEK = env.get_demo_secret("EXCHANGE_KEK", "exchange_kek")

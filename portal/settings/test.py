@@ -24,3 +24,11 @@ ALLOWED_HOSTS = env.get_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testse
 
 # Parallel checkouts on one PostgreSQL each use a test database of their own.
 DATABASES["default"]["TEST"] = {"NAME": env.get("PORTAL_TEST_DATABASE", "test_portal")}  # noqa: F405
+
+EXCHANGE_KEK = "test-only-exchange-key-encryption-key"
+STORAGES["exchange"] = {
+    "BACKEND": "exchange.storage.ExchangeFileSystemStorage",
+    "OPTIONS": {"location": tempfile.mkdtemp(prefix="portal-test-exchange-")},
+}
+# Examples of the property-based exchange policy tests (more in a long run).
+EXCHANGE_POLICY_EXAMPLES = env.get_int("EXCHANGE_POLICY_EXAMPLES", 500)
