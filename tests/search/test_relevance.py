@@ -1,4 +1,4 @@
-"""Relevance, phrases, typos, filters, facets, sorting and highlights on a fixed corpus."""
+"""Relevance, phrases, typos, filters, facets, sorting and highlights: a fixed corpus."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ pytestmark = pytest.mark.django_db
 CORPUS = [
     (
         "Insider threat mitigation programme",
-        "Trustworthiness checks and two-person rules for staff with access to vital areas.",
+        "Trustworthiness checks and two-person rules for "
+        "staff with access to vital areas.",
         "",
         "NL",
         "restricted",
@@ -35,7 +36,8 @@ CORPUS = [
     ),
     (
         "Sealed radioactive source inventory",
-        "A national register of high activity sealed sources under the Code of Conduct.",
+        "A national register of high activity "
+        "sealed sources under the Code of Conduct.",
         "",
         "DE",
         "restricted",
@@ -51,7 +53,8 @@ CORPUS = [
     ),
     (
         "Hosting an IPPAS peer review mission",
-        "Preparing the host country for an International Physical Protection Advisory Service mission.",
+        "Preparing the host country for an "
+        "International Physical Protection Advisory Service mission.",
         "",
         "BE",
         "confidential",
@@ -59,7 +62,8 @@ CORPUS = [
     ),
     (
         "Computer security at nuclear facilities",
-        "Network segmentation and incident response for instrumentation and control systems.",
+        "Network segmentation and incident response "
+        "for instrumentation and control systems.",
         "",
         "DE",
         "restricted",
@@ -91,7 +95,8 @@ CORPUS = [
     ),
     (
         "Security culture self-assessment survey",
-        "Questionnaire measuring attitudes and behaviour of staff towards security culture.",
+        "Questionnaire measuring attitudes and behaviour "
+        "of staff towards security culture.",
         "",
         "NL",
         "restricted",
