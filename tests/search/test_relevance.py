@@ -1,4 +1,4 @@
-"""Relevance, phrases, typos, filters, facets, sorting and highlights: a fixed corpus."""
+"""Relevance, phrases, typos, filters, facets, sorting, highlights: a fixed corpus."""
 
 from __future__ import annotations
 
