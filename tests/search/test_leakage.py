@@ -21,8 +21,8 @@ from portal.accounts.models import User
 from portal.states.models import State
 from search import service
 from search.client import get_client
-from search.indexing import aliased_indices, write_changes
 from search.documents import INDEX_TYPES
+from search.indexing import aliased_indices, write_changes
 from search.query import SearchParams
 from tests.exchange import builders
 from tests.exchange.reference_policy import may_see
