@@ -1,4 +1,4 @@
-"""Leakage: hits, totals, facets, highlights and suggestions against the reference policy.
+"""Leakage: hits, totals, facets, highlights and suggestions vs the reference policy.
 
 Hypothesis generates people, partner groups and exchange documents; each document has
 a title word shared by all (so one query finds everything visible), a code name of its
