@@ -217,7 +217,17 @@ def drain(*, limit: int | None = None, refresh: bool = False) -> int:
                 done += len(rows)
         if failure is not None:
             raise failure
+    if refresh:
+        refresh_indices()
     return done
+
+
+def refresh_indices() -> None:
+    """Make every write so far visible to searches (tests; Elasticsearch does it every
+    second by itself)."""
+    get_client().indices.refresh(
+        index=",".join(search_aliases()), ignore_unavailable=True
+    )
 
 
 def pending_count() -> int:

@@ -16,7 +16,7 @@ from search.indexing import delete_all_indices, drain, enqueue, ensure_indices
 
 
 @pytest.fixture
-def search_index(db):
+def search_index():
     """Empty indices behind their aliases, removed again after the test."""
     delete_all_indices()
     ensure_indices()
