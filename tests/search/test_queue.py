@@ -1,4 +1,4 @@
-"""The indexing queue: freshness after sharing and revocation, and Elasticsearch down."""
+"""The indexing queue: freshness after sharing and revocation; Elasticsearch down."""
 
 from __future__ import annotations
 
