@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 
 from portal.tiers import Tier
@@ -95,6 +96,9 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("exchange:detail", args=[self.pk])
 
     def clean(self) -> None:
         if (

@@ -1,0 +1,329 @@
+"""Every change to exchange documents: checked, atomic, audited, announced on commit.
+
+Views call these and nothing else to write. Each action checks for itself that the
+acting user may do it (owner or the originating State's focal point, who can see
+the document), whatever the view already checked; refusals are audited as denied
+and raise `NotAllowed`, which views turn into the same 404 as a missing document.
+Verification of the session (and step-up for sharing changes) is checked by the
+view's decorators, and again here when the view passes its `request`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from exchange import crypto
+from exchange.models import (
+    HIGHLY_CONFIDENTIAL_SHARING_ERROR,
+    Document,
+    DocumentVersion,
+    PartnerGroup,
+)
+from exchange.policy import Viewer, can_manage, viewer_for_user
+from exchange.signals import document_changed
+from exchange.storage import exchange_storage
+from exchange.uploads import inspect_upload
+from portal.accounts.stepup import is_recently_verified
+from portal.audit.actions import record
+from portal.tiers import TIER_ORDER, Tier
+
+
+class NotAllowed(PermissionDenied):
+    """The acting user may not do this; shown to them as a 404."""
+
+
+class ExchangeError(ValidationError):
+    """The request is allowed but cannot be carried out as asked; says why."""
+
+
+def _announce(document: Document, kind: str) -> None:
+    transaction.on_commit(
+        lambda: document_changed.send(sender=Document, document=document, kind=kind)
+    )
+
+
+def _acting_viewer(by, request) -> Viewer:
+    # Actions run for a person who passed the view's verified-session check; with a
+    # request in hand, check it again here rather than trust the caller.
+    if request is not None and not is_recently_verified(request):
+        return viewer_for_user(by, verified=False)
+    return viewer_for_user(by, verified=True)
+
+
+def _require_manager(document: Document, by, request, action: str) -> None:
+    if not can_manage(_acting_viewer(by, request), document):
+        record(
+            action,
+            actor=by,
+            target=document,
+            outcome="denied",
+            request=request,
+        )
+        raise NotAllowed("You may not change this document.")
+
+
+def sharing_of(document: Document) -> dict[str, Any]:
+    """The sharing as audit details: names as well as ids, sorted."""
+    return {
+        "tier": document.tier,
+        "states": sorted(s.iso_code for s in document.shared_states.all()),
+        "groups": sorted(g.slug for g in document.shared_groups.all()),
+        "users": sorted(u.email for u in document.shared_users.all()),
+        "expires_at": document.expires_at,
+        "revoked": document.revoked,
+    }
+
+
+def _check_highly_confidential(tier: str, states, groups) -> None:
+    if tier == Tier.HIGHLY_CONFIDENTIAL and (list(states) or list(groups)):
+        raise ExchangeError(HIGHLY_CONFIDENTIAL_SHARING_ERROR)
+
+
+def _store_version(
+    document: Document, upload: UploadedFile, by, request
+) -> DocumentVersion:
+    """Encrypt `upload` into storage and record it; removes the file on any failure."""
+    facts = inspect_upload(upload)
+    upload.seek(0)
+    storage = exchange_storage()
+    reader = crypto.EncryptingReader(upload)
+    ring = crypto.keyring()
+    name = f"{timezone.now():%Y/%m}/{uuid.uuid4().hex}.nsix"
+    stored_name = storage.save(name, File(reader, name=name))
+    try:
+        sealed = reader.sealed
+        with transaction.atomic():
+            locked = Document.objects.select_for_update().get(pk=document.pk)
+            number = (locked.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+            version = DocumentVersion.objects.create(
+                document=locked,
+                number=number,
+                file_name=facts.file_name,
+                size=sealed.size,
+                media_type=facts.media_type,
+                sha256=sealed.sha256,
+                uploaded_by=by,
+                storage_name=stored_name,
+                file_id=sealed.file_id.hex(),
+                wrapped_key=crypto.wrap_key(
+                    sealed.data_key, sealed.file_id, ring.current
+                ),
+                kek_id=ring.current_id,
+            )
+            Document.objects.filter(pk=document.pk).update(updated_at=timezone.now())
+            record(
+                "exchange.version.added",
+                actor=by,
+                target=document,
+                request=request,
+                details={
+                    "version": number,
+                    "file_name": facts.file_name,
+                    "size": sealed.size,
+                    "media_type": facts.media_type,
+                    "sha256": sealed.sha256,
+                },
+            )
+    except BaseException:
+        storage.delete(stored_name)
+        raise
+    return version
+
+
+def create_document(
+    *,
+    by,
+    title: str,
+    tier: str,
+    upload: UploadedFile,
+    description: str = "",
+    handling_note: str = "",
+    states: Iterable = (),
+    groups: Iterable[PartnerGroup] = (),
+    users: Iterable = (),
+    expires_at: datetime.datetime | None = None,
+    request=None,
+) -> Document:
+    """A new document from `by`'s State with its first version.
+
+    The author must be able to see it: vetted, verified, cleared for its tier. A
+    highly confidential document is shared with named individuals only, the author
+    among them.
+    """
+    states, groups, users = list(states), list(groups), list(users)
+    viewer = _acting_viewer(by, request)
+    if tier not in TIER_ORDER:
+        raise ExchangeError("Choose a tier.")
+    if not viewer.verified_expert or by.state_id is None:
+        record("exchange.document.created", actor=by, outcome="denied", request=request)
+        raise NotAllowed("Only vetted experts of a State may share documents.")
+    if tier not in Tier.at_or_below(by.clearance):
+        raise ExchangeError("You cannot share a document above your own clearance.")
+    if not title.strip():
+        raise ExchangeError("Give the document a title.")
+    _check_highly_confidential(tier, states, groups)
+    if tier == Tier.HIGHLY_CONFIDENTIAL and by not in users:
+        users.append(by)
+    inspect_upload(upload)  # refuse bad files before anything is written
+    with transaction.atomic():
+        document = Document.objects.create(
+            title=title.strip(),
+            description=description,
+            tier=tier,
+            originating_state_id=by.state_id,
+            owner=by,
+            handling_note=handling_note,
+            expires_at=expires_at,
+        )
+        document.shared_states.set(states)
+        document.shared_groups.set(groups)
+        document.shared_users.set(users)
+        _store_version(document, upload, by, request)
+        record(
+            "exchange.document.created",
+            actor=by,
+            target=document,
+            request=request,
+            details={"title": document.title, "after": sharing_of(document)},
+        )
+        _announce(document, "created")
+    return document
+
+
+def add_version(
+    document: Document, upload: UploadedFile, *, by, request=None
+) -> DocumentVersion:
+    """A new version of `document`, by its owner or its State's focal point."""
+    _require_manager(document, by, request, "exchange.version.added")
+    with transaction.atomic():
+        version = _store_version(document, upload, by, request)
+        _announce(document, "version_added")
+    return version
+
+
+def share_document(
+    document: Document,
+    *,
+    by,
+    states: Iterable | None = None,
+    groups: Iterable[PartnerGroup] | None = None,
+    users: Iterable | None = None,
+    request=None,
+) -> Document:
+    """Set who the document is shared with (each given kind replaces the current)."""
+    _require_manager(document, by, request, "exchange.document.shared")
+    with transaction.atomic():
+        document = Document.objects.select_for_update().get(pk=document.pk)
+        before = sharing_of(document)
+        new_states = list(states) if states is not None else None
+        new_groups = list(groups) if groups is not None else None
+        _check_highly_confidential(
+            document.tier,
+            new_states if new_states is not None else document.shared_states.all(),
+            new_groups if new_groups is not None else document.shared_groups.all(),
+        )
+        if new_states is not None:
+            document.shared_states.set(new_states)
+        if new_groups is not None:
+            document.shared_groups.set(new_groups)
+        if users is not None:
+            document.shared_users.set(list(users))
+        after = sharing_of(document)
+        if after == before:
+            return document
+        widened = any(
+            set(after[kind]) - set(before[kind])
+            for kind in ("states", "groups", "users")
+        )
+        if widened:
+            document.last_shared_at = timezone.now()
+            document.save(update_fields=["last_shared_at", "updated_at"])
+        record(
+            "exchange.document.shared",
+            actor=by,
+            target=document,
+            request=request,
+            details={"before": before, "after": after},
+        )
+        _announce(document, "shared")
+    return document
+
+
+def change_tier(document: Document, tier: str, *, by, request=None) -> Document:
+    """Move the document to another tier, never above the acting user's clearance."""
+    _require_manager(document, by, request, "exchange.document.tier_changed")
+    if tier not in TIER_ORDER:
+        raise ExchangeError("Choose a tier.")
+    if tier not in Tier.at_or_below(by.clearance):
+        raise ExchangeError("You cannot raise a document above your own clearance.")
+    with transaction.atomic():
+        document = Document.objects.select_for_update().get(pk=document.pk)
+        before = sharing_of(document)
+        _check_highly_confidential(
+            tier, document.shared_states.all(), document.shared_groups.all()
+        )
+        document.tier = tier
+        document.save(update_fields=["tier", "updated_at"])
+        if tier == Tier.HIGHLY_CONFIDENTIAL:
+            # Keep the person who raised it able to see it: named, as the tier demands.
+            document.shared_users.add(by)
+        record(
+            "exchange.document.tier_changed",
+            actor=by,
+            target=document,
+            request=request,
+            details={"before": before, "after": sharing_of(document)},
+        )
+        _announce(document, "tier_changed")
+    return document
+
+
+def revoke_document(document: Document, *, by, request=None) -> Document:
+    """Withdraw the document from everyone, at once."""
+    _require_manager(document, by, request, "exchange.document.revoked")
+    with transaction.atomic():
+        document = Document.objects.select_for_update().get(pk=document.pk)
+        before = sharing_of(document)
+        document.revoked = True
+        document.revoked_at = timezone.now()
+        document.save(update_fields=["revoked", "revoked_at", "updated_at"])
+        record(
+            "exchange.document.revoked",
+            actor=by,
+            target=document,
+            request=request,
+            details={"before": before, "after": sharing_of(document)},
+        )
+        _announce(document, "revoked")
+    return document
+
+
+def set_expiry(
+    document: Document, expires_at: datetime.datetime | None, *, by, request=None
+) -> Document:
+    """Set or clear the moment after which nobody sees the document."""
+    _require_manager(document, by, request, "exchange.document.expiry_set")
+    with transaction.atomic():
+        document = Document.objects.select_for_update().get(pk=document.pk)
+        before = sharing_of(document)
+        document.expires_at = expires_at
+        document.save(update_fields=["expires_at", "updated_at"])
+        record(
+            "exchange.document.expiry_set",
+            actor=by,
+            target=document,
+            request=request,
+            details={"before": before, "after": sharing_of(document)},
+        )
+        _announce(document, "expiry_set")
+    return document

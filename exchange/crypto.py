@@ -1,0 +1,239 @@
+"""Encryption at rest of exchange files: chunked AES-256-GCM under wrapped data keys.
+
+File format (docs/exchange-policy.md): a 25-byte header (magic "NSIX", format
+version, plaintext chunk size, a random 16-byte file id) followed by chunks of
+`chunk_size` plaintext bytes, each sealed with AES-256-GCM (ciphertext + 16-byte tag)
+under the file's own random data key. Every chunk's nonce is derived from its index
+and a final-chunk flag (the STREAM construction), and the header is authenticated
+with each chunk, so a flipped bit, a reordered or dropped chunk, a truncated file or
+a file grafted onto another header all fail to decrypt. The last chunk, possibly
+empty, carries the final flag. Counter nonces are safe because a data key encrypts
+exactly one file, once: key rotation re-wraps data keys and never re-encrypts.
+
+The data key is stored in the database wrapped (AES-256-GCM) by a key-encryption key
+(KEK) from settings, bound to the file id; `kek_id` names the KEK that wrapped it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import os
+import struct
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+MAGIC = b"NSIX"
+FORMAT_VERSION = 1
+HEADER = struct.Struct("!4sBI16s")
+TAG_SIZE = 16
+MAX_CHUNK_SIZE = 64 * 1024 * 1024
+_WRAP_CONTEXT = b"nsi-portal exchange data key|"
+
+
+class TamperedFile(Exception):
+    """The stored file failed its integrity check; nothing past this point is sent."""
+
+
+@dataclass(frozen=True)
+class KeyRing:
+    current_id: str
+    keys: dict[str, bytes]
+
+    @property
+    def current(self) -> bytes:
+        return self.keys[self.current_id]
+
+
+def derive_kek(secret: str) -> tuple[str, bytes]:
+    """A 256-bit KEK and its public id from a configured secret string."""
+    if not secret:
+        raise ImproperlyConfigured("EXCHANGE_KEK is required for the exchange.")
+    key = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"nsi-portal exchange kek"
+    ).derive(secret.encode())
+    kek_id = hashlib.sha256(b"nsi-portal exchange kek id|" + key).hexdigest()[:16]
+    return kek_id, key
+
+
+def keyring() -> KeyRing:
+    """The current KEK from settings, and the previous ones still readable."""
+    current_id, current = derive_kek(settings.EXCHANGE_KEK or "")
+    keys = {current_id: current}
+    for secret in getattr(settings, "EXCHANGE_PREVIOUS_KEKS", []):
+        kek_id, key = derive_kek(secret)
+        keys.setdefault(kek_id, key)
+    return KeyRing(current_id, keys)
+
+
+def wrap_key(data_key: bytes, file_id: bytes, kek: bytes) -> bytes:
+    nonce = os.urandom(12)
+    return nonce + AESGCM(kek).encrypt(nonce, data_key, _WRAP_CONTEXT + file_id)
+
+
+def unwrap_key(wrapped: bytes, file_id: bytes, kek: bytes) -> bytes:
+    wrapped = bytes(wrapped)
+    try:
+        return AESGCM(kek).decrypt(wrapped[:12], wrapped[12:], _WRAP_CONTEXT + file_id)
+    except InvalidTag:
+        raise TamperedFile("The file's data key does not unwrap.") from None
+
+
+def _nonce(index: int, final: bool) -> bytes:
+    return b"\x00\x00\x00" + index.to_bytes(8, "big") + (b"\x01" if final else b"\x00")
+
+
+@dataclass
+class Sealed:
+    """What encrypting a file produced, besides the ciphertext itself."""
+
+    file_id: bytes
+    data_key: bytes
+    size: int = 0
+    sha256: str = ""
+
+
+class EncryptingReader(io.RawIOBase):
+    """A readable stream of the ciphertext of `plaintext`, produced as it is read.
+
+    Storage backends read it like a file, so nothing is held in memory beyond a
+    chunk or two; the plaintext's size and SHA-256 are computed on the way.
+    """
+
+    def __init__(self, plaintext: BinaryIO, *, chunk_size: int | None = None):
+        super().__init__()
+        self.chunk_size = chunk_size or settings.EXCHANGE_CHUNK_SIZE
+        self.sealed = Sealed(file_id=os.urandom(16), data_key=AESGCM.generate_key(256))
+        self._source = plaintext
+        self._hash = hashlib.sha256()
+        self._pieces = self._generate()
+        self._buffer = b""
+
+    def _read_plain(self) -> bytes:
+        data = _read_exact(self._source, self.chunk_size)
+        self._hash.update(data)
+        self.sealed.size += len(data)
+        return data
+
+    def _generate(self) -> Iterator[bytes]:
+        header = HEADER.pack(
+            MAGIC, FORMAT_VERSION, self.chunk_size, self.sealed.file_id
+        )
+        yield header
+        aead = AESGCM(self.sealed.data_key)
+        current = self._read_plain()
+        index = 0
+        while True:
+            following = self._read_plain() if len(current) == self.chunk_size else b""
+            final = not following
+            yield aead.encrypt(_nonce(index, final), current, header)
+            if final:
+                break
+            current = following
+            index += 1
+        self.sealed.sha256 = self._hash.hexdigest()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, target) -> int:
+        while not self._buffer:
+            piece = next(self._pieces, None)
+            if piece is None:
+                return 0
+            self._buffer = piece
+        count = min(len(target), len(self._buffer))
+        target[:count] = self._buffer[:count]
+        self._buffer = self._buffer[count:]
+        return count
+
+
+def _read_exact(stream: BinaryIO, size: int) -> bytes:
+    """Read `size` bytes, or fewer only at the end of the stream."""
+    data = stream.read(size)
+    if len(data) == size or not data:
+        return data
+    parts = [data]
+    remaining = size - len(data)
+    while remaining:
+        more = stream.read(remaining)
+        if not more:
+            break
+        parts.append(more)
+        remaining -= len(more)
+    return b"".join(parts)
+
+
+class Decryptor:
+    """Reads and checks one encrypted file a chunk at a time.
+
+    `next_chunk()` returns the next verified plaintext chunk, `None` after the final
+    one, and raises `TamperedFile` at the first chunk that fails: the caller never
+    gets plaintext from a chunk that did not verify, nor any chunk after it.
+    """
+
+    def __init__(self, ciphertext: BinaryIO, data_key: bytes, file_id: bytes):
+        self._source = ciphertext
+        header = _read_exact(ciphertext, HEADER.size)
+        if len(header) != HEADER.size:
+            raise TamperedFile("The file is shorter than its header.")
+        magic, version, chunk_size, stored_id = HEADER.unpack(header)
+        if magic != MAGIC or version != FORMAT_VERSION:
+            raise TamperedFile("The file is not an exchange file of a known format.")
+        if not 0 < chunk_size <= MAX_CHUNK_SIZE or stored_id != file_id:
+            raise TamperedFile("The file's header does not match its record.")
+        self._header = header
+        self._aead = AESGCM(data_key)
+        self._sealed_size = chunk_size + TAG_SIZE
+        self._index = 0
+        self._done = False
+        self._pending = _read_exact(ciphertext, self._sealed_size)
+
+    def next_chunk(self) -> bytes | None:
+        if self._done:
+            return None
+        current = self._pending
+        if len(current) < TAG_SIZE:
+            self._done = True
+            raise TamperedFile(f"The file ends early, at chunk {self._index}.")
+        following = b""
+        if len(current) == self._sealed_size:
+            following = _read_exact(self._source, self._sealed_size)
+        final = not following
+        try:
+            plain = self._aead.decrypt(
+                _nonce(self._index, final), current, self._header
+            )
+        except InvalidTag:
+            self._done = True
+            raise TamperedFile(
+                f"Chunk {self._index} of the file failed its integrity check."
+            ) from None
+        self._pending = following
+        self._index += 1
+        self._done = final
+        return plain
+
+    def __iter__(self) -> Iterator[bytes]:
+        while (chunk := self.next_chunk()) is not None:
+            yield chunk
+
+    async def aiter(self) -> AsyncIterator[bytes]:
+        """The same chunks, reading and decrypting off the event loop."""
+        while (chunk := await asyncio.to_thread(self.next_chunk)) is not None:
+            yield chunk
+
+
+def decrypt_all(ciphertext: BinaryIO, data_key: bytes, file_id: bytes) -> bytes:
+    """The whole verified plaintext (for PDFs, which are watermarked before sending)."""
+    return b"".join(Decryptor(ciphertext, data_key, file_id))

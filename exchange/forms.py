@@ -1,0 +1,137 @@
+"""Forms of the exchange: uploading, versions, sharing; they validate, actions write."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+
+from exchange.models import PartnerGroup
+from portal.states.models import State
+from portal.tiers import Tier
+
+
+class EmailListField(forms.CharField):
+    """Named recipients as email addresses, one per line or comma-separated."""
+
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def clean(self, value):
+        value = super().clean(value) or ""
+        emails = sorted({e.strip().lower() for e in value.replace(",", "\n").split()})
+        users = list(get_user_model().objects.filter(email__in=emails, is_active=True))
+        missing = sorted(set(emails) - {u.email for u in users})
+        if missing:
+            # Only exact addresses match, so this reveals no more than an address book.
+            raise forms.ValidationError(
+                "No active account has the address: " + ", ".join(missing)
+            )
+        return users
+
+
+def _tier_choices(user) -> list[tuple[str, str]]:
+    allowed = Tier.at_or_below(user.clearance)
+    return [(t.value, t.label) for t in Tier if t.value in allowed]
+
+
+class SharingFields(forms.Form):
+    states = forms.ModelMultipleChoiceField(
+        queryset=State.objects.filter(is_subscriber=True),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Share with States",
+        help_text="Everyone cleared in these States. The originating State always "
+        "sees its documents, except highly confidential ones.",
+    )
+    groups = forms.ModelMultipleChoiceField(
+        queryset=PartnerGroup.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Share with partner groups",
+    )
+    users = EmailListField(
+        required=False,
+        label="Share with named experts",
+        help_text="Email addresses, one per line. The only sharing a highly "
+        "confidential document may have.",
+    )
+
+
+class DocumentForm(SharingFields):
+    title = forms.CharField(max_length=200)
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+    tier = forms.ChoiceField()
+    handling_note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    expires_at = forms.DateTimeField(
+        required=False,
+        label="Expires at (UTC)",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    file = forms.FileField(label="File")
+
+    field_order = ["title", "description", "tier", "file", "handling_note"]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tier"].choices = _tier_choices(user)
+
+
+class VersionForm(forms.Form):
+    file = forms.FileField(label="New version")
+
+
+class SharingForm(SharingFields):
+    tier = forms.ChoiceField()
+    expires_at = forms.DateTimeField(
+        required=False,
+        label="Expires at (UTC)",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tier"].choices = _tier_choices(user)
+
+
+class ListFilterForm(forms.Form):
+    SORTS = [
+        ("-last_shared_at", "Most recently shared"),
+        ("last_shared_at", "Least recently shared"),
+        ("title", "Title A-Z"),
+        ("-updated_at", "Recently updated"),
+    ]
+    q = forms.CharField(required=False, label="Title contains")
+    tier = forms.ChoiceField(required=False)
+    state = forms.ModelChoiceField(
+        queryset=State.objects.all(),
+        required=False,
+        to_field_name="iso_code",
+        label="Originating State",
+    )
+    group = forms.ModelChoiceField(
+        queryset=PartnerGroup.objects.none(),
+        required=False,
+        to_field_name="slug",
+        label="Shared with group",
+    )
+    shared_after = forms.DateField(
+        required=False,
+        label="Shared on or after",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    shared_before = forms.DateField(
+        required=False,
+        label="Shared on or before",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    sort = forms.ChoiceField(choices=SORTS, required=False)
+
+    def __init__(self, *args, tiers, group_ids, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tier"].choices = [("", "Any tier")] + [
+            (t.value, t.label) for t in Tier if t.value in tiers
+        ]
+        self.fields["group"].queryset = PartnerGroup.objects.filter(pk__in=group_ids)

@@ -1,0 +1,20 @@
+"""URLs of the restricted exchange, under /exchange/."""
+
+from django.urls import path
+
+from exchange import views
+
+app_name = "exchange"
+
+urlpatterns = [
+    path("", views.document_list, name="list"),
+    path("recent/", views.recent_documents, name="recent"),
+    path("new/", views.document_create, name="create"),
+    path("<int:pk>/", views.document_detail, name="detail"),
+    path("<int:pk>/versions/new/", views.version_create, name="version_create"),
+    path("<int:pk>/sharing/", views.document_sharing, name="sharing"),
+    path("<int:pk>/download/", views.download, name="download_latest"),
+    path("<int:pk>/versions/<int:number>/download/", views.download, name="download"),
+    path("api/documents/", views.api_documents, name="api_documents"),
+    path("api/documents/<int:pk>/", views.api_document, name="api_document"),
+]

@@ -1,0 +1,360 @@
+"""Exchange pages, downloads and the read-only JSON API: thin, policy first.
+
+Every document is fetched through `exchange.policy` (`visible_documents`,
+`get_visible_document_or_404`), so what a person may not see answers 404 on every
+channel and never appears in a list or a count. Writes go through `exchange.actions`.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from exchange import actions, policy
+from exchange.access import verified_session_required
+from exchange.downloads import serve_version
+from exchange.forms import DocumentForm, ListFilterForm, SharingForm, VersionForm
+from exchange.models import Document, DocumentVersion
+from exchange.uploads import UploadRejected
+from portal.accounts.stepup import step_up_required
+from portal.tiers import Tier
+
+PAGE_SIZE = 20
+
+
+def _with_sharing(queryset: QuerySet[Document]) -> QuerySet[Document]:
+    return queryset.select_related("originating_state", "owner").prefetch_related(
+        "shared_states",
+        "shared_groups",
+        "shared_users",
+        Prefetch("versions", queryset=DocumentVersion.objects.order_by("-number")),
+    )
+
+
+def _visible_or_404(request: HttpRequest, pk) -> tuple[policy.Viewer, Document]:
+    viewer = policy.viewer_for(request)
+    document = policy.get_visible_document_or_404(viewer, pk)
+    return viewer, _with_sharing(Document.objects.filter(pk=document.pk)).get()
+
+
+def _managed_or_404(request: HttpRequest, pk) -> Document:
+    viewer, document = _visible_or_404(request, pk)
+    if not policy.can_manage(viewer, document):
+        raise Http404("No such document.")
+    return document
+
+
+def _filtered(request: HttpRequest, viewer: policy.Viewer):
+    form = ListFilterForm(
+        request.GET or None,
+        tiers=policy.exchange_tiers_visible_to(viewer),
+        group_ids=viewer.group_ids,
+    )
+    documents = policy.visible_documents(viewer)
+    sort = "-last_shared_at"
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["q"]:
+            documents = documents.filter(title__icontains=data["q"])
+        if data["tier"]:
+            documents = documents.filter(tier=data["tier"])
+        if data["state"]:
+            documents = documents.filter(originating_state=data["state"])
+        if data["group"]:
+            documents = documents.filter(
+                pk__in=Document.shared_groups.through.objects.filter(
+                    partnergroup_id=data["group"].pk
+                ).values("document_id")
+            )
+        if data["shared_after"]:
+            documents = documents.filter(last_shared_at__date__gte=data["shared_after"])
+        if data["shared_before"]:
+            documents = documents.filter(
+                last_shared_at__date__lte=data["shared_before"]
+            )
+        sort = data["sort"] or sort
+    return form, documents.order_by(sort, "-pk")
+
+
+@require_GET
+@verified_session_required
+def document_list(request: HttpRequest) -> HttpResponse:
+    viewer = policy.viewer_for(request)
+    form, documents = _filtered(request, viewer)
+    page = Paginator(
+        _with_sharing(documents)
+        .select_related(None)
+        .select_related("originating_state"),
+        PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "exchange/document_list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "viewer": viewer,
+            "is_expert": viewer.verified_expert,
+        },
+    )
+
+
+@require_GET
+@verified_session_required
+def recent_documents(request: HttpRequest) -> HttpResponse:
+    viewer = policy.viewer_for(request)
+    since = timezone.now() - datetime.timedelta(days=settings.EXCHANGE_RECENT_DAYS)
+    documents = (
+        policy.visible_documents(viewer)
+        .filter(last_shared_at__gte=since)
+        .exclude(owner_id=viewer.user_id)
+        .select_related("originating_state")
+        .order_by("-last_shared_at", "-pk")[:50]
+    )
+    return render(
+        request,
+        "exchange/recent_documents.html",
+        {"documents": documents, "days": settings.EXCHANGE_RECENT_DAYS},
+    )
+
+
+@require_GET
+@verified_session_required
+def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer, document = _visible_or_404(request, pk)
+    return render(
+        request,
+        "exchange/document_detail.html",
+        {
+            "document": document,
+            "versions": document.versions.all(),
+            "can_manage": policy.can_manage(viewer, document),
+        },
+    )
+
+
+@require_GET
+@verified_session_required
+def download(request: HttpRequest, pk: int, number: int | None = None) -> HttpResponse:
+    _, document = _visible_or_404(request, pk)
+    if number is None:
+        version = document.versions.order_by("-number").first()
+        if version is None:
+            raise Http404("This document has no file.")
+    else:
+        version = get_object_or_404(DocumentVersion, document=document, number=number)
+    return serve_version(request, document, version)
+
+
+@require_http_methods(["GET", "POST"])
+@verified_session_required
+def document_create(request: HttpRequest) -> HttpResponse:
+    viewer = policy.viewer_for(request)
+    if not viewer.verified_expert or request.user.state_id is None:
+        raise Http404("Only vetted experts of a State may share documents.")
+    form = DocumentForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            document = actions.create_document(
+                by=request.user,
+                title=data["title"],
+                description=data["description"],
+                tier=data["tier"],
+                upload=data["file"],
+                handling_note=data["handling_note"],
+                states=data["states"],
+                groups=data["groups"],
+                users=data["users"],
+                expires_at=data["expires_at"],
+                request=request,
+            )
+        except actions.NotAllowed:
+            raise Http404("No such page.") from None
+        except ValidationError as error:
+            form.add_error("file" if isinstance(error, UploadRejected) else None, error)
+        else:
+            messages.success(request, f"“{document.title}” is shared.")
+            return redirect("exchange:detail", pk=document.pk)
+    return render(
+        request,
+        "exchange/document_form.html",
+        {"form": form, "max_bytes": settings.EXCHANGE_MAX_UPLOAD_BYTES},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@verified_session_required
+def version_create(request: HttpRequest, pk: int) -> HttpResponse:
+    document = _managed_or_404(request, pk)
+    form = VersionForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            version = actions.add_version(
+                document, form.cleaned_data["file"], by=request.user, request=request
+            )
+        except actions.NotAllowed:
+            raise Http404("No such document.") from None
+        except ValidationError as error:
+            form.add_error("file", error)
+        else:
+            messages.success(request, f"Version {version.number} is uploaded.")
+            return redirect("exchange:detail", pk=document.pk)
+    return render(
+        request,
+        "exchange/version_form.html",
+        {
+            "form": form,
+            "document": document,
+            "max_bytes": settings.EXCHANGE_MAX_UPLOAD_BYTES,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@verified_session_required
+def document_sharing(request: HttpRequest, pk: int) -> HttpResponse:
+    # Who may manage is settled first, so the step-up prompt reveals nothing.
+    document = _managed_or_404(request, pk)
+    return _sharing_after_step_up(request, document)
+
+
+@step_up_required
+def _sharing_after_step_up(request: HttpRequest, document: Document) -> HttpResponse:
+    initial = {
+        "states": list(document.shared_states.all()),
+        "groups": list(document.shared_groups.all()),
+        "users": "\n".join(u.email for u in document.shared_users.all()),
+        "tier": document.tier,
+        "expires_at": document.expires_at,
+    }
+    if request.method == "POST" and request.POST.get("action") == "revoke":
+        try:
+            actions.revoke_document(document, by=request.user, request=request)
+        except actions.NotAllowed:
+            raise Http404("No such document.") from None
+        messages.success(request, f"“{document.title}” is revoked for everyone.")
+        return redirect("exchange:list")
+    form = SharingForm(request.POST or None, initial=initial, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                _apply_sharing(request, document, data)
+        except actions.NotAllowed:
+            raise Http404("No such document.") from None
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "The sharing is updated.")
+            if policy.can_view(policy.viewer_for(request), document):
+                return redirect("exchange:detail", pk=document.pk)
+            return redirect("exchange:list")
+    return render(
+        request,
+        "exchange/document_sharing.html",
+        {"form": form, "document": document},
+        status=400 if form.errors else 200,
+    )
+
+
+def _apply_sharing(request: HttpRequest, document: Document, data) -> None:
+    """Apply the form in the order that keeps the highly confidential rule valid."""
+    by = request.user
+    was_highly_confidential = document.tier == Tier.HIGHLY_CONFIDENTIAL
+    lowering_from_hc = was_highly_confidential and data["tier"] != document.tier
+    if lowering_from_hc:
+        actions.change_tier(document, data["tier"], by=by, request=request)
+    actions.share_document(
+        document,
+        by=by,
+        states=data["states"],
+        groups=data["groups"],
+        users=data["users"],
+        request=request,
+    )
+    if data["tier"] != document.tier and not lowering_from_hc:
+        actions.change_tier(document, data["tier"], by=by, request=request)
+    document.refresh_from_db()
+    if data["expires_at"] != document.expires_at:
+        actions.set_expiry(document, data["expires_at"], by=by, request=request)
+
+
+# --- The read-only JSON API: the same policy, the same 404.
+
+
+def _api_session_required(view):
+    def wrapper(request, *args, **kwargs):
+        if not policy.viewer_for(request).verified_expert:
+            return JsonResponse({"detail": "Not found."}, status=404)
+        return view(request, *args, **kwargs)
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+def _api_document(document: Document, request: HttpRequest) -> dict:
+    return {
+        "id": document.pk,
+        "title": document.title,
+        "description": document.description,
+        "tier": document.tier,
+        "originating_state": document.originating_state.iso_code,
+        "handling_note": document.handling_note,
+        "expires_at": document.expires_at,
+        "last_shared_at": document.last_shared_at,
+        "url": request.build_absolute_uri(document.get_absolute_url()),
+        "versions": [
+            {
+                "number": v.number,
+                "file_name": v.file_name,
+                "size": v.size,
+                "media_type": v.media_type,
+                "sha256": v.sha256,
+                "uploaded_at": v.uploaded_at,
+            }
+            for v in document.versions.all()
+        ],
+    }
+
+
+@require_GET
+@_api_session_required
+def api_documents(request: HttpRequest) -> JsonResponse:
+    viewer = policy.viewer_for(request)
+    _, documents = _filtered(request, viewer)
+    page = Paginator(_with_sharing(documents), 50).get_page(request.GET.get("page"))
+    return JsonResponse(
+        {
+            "count": page.paginator.count,
+            "page": page.number,
+            "pages": page.paginator.num_pages,
+            "results": [_api_document(d, request) for d in page],
+        }
+    )
+
+
+@require_GET
+@_api_session_required
+def api_document(request: HttpRequest, pk: int) -> JsonResponse:
+    try:
+        _, document = _visible_or_404(request, pk)
+    except Http404:
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return JsonResponse(_api_document(document, request))
