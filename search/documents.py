@@ -321,12 +321,10 @@ def document_url(pk: int) -> str:
     """The exchange's page of a document (a 404 for whoever may not see it)."""
     from django.urls import NoReverseMatch, reverse
 
-    for name in ("exchange:document", "exchange:document_detail"):
-        try:
-            return reverse(name, args=[pk])
-        except NoReverseMatch:
-            continue
-    return f"/exchange/documents/{pk}/"
+    try:
+        return reverse("exchange:detail", args=[pk])
+    except NoReverseMatch:
+        return f"/exchange/{pk}/"
 
 
 # --- The registry of index types ---

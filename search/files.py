@@ -37,16 +37,19 @@ def document_file_text(document) -> Extraction | None:
 
 
 def read_version_plaintext(version) -> bytes | None:
-    """The decrypted bytes of `version`, through the exchange's own reader."""
+    """The decrypted, verified bytes of `version`, through the exchange's decryptor.
+
+    Read for indexing only, never served: the download view and its audit stay the
+    only way a person gets the file. A file that fails verification is not indexed.
+    """
+    from exchange.downloads import open_decryptor
+
     try:
-        from exchange import files as exchange_files  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    reader = getattr(exchange_files, "read_plaintext", None)
-    if reader is None:
-        return None
-    try:
-        return reader(version)
+        handle, decryptor = open_decryptor(version)
+        try:
+            return b"".join(decryptor)
+        finally:
+            handle.close()
     except Exception:
         logger.exception("search: could not read the file of %s", version)
         return None

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import time
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import override_settings
 
 import pytest
 
+from exchange import actions
 from exchange.models import Document
 from exchange.policy import viewer_for_user
 from exchange.signals import document_changed
@@ -42,24 +44,28 @@ def found_within(viewer, query: str, expected: bool, seconds: float = 5.0) -> fl
 
 
 def test_sharing_and_revocation_reach_search_within_five_seconds(
-    search_index, states, owner, django_capture_on_commit_callbacks
+    search_index, states, django_capture_on_commit_callbacks
 ):
+    author = make_expert("author@example.org", states["NL"])
     reader = make_expert("reader@example.org", states["BE"])
     viewer = viewer_for_user(reader, verified=True)
     with django_capture_on_commit_callbacks(execute=True):
-        document = make_document(owner, states["NL"], "Quarterly threat assessment")
-        announce(document, "created")
+        document = actions.create_document(
+            by=author,
+            title="Quarterly threat assessment",
+            tier="restricted",
+            upload=SimpleUploadedFile(
+                "notes.txt", b"Notes.", content_type="text/plain"
+            ),
+        )
     assert service.search(viewer, SearchParams(q="threat assessment")).total == 0
 
     with django_capture_on_commit_callbacks(execute=True):
-        document.shared_states.add(states["BE"])
-        announce(document, "shared")
+        actions.share_document(document, by=author, states=[states["BE"]])
     assert found_within(viewer, "threat assessment", True) < 5
 
     with django_capture_on_commit_callbacks(execute=True):
-        Document.objects.filter(pk=document.pk).update(revoked=True)
-        document.refresh_from_db()
-        announce(document, "revoked")
+        actions.revoke_document(document, by=author)
     assert found_within(viewer, "threat assessment", False) < 5
     assert service.suggest(viewer, "quarterly") == []
     assert not IndexOutbox.objects.exists()
