@@ -35,11 +35,9 @@ W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
 
 def docx(*paragraphs: str) -> bytes:
     body = "".join(f"<w:p><w:r><w:t>{p}</w:t></w:r></w:p>" for p in paragraphs)
+    document = f"<w:document {W}><w:body>{body}</w:body></w:document>"
     return zipped(
-        {
-            "[Content_Types].xml": b"<Types/>",
-            "word/document.xml": f"<w:document {W}><w:body>{body}</w:body></w:document>".encode(),
-        }
+        {"[Content_Types].xml": b"<Types/>", "word/document.xml": document.encode()}
     )
 
 
