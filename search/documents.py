@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime
 import logging
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -240,8 +239,12 @@ def _call(obj, method: str):
 
 
 def _plain(value: Any) -> str:
-    text = strip_tags(str(value))
-    return re.sub(r"\s+", " ", text).strip()
+    """Rich text (HTML) as plain text for indexing."""
+    return _squash(strip_tags(str(value)))
+
+
+def _squash(value: str | None) -> str:
+    return " ".join((value or "").split())
 
 
 def _page_url(page) -> str:
@@ -282,7 +285,9 @@ class ExchangeDocumentDocument(PortalDocument):
         return (
             cls.model()
             .objects.select_related("originating_state")
-            .prefetch_related("shared_states", "shared_groups", "shared_users")
+            .prefetch_related(
+                "shared_states", "shared_groups", "shared_users", "versions"
+            )
             .order_by("pk")
         )
 
@@ -304,8 +309,9 @@ class ExchangeDocumentDocument(PortalDocument):
             type="exchange_document",
             url=document_url(document.pk),
             title=document.title,
-            summary=_plain(document.description),
-            body=_plain(document.handling_note),
+            # Plain text fields: only whitespace to tidy (strip_tags is slow).
+            summary=_squash(document.description),
+            body=_squash(document.handling_note),
             file_text=extraction.text if extraction else "",
             extraction_status=extraction.status if extraction else None,
             extraction_reason=extraction.reason if extraction else None,

@@ -12,9 +12,11 @@ logger = logging.getLogger(__name__)
 
 def document_file_text(document) -> Extraction | None:
     """The extraction of the latest version's file, or None when it has no file."""
-    version = document.versions.order_by("-number").first()
-    if version is None:
+    # All versions are prefetched by the indexing queryset: no query per document.
+    versions = list(document.versions.all())
+    if not versions:
         return None
+    version = max(versions, key=lambda v: v.number)
     cached = ExtractedText.objects.filter(sha256=version.sha256).first()
     if cached is not None:
         return Extraction(cached.text, cached.status, cached.reason)

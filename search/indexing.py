@@ -13,15 +13,19 @@ from __future__ import annotations
 
 import datetime
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from itertools import islice
 from typing import Any
 
 from django.db import transaction
 from django.db.models import F
 
 from elasticsearch import ApiError, NotFoundError, TransportError
-from elasticsearch.helpers import BulkIndexError, streaming_bulk
+from elasticsearch.helpers import BulkIndexError, bulk, streaming_bulk
 
 from search.client import alias_name, get_client, is_configured
 from search.documents import (
@@ -160,8 +164,23 @@ def write_changes(object_type: str, object_ids: list[str], *, refresh=False) -> 
 # --- The outbox ---
 
 
+_paused = threading.local()
+
+
+@contextmanager
+def indexing_paused():
+    """Queue nothing inside this block (bulk clean-ups followed by a rebuild)."""
+    _paused.active = True
+    try:
+        yield
+    finally:
+        _paused.active = False
+
+
 def enqueue(object_type: str, object_ids: Iterable[Any]) -> None:
     """Queue a re-index of these objects, and drain right after the commit."""
+    if getattr(_paused, "active", False):
+        return
     rows = [
         IndexOutbox(object_type=object_type, object_id=str(object_id))
         for object_id in object_ids
@@ -260,22 +279,27 @@ def rebuild(
     loaded = 0
     if progress:
         progress(index_type.name, loaded, total)
-    objects = index_type.iter_objects(chunk_size=chunk_size)
-    for _ok, _item in streaming_bulk(
-        client,
-        _actions(index_type, [name], objects),
-        chunk_size=chunk_size,
-        raise_on_error=True,
-    ):
-        loaded += 1
-        if progress and (loaded % chunk_size == 0 or loaded == total):
-            progress(index_type.name, loaded, total)
+    # The database is read and documents prepared in this thread while up to two
+    # earlier chunks are being indexed, so that neither side waits for the other.
+    actions = _actions(index_type, [name], index_type.iter_objects(chunk_size))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        pending: list = []
+        while chunk := list(islice(actions, chunk_size)):
+            pending.append(pool.submit(bulk, client, chunk, chunk_size=chunk_size))
+            while len(pending) > 2 or (pending and pending[0].done()):
+                loaded += pending.pop(0).result()[0]
+                if progress:
+                    progress(index_type.name, loaded, total)
+        for future in pending:
+            loaded += future.result()[0]
+            if progress:
+                progress(index_type.name, loaded, total)
     client.indices.put_settings(index=name, settings={"refresh_interval": None})
     client.indices.refresh(index=name)
     old = aliased_indices(index_type)
-    actions: list[dict] = [{"add": {"index": name, "alias": alias}}]
-    actions += [{"remove": {"index": o, "alias": alias}} for o in old]
-    client.indices.update_aliases(actions=actions)
+    swap: list[dict] = [{"add": {"index": name, "alias": alias}}]
+    swap += [{"remove": {"index": o, "alias": alias}} for o in old]
+    client.indices.update_aliases(actions=swap)
     for stale in concrete_indices(index_type):
         if stale != name:
             client.indices.delete(index=stale, ignore_unavailable=True)
