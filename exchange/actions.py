@@ -33,7 +33,7 @@ from exchange.policy import Viewer, can_manage, viewer_for_user
 from exchange.signals import document_changed
 from exchange.storage import exchange_storage
 from exchange.uploads import inspect_upload
-from portal.accounts.stepup import is_recently_verified
+from portal.accounts.stepup import is_recently_verified, is_session_verified
 from portal.audit.actions import record
 from portal.tiers import TIER_ORDER, Tier
 
@@ -52,16 +52,25 @@ def _announce(document: Document, kind: str) -> None:
     )
 
 
-def _acting_viewer(by, request) -> Viewer:
-    # Actions run for a person who passed the view's verified-session check; with a
-    # request in hand, check it again here rather than trust the caller.
-    if request is not None and not is_recently_verified(request):
-        return viewer_for_user(by, verified=False)
-    return viewer_for_user(by, verified=True)
+def _acting_viewer(by, request, *, step_up: bool = False) -> Viewer:
+    """The policy's view of the acting user.
+
+    Without a request (commands, the demo) the caller vouches for the person. With a
+    request in hand, its session is checked again here rather than trusted: verified
+    by a second factor, and recently so for sharing changes (step-up).
+    """
+    if request is None:
+        return viewer_for_user(by, verified=True)
+    verified = (
+        is_recently_verified(request) if step_up else is_session_verified(request)
+    )
+    return viewer_for_user(by, verified=verified)
 
 
-def _require_manager(document: Document, by, request, action: str) -> None:
-    if not can_manage(_acting_viewer(by, request), document):
+def _require_manager(
+    document: Document, by, request, action: str, *, step_up: bool = True
+) -> None:
+    if not can_manage(_acting_viewer(by, request, step_up=step_up), document):
         record(
             action,
             actor=by,
@@ -204,7 +213,7 @@ def add_version(
     document: Document, upload: UploadedFile, *, by, request=None
 ) -> DocumentVersion:
     """A new version of `document`, by its owner or its State's focal point."""
-    _require_manager(document, by, request, "exchange.version.added")
+    _require_manager(document, by, request, "exchange.version.added", step_up=False)
     with transaction.atomic():
         version = _store_version(document, upload, by, request)
         _announce(document, "version_added")

@@ -117,7 +117,8 @@ class EncryptingReader(io.RawIOBase):
         self._source = plaintext
         self._hash = hashlib.sha256()
         self._pieces = self._generate()
-        self._buffer = b""
+        self._buffer = memoryview(b"")
+        self._offset = 0
 
     def _read_plain(self) -> bytes:
         data = _read_exact(self._source, self.chunk_size)
@@ -147,15 +148,22 @@ class EncryptingReader(io.RawIOBase):
         return True
 
     def readinto(self, target) -> int:
-        while not self._buffer:
+        # Hand out the current sealed chunk through a moving offset: slicing the
+        # remainder off on each call would copy the chunk over and over.
+        while self._offset >= len(self._buffer):
             piece = next(self._pieces, None)
             if piece is None:
                 return 0
-            self._buffer = piece
-        count = min(len(target), len(self._buffer))
-        target[:count] = self._buffer[:count]
-        self._buffer = self._buffer[count:]
+            self._buffer, self._offset = memoryview(piece), 0
+        count = min(len(target), len(self._buffer) - self._offset)
+        target[:count] = self._buffer[self._offset : self._offset + count]
+        self._offset += count
         return count
+
+    def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0:
+            return b"".join(iter(lambda: self.read(1024 * 1024), b""))
+        return super().read(size)
 
 
 def _read_exact(stream: BinaryIO, size: int) -> bytes:
@@ -228,10 +236,40 @@ class Decryptor:
         while (chunk := self.next_chunk()) is not None:
             yield chunk
 
-    async def aiter(self) -> AsyncIterator[bytes]:
-        """The same chunks, reading and decrypting off the event loop."""
-        while (chunk := await asyncio.to_thread(self.next_chunk)) is not None:
-            yield chunk
+    def next_batch(self, count: int) -> tuple[list[bytes], TamperedFile | None]:
+        """Up to `count` verified chunks, and the failure that stopped them, if any."""
+        chunks: list[bytes] = []
+        try:
+            while len(chunks) < count and (chunk := self.next_chunk()) is not None:
+                chunks.append(chunk)
+        except TamperedFile as error:
+            return chunks, error
+        return chunks, None
+
+    async def aiter(self, batch: int = 4) -> AsyncIterator[bytes]:
+        """The same chunks, read and decrypted in a worker thread, a batch ahead.
+
+        While one batch is being sent, the next is read and checked. Chunks are only
+        handed out once they have verified, and a failure is raised right after the
+        last good chunk, so nothing past a corrupted chunk ever leaves.
+        """
+        loop = asyncio.get_running_loop()
+        pending = loop.run_in_executor(None, self.next_batch, batch)
+        try:
+            while True:
+                chunks, error = await pending
+                finished = error is not None or len(chunks) < batch
+                if not finished:
+                    pending = loop.run_in_executor(None, self.next_batch, batch)
+                for chunk in chunks:
+                    yield chunk
+                if error is not None:
+                    raise error
+                if finished:
+                    return
+        finally:
+            # Let a read in flight finish before the caller closes the file.
+            await asyncio.gather(pending, return_exceptions=True)
 
 
 def decrypt_all(ciphertext: BinaryIO, data_key: bytes, file_id: bytes) -> bytes:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.signals import m2m_changed
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 
@@ -97,6 +99,10 @@ class Document(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def save(self, *args, **kwargs) -> None:
+        self.clean()
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         return reverse("exchange:detail", args=[self.pk])
 
@@ -154,3 +160,19 @@ class DocumentVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document} v{self.number}"
+
+
+@receiver(m2m_changed, sender=Document.shared_states.through)
+@receiver(m2m_changed, sender=Document.shared_groups.through)
+def refuse_state_or_group_sharing_of_highly_confidential(
+    sender, instance, action, reverse, pk_set, **kwargs
+) -> None:
+    """Whatever the code path, a highly confidential document gets no State or group."""
+    if action != "pre_add" or not pk_set:
+        return
+    if reverse:
+        hit = Document.objects.filter(pk__in=pk_set, tier=Tier.HIGHLY_CONFIDENTIAL)
+        if hit.exists():
+            raise ValidationError(HIGHLY_CONFIDENTIAL_SHARING_ERROR)
+    elif instance.tier == Tier.HIGHLY_CONFIDENTIAL:
+        raise ValidationError(HIGHLY_CONFIDENTIAL_SHARING_ERROR)

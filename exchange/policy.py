@@ -78,12 +78,23 @@ def viewer_for_user(user, *, verified: bool) -> Viewer:
     )
 
 
+_REQUEST_CACHE = "_exchange_policy_viewer"
+
+
 def viewer_for(request) -> Viewer:
-    """The policy's view of the person behind `request` (anonymous when signed out)."""
+    """The policy's view of the person behind `request` (anonymous when signed out).
+
+    Worked out once per request: the facts it reads cannot change within one.
+    """
+    cached = getattr(request, _REQUEST_CACHE, None)
+    if cached is not None:
+        return cached
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return ANONYMOUS
-    return viewer_for_user(user, verified=bool(user.is_verified()))
+    viewer = viewer_for_user(user, verified=bool(user.is_verified()))
+    setattr(request, _REQUEST_CACHE, viewer)
+    return viewer
 
 
 def _group_ids(user) -> set[int]:

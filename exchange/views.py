@@ -41,10 +41,19 @@ def _with_sharing(queryset: QuerySet[Document]) -> QuerySet[Document]:
     )
 
 
+def _with_versions(queryset: QuerySet[Document]) -> QuerySet[Document]:
+    return queryset.select_related("originating_state").prefetch_related(
+        Prefetch("versions", queryset=DocumentVersion.objects.order_by("-number"))
+    )
+
+
 def _visible_or_404(request: HttpRequest, pk) -> tuple[policy.Viewer, Document]:
+    """The document with its sharing and versions, through the policy, or 404."""
     viewer = policy.viewer_for(request)
-    document = policy.get_visible_document_or_404(viewer, pk)
-    return viewer, _with_sharing(Document.objects.filter(pk=document.pk)).get()
+    document = _with_sharing(policy.visible_documents(viewer).filter(pk=pk)).first()
+    if document is None:
+        raise Http404("No such document.")
+    return viewer, document
 
 
 def _managed_or_404(request: HttpRequest, pk) -> Document:
@@ -91,12 +100,9 @@ def _filtered(request: HttpRequest, viewer: policy.Viewer):
 def document_list(request: HttpRequest) -> HttpResponse:
     viewer = policy.viewer_for(request)
     form, documents = _filtered(request, viewer)
-    page = Paginator(
-        _with_sharing(documents)
-        .select_related(None)
-        .select_related("originating_state"),
-        PAGE_SIZE,
-    ).get_page(request.GET.get("page"))
+    page = Paginator(documents.select_related("originating_state"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -149,7 +155,7 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @verified_session_required
 def download(request: HttpRequest, pk: int, number: int | None = None) -> HttpResponse:
-    _, document = _visible_or_404(request, pk)
+    document = policy.get_visible_document_or_404(policy.viewer_for(request), pk)
     if number is None:
         version = document.versions.order_by("-number").first()
         if version is None:
@@ -339,7 +345,7 @@ def _api_document(document: Document, request: HttpRequest) -> dict:
 def api_documents(request: HttpRequest) -> JsonResponse:
     viewer = policy.viewer_for(request)
     _, documents = _filtered(request, viewer)
-    page = Paginator(_with_sharing(documents), 50).get_page(request.GET.get("page"))
+    page = Paginator(_with_versions(documents), 50).get_page(request.GET.get("page"))
     return JsonResponse(
         {
             "count": page.paginator.count,
@@ -353,8 +359,8 @@ def api_documents(request: HttpRequest) -> JsonResponse:
 @require_GET
 @_api_session_required
 def api_document(request: HttpRequest, pk: int) -> JsonResponse:
-    try:
-        _, document = _visible_or_404(request, pk)
-    except Http404:
+    viewer = policy.viewer_for(request)
+    document = _with_versions(policy.visible_documents(viewer).filter(pk=pk)).first()
+    if document is None:
         return JsonResponse({"detail": "Not found."}, status=404)
     return JsonResponse(_api_document(document, request))

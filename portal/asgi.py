@@ -3,6 +3,11 @@
 import os
 
 from django.core.asgi import get_asgi_application
+from django.core.handlers.asgi import ASGIHandler
+
+# Django cuts response bodies into 64 KiB messages; large downloads (the exchange
+# streams 1 MiB chunks) move several times faster in 1 MiB messages.
+ASGIHandler.chunk_size = 1024 * 1024
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.dev")
 django_asgi_app = get_asgi_application()

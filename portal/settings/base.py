@@ -220,5 +220,7 @@ EXCHANGE_RECENT_DAYS = 30
 STORAGES["exchange"] = {
     # Outside MEDIA_ROOT: no URL ever serves these files; only the download view does.
     "BACKEND": "exchange.storage.ExchangeFileSystemStorage",
-    "OPTIONS": {"location": str(VAR_DIR / "exchange")},
+    "OPTIONS": {
+        "location": env.get("EXCHANGE_STORAGE_ROOT", str(VAR_DIR / "exchange"))
+    },
 }

@@ -196,3 +196,18 @@ def test_versions_are_numbered_and_keep_their_facts():
     assert version.file_name == "v2.txt"
     assert version.size == 4 and version.media_type == "text/plain"
     assert version.sha256 == hashlib.sha256(b"two\n").hexdigest()
+
+
+def test_the_model_refuses_states_or_groups_on_a_highly_confidential_document():
+    owner = make_expert("NL", clearance="highly_confidential")
+    document = share(owner, tier="highly_confidential")
+    germany = State.objects.get(iso_code="DE")
+    with pytest.raises(ValidationError), transaction.atomic():
+        document.shared_states.add(germany)
+    with pytest.raises(ValidationError), transaction.atomic():
+        germany.shared_documents.add(document)
+    other = share(owner, tier="confidential", states=[germany])
+    other.tier = "highly_confidential"
+    with pytest.raises(ValidationError), transaction.atomic():
+        other.save()
+    assert not document.shared_states.exists()

@@ -37,7 +37,7 @@ def test_round_trip(size):
     ciphertext, sealed = seal(plaintext, CHUNK if size < 10**6 else 1024 * 1024)
     assert open_(ciphertext, sealed) == plaintext
     assert sealed.size == size
-    if size:
+    if size >= 16:  # shorter random strings can occur in ciphertext by chance
         assert plaintext[:64] not in ciphertext
 
 

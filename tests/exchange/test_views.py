@@ -10,8 +10,10 @@ from django.test import Client
 from django.urls import reverse
 
 import pytest
+from asgiref.sync import async_to_sync
 from pypdf import PdfReader
 
+from exchange.crypto import TamperedFile
 from exchange.models import Document, DocumentVersion
 from exchange.storage import exchange_storage
 from portal.accounts.roles import Role
@@ -269,3 +271,53 @@ def test_list_filters_and_pagination():
     assert b"12 documents" in confidential.content
     other_state = client.get(reverse("exchange:list"), {"state": "BE"})
     assert b"0 documents" in other_state.content
+
+
+def test_a_large_tampered_file_stops_at_the_corrupted_chunk(settings):
+    owner = make_expert("NL")
+    chunk = settings.EXCHANGE_CHUNK_SIZE
+    body = b"".join(
+        f"{i:07d} line of a long inventory\n".encode() for i in range(400_000)
+    )[: 10 * chunk]
+    document = share(owner, upload=text_upload("inventory.txt", body))
+    version = document.versions.get()
+    path = exchange_storage().path(version.storage_name)
+    with open(path, "r+b") as handle:  # flip one bit inside chunk 9 of 10
+        handle.seek(25 + 8 * (chunk + 16) + 100)
+        byte = handle.read(1)
+        handle.seek(-1, 1)
+        handle.write(bytes([byte[0] ^ 1]))
+    response = client_for(owner).get(
+        reverse("exchange:download_latest", args=[document.pk])
+    )
+    assert response.status_code == 200  # too large to verify before streaming
+
+    received = []
+
+    async def consume():
+        async for piece in response.streaming_content:
+            received.append(piece)
+
+    with pytest.raises(TamperedFile):
+        async_to_sync(consume)()
+    assert b"".join(received) == body[: 8 * chunk]
+    assert AuditEvent.objects.filter(
+        action="exchange.document.download_refused", outcome="failure"
+    ).exists()
+
+
+def test_uploading_a_version_needs_a_verified_session_but_no_fresh_code():
+    owner = make_expert("NL")
+    document = share(owner)
+    client = client_for(owner)
+    session = client.session
+    session["portal_otp_verified_at"] = 1  # verified long ago
+    session.save()
+    response = client.post(
+        reverse("exchange:version_create", args=[document.pk]),
+        {"file": text_upload("v2.txt", b"second\n")},
+    )
+    assert response.status_code == 302
+    assert document.versions.count() == 2
+    downloaded = client.get(reverse("exchange:download", args=[document.pk, 2]))
+    assert read_stream(downloaded) == b"second\n"

@@ -25,7 +25,14 @@ print(json.dumps({
 }))
 """
 
-CONFIG_VARS = ("DATABASE_URL", "REDIS_URL", "ELASTICSEARCH_URL", "SECRET_KEY", "DEBUG")
+CONFIG_VARS = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "ELASTICSEARCH_URL",
+    "SECRET_KEY",
+    "DEBUG",
+    "EXCHANGE_KEK",
+)
 
 
 def load_settings(module: str, tmp_path, **env: str) -> subprocess.CompletedProcess:
@@ -97,11 +104,19 @@ def test_production_refuses_to_start_without_secret_key(tmp_path):
     )
 
 
+def test_production_refuses_to_start_without_the_exchange_key(tmp_path):
+    result = load_settings("portal.settings.production", tmp_path, SECRET_KEY="x" * 60)
+    assert result.returncode != 0
+    assert "EXCHANGE_KEK" in result.stderr
+    assert not (tmp_path / "exchange_kek").exists()
+
+
 def test_production_with_secret_starts_without_debug(tmp_path):
     loaded = settings_of(
         "portal.settings.production",
         tmp_path,
         SECRET_KEY="x" * 60,
+        EXCHANGE_KEK="k" * 60,
         ALLOWED_HOSTS="portal.example.org",
     )
     assert loaded["debug"] is False
@@ -114,6 +129,7 @@ def test_production_passes_check_deploy_without_warnings(tmp_path):
         DJANGO_SETTINGS_MODULE="portal.settings.production",
         PORTAL_VAR_DIR=str(tmp_path),
         SECRET_KEY="a-long-random-production-secret-" + "k" * 40,
+        EXCHANGE_KEK="a-long-random-exchange-key-secret-" + "k" * 40,
         ALLOWED_HOSTS="portal.example.org",
     )
     result = subprocess.run(

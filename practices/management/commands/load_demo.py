@@ -7,6 +7,7 @@ from django.db import transaction
 
 from wagtail.models import Page, Site
 
+from exchange.demo import ensure_demo_exchange
 from portal.states.models import State
 from portal.states.register import ensure_subscribing_states
 from practices.models import HomePage
@@ -27,6 +28,7 @@ class Command(BaseCommand):
             ensure_subscribing_states(State)
             home = self.ensure_home_page()
         self.stdout.write(self.style.SUCCESS(f"Home page ready: {home.title}"))
+        ensure_demo_exchange(write=self.stdout.write)
 
     def ensure_home_page(self) -> HomePage:
         home = HomePage.objects.first()
