@@ -28,19 +28,13 @@ PUBLIC_ONLY_FILTER: dict[str, Any] = {
 
 def public_access() -> dict[str, Any]:
     """The access fields of public material (a page, a public progress record)."""
-    builder = getattr(policy, "public_principals", None)
-    if builder is not None:
-        return builder()
-    return {"restricted": False, "tier": "public"}
+    return policy.public_principals()
 
 
 def viewer_filter(viewer: policy.Viewer) -> dict[str, Any]:
     """The Elasticsearch filter clause of everything `viewer` may find."""
-    builder = getattr(policy, "search_filter", None)
-    if builder is None:
-        return PUBLIC_ONLY_FILTER
     try:
-        clause = builder(viewer, prefix=ACCESS_PREFIX)
+        clause = policy.search_filter(viewer, prefix=ACCESS_PREFIX)
     except Exception:
         logger.exception("search: the policy filter failed; serving public results")
         return PUBLIC_ONLY_FILTER
@@ -51,28 +45,16 @@ def viewer_filter(viewer: policy.Viewer) -> dict[str, Any]:
 
 def can_view_document(viewer: policy.Viewer, document) -> bool:
     """The policy's object check (defence in depth after the query's filter)."""
-    checker = getattr(policy, "can_view", None)
-    if checker is None:
-        return False
     try:
-        return bool(checker(viewer, document))
+        return bool(policy.can_view(viewer, document))
     except Exception:
         logger.exception("search: the policy check failed; hiding the document")
         return False
 
 
 def visible_documents(viewer: policy.Viewer):
-    """The queryset of exchange documents `viewer` may see (none when unavailable)."""
-    from django.apps import apps
-
-    try:
-        model = apps.get_model("exchange", "Document")
-    except LookupError:
-        return None
-    builder = getattr(policy, "visible_documents", None)
-    if builder is None:
-        return model.objects.none()
-    return builder(viewer)
+    """The queryset of exchange documents `viewer` may see."""
+    return policy.visible_documents(viewer)
 
 
 def viewer_for(request) -> policy.Viewer:

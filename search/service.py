@@ -10,9 +10,9 @@ the database and the policy before it is shown (defence in depth).
 
 from __future__ import annotations
 
+import datetime
 import logging
 import re
-import time
 from typing import Any
 
 from wagtail.models import Page
@@ -264,8 +264,6 @@ def _checked_hits(viewer: Viewer, raw_hits: list[dict]) -> tuple[list[SearchHit]
 
 
 def _hit(source: dict, highlight: dict) -> SearchHit:
-    import datetime
-
     date = source.get("date")
     fragments = [
         render_highlight(fragment)
@@ -406,9 +404,3 @@ def edit_distance(a: str, b: str) -> int:
             )
         previous = current
     return previous[-1]
-
-
-def timed(function, *args, **kwargs) -> tuple[Any, float]:
-    started = time.perf_counter()
-    result = function(*args, **kwargs)
-    return result, time.perf_counter() - started
