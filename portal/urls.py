@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("portal.accounts.urls")),
     path("audit/", include("portal.audit.urls")),
     path("account/passkeys/", include("portal.accounts.passkeys")),
+    path("search/", include("search.urls")),
     path("exchange/", include("exchange.urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),

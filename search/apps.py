@@ -1,3 +1,5 @@
+"""The search app: Elasticsearch indexing and querying, with a database fallback."""
+
 from django.apps import AppConfig
 
 
@@ -5,3 +7,8 @@ class SearchConfig(AppConfig):
     name = "search"
     label = "portal_search"
     verbose_name = "Search"
+
+    def ready(self) -> None:
+        from search import signals
+
+        signals.connect()

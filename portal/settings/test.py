@@ -32,3 +32,5 @@ STORAGES["exchange"] = {
 }
 # Examples of the property-based exchange policy tests (more in a long run).
 EXCHANGE_POLICY_EXAMPLES = env.get_int("EXCHANGE_POLICY_EXAMPLES", 500)
+# Examples of the property-based search leakage test (more in a long run).
+SEARCH_LEAKAGE_EXAMPLES = env.get_int("SEARCH_LEAKAGE_EXAMPLES", 60)

@@ -1,0 +1,401 @@
+"""What the search index holds: explicit mappings, and how each model fills them.
+
+Two indices (each behind an alias, see `search.indexing`): `pages` for public Wagtail
+pages and `documents` for exchange documents. Both share one mapping so that a single
+query, its facets and its highlights run over both at once.
+
+Access fields live under `access.*`, exactly as `exchange.policy.document_principals`
+names them; public material carries `access.restricted=false, access.tier=public`.
+An item without access fields matches no filter at all: it fails closed.
+
+Pages are indexed generically: any live, public page whose class is registered here
+with `register_page_type`. A page type may implement
+- `get_search_text() -> str`: the body text (otherwise its Wagtail `search_fields`);
+- `get_search_summary() -> str`: the summary (otherwise `search_description`/`lead`);
+- `search_facets() -> dict`: any of `states`, `commitments`, `actions`,
+  `iaea_documents`, `topics` (lists of strings), `language` (str), `year` (int),
+  `date` (date), `type` (str, overrides the registered type).
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.apps import apps
+from django.utils.html import strip_tags
+
+from elasticsearch_dsl import (
+    Boolean,
+    Date,
+    Document,
+    Index,
+    Integer,
+    Keyword,
+    Object,
+    Text,
+    analyzer,
+    normalizer,
+    token_filter,
+)
+
+logger = logging.getLogger(__name__)
+
+# Core analysis only: the portal must index on a bare Elasticsearch node.
+lowercase_normalizer = normalizer("portal_lowercase", filter=["lowercase"])
+shingle_analyzer = analyzer(
+    "portal_shingles",
+    tokenizer="standard",
+    filter=[
+        "lowercase",
+        token_filter(
+            "portal_shingle", "shingle", min_shingle_size=2, max_shingle_size=3
+        ),
+    ],
+)
+
+TEXT_FIELDS = ("title", "summary", "body", "file_text")
+FACET_FIELDS = (
+    "type",
+    "states",
+    "commitments",
+    "actions",
+    "iaea_documents",
+    "topics",
+    "language",
+    "year",
+)
+# Only these fields are read back from a hit: the body may be megabytes.
+RESULT_SOURCE_FIELDS = [
+    "kind",
+    "type",
+    "pk",
+    "title",
+    "summary",
+    "url",
+    "date",
+    "states",
+    "language",
+    "access.tier",
+]
+
+
+class PortalDocument(Document):
+    """The fields every indexed item shares (an abstract base: no index of its own)."""
+
+    kind = Keyword()  # "page" or "document": which database table to re-check
+    pk = Integer()
+    type = Keyword()
+    url = Keyword(index=False)
+    title = Text(
+        analyzer="standard",
+        index_prefixes={"min_chars": 1, "max_chars": 10},
+        fields={
+            "raw": Keyword(normalizer=lowercase_normalizer, ignore_above=256),
+            "shingles": Text(analyzer=shingle_analyzer),
+        },
+    )
+    summary = Text(analyzer="standard")
+    body = Text(analyzer="standard")
+    file_text = Text(analyzer="standard")
+    states = Keyword(multi=True)
+    commitments = Keyword(multi=True)
+    actions = Keyword(multi=True)
+    iaea_documents = Keyword(multi=True)
+    topics = Keyword(multi=True)
+    language = Keyword()
+    year = Integer()
+    date = Date()
+    extraction_status = Keyword()
+    extraction_reason = Keyword(index=False)
+    access = Object(
+        properties={
+            "restricted": Boolean(),
+            "tier": Keyword(),
+            "states": Keyword(multi=True),
+            "groups": Keyword(multi=True),
+            "users": Keyword(multi=True),
+            "revoked": Boolean(),
+            "expires_at": Date(),
+        }
+    )
+
+
+def _empty_fields() -> dict[str, Any]:
+    return {
+        "summary": "",
+        "body": "",
+        "file_text": "",
+        "states": [],
+        "commitments": [],
+        "actions": [],
+        "iaea_documents": [],
+        "topics": [],
+        "language": None,
+        "year": None,
+        "date": None,
+        "extraction_status": None,
+        "extraction_reason": None,
+    }
+
+
+# --- Pages ---
+
+# Page model label ("app.Model") -> result type shown and faceted on.
+PAGE_TYPES: dict[str, str] = {"practices.homepage": "page"}
+
+
+def register_page_type(model_label: str, type_name: str) -> None:
+    """Index the live public pages of `model_label` as results of type `type_name`."""
+    PAGE_TYPES[model_label.lower()] = type_name
+
+
+def registered_page_models() -> list[type]:
+    models = []
+    for label in PAGE_TYPES:
+        try:
+            models.append(apps.get_model(label))
+        except LookupError:
+            logger.warning("search: page type %s is not installed", label)
+    return models
+
+
+class PageDocument(PortalDocument):
+    """A live, public Wagtail page of a registered type."""
+
+    @classmethod
+    def queryset(cls):
+        """Every page that belongs in the index (the rebuild reads this)."""
+        from wagtail.models import Page
+
+        models = registered_page_models()
+        if not models:
+            return Page.objects.none()
+        return Page.objects.live().public().type(*models).specific().order_by("pk")
+
+    @classmethod
+    def load(cls, pk: str):
+        """The page `pk` if it belongs in the index, else None."""
+        return cls.queryset().filter(pk=pk).first()
+
+    @classmethod
+    def prepare(cls, page) -> dict[str, Any]:
+        from search.access import public_access
+
+        label = page._meta.label_lower
+        facets = _call(page, "search_facets") or {}
+        date = facets.get("date") or page.last_published_at or page.first_published_at
+        fields = _empty_fields()
+        fields.update(
+            kind="page",
+            pk=page.pk,
+            type=facets.get("type") or PAGE_TYPES.get(label, "page"),
+            url=_page_url(page),
+            title=page.title,
+            summary=cls.prepare_summary(page),
+            body=cls.prepare_body(page),
+            date=_as_date(date),
+            year=facets.get("year") or (_as_date(date).year if date else None),
+            language=facets.get("language") or _page_language(page),
+            access=public_access(),
+        )
+        for name in ("states", "commitments", "actions", "iaea_documents", "topics"):
+            fields[name] = sorted({str(v) for v in facets.get(name) or ()})
+        return fields
+
+    @staticmethod
+    def prepare_summary(page) -> str:
+        summary = _call(page, "get_search_summary")
+        if summary is None:
+            summary = page.search_description or getattr(page, "lead", "") or ""
+        return _plain(summary)
+
+    @staticmethod
+    def prepare_body(page) -> str:
+        text = _call(page, "get_search_text")
+        if text is not None:
+            return _plain(text)
+        parts = []
+        for field in getattr(page, "search_fields", ()):
+            name = getattr(field, "field_name", None)
+            if not name or name in {"title", "search_description", "lead"}:
+                continue
+            if type(field).__name__ != "SearchField":
+                continue
+            value = getattr(page, name, None)
+            if callable(value):
+                value = value()
+            if value:
+                parts.append(_plain(value))
+        return "\n".join(parts)
+
+
+def _call(obj, method: str):
+    function = getattr(obj, method, None)
+    return function() if callable(function) else None
+
+
+def _plain(value: Any) -> str:
+    """Rich text (HTML) as plain text for indexing."""
+    return _squash(strip_tags(str(value)))
+
+
+def _squash(value: str | None) -> str:
+    return " ".join((value or "").split())
+
+
+def _page_url(page) -> str:
+    try:
+        return page.get_url() or page.url_path
+    except Exception:  # a page outside any site still gets a usable path
+        return page.url_path
+
+
+def _page_language(page) -> str | None:
+    locale = getattr(page, "locale", None)
+    return getattr(locale, "language_code", None)
+
+
+def _as_date(value) -> datetime.date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    return value
+
+
+# --- Exchange documents ---
+
+
+class ExchangeDocumentDocument(PortalDocument):
+    """An exchange document (`exchange.Document`), with the text of its latest file."""
+
+    @classmethod
+    def model(cls):
+        return apps.get_model("exchange", "Document")
+
+    @classmethod
+    def queryset(cls):
+        # Revoked and expired documents stay in the index: the policy filter hides
+        # them (expiry against Elasticsearch's own clock), and indexing them keeps
+        # the counts equal to the table.
+        return (
+            cls.model()
+            .objects.select_related("originating_state")
+            .prefetch_related(
+                "shared_states", "shared_groups", "shared_users", "versions"
+            )
+            .order_by("pk")
+        )
+
+    @classmethod
+    def load(cls, pk: str):
+        return cls.queryset().filter(pk=pk).first()
+
+    @classmethod
+    def prepare(cls, document) -> dict[str, Any]:
+        from exchange.policy import document_principals
+        from search.files import document_file_text
+
+        extraction = document_file_text(document)
+        fields = _empty_fields()
+        created = document.created_at
+        fields.update(
+            kind="document",
+            pk=document.pk,
+            type="exchange_document",
+            url=document_url(document.pk),
+            title=document.title,
+            # Plain text fields: only whitespace to tidy (strip_tags is slow).
+            summary=_squash(document.description),
+            body=_squash(document.handling_note),
+            file_text=extraction.text if extraction else "",
+            extraction_status=extraction.status if extraction else None,
+            extraction_reason=extraction.reason if extraction else None,
+            states=[document.originating_state.name],
+            date=_as_date(document.last_shared_at or created),
+            year=(document.last_shared_at or created).year if created else None,
+            access=document_principals(document),
+        )
+        return fields
+
+
+def document_url(pk: int) -> str:
+    """The exchange's page of a document (a 404 for whoever may not see it)."""
+    return _document_url_pattern().replace(_URL_PLACEHOLDER, str(pk))
+
+
+_URL_PLACEHOLDER = "987654321"
+
+
+@functools.cache
+def _document_url_pattern() -> str:
+    # Reversed once: a reverse() per document is a third of a rebuild's Python time.
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        return reverse("exchange:detail", args=[int(_URL_PLACEHOLDER)])
+    except NoReverseMatch:
+        return f"/exchange/{_URL_PLACEHOLDER}/"
+
+
+# --- The registry of index types ---
+
+
+@dataclass(frozen=True)
+class IndexType:
+    """One index: its alias suffix, document class and the outbox's object type."""
+
+    name: str
+    document: type[PortalDocument]
+    object_type: str
+
+    def available(self) -> bool:
+        if self.document is ExchangeDocumentDocument:
+            try:
+                apps.get_model("exchange", "Document")
+            except LookupError:
+                return False
+        return True
+
+    def iter_objects(self, chunk_size: int = 500) -> Iterator[Any]:
+        queryset = self.document.queryset()
+        if queryset.query.low_mark or queryset.query.high_mark:
+            yield from queryset
+            return
+        yield from queryset.iterator(chunk_size=chunk_size)
+
+    def count(self) -> int:
+        return self.document.queryset().count()
+
+
+INDEX_TYPES: dict[str, IndexType] = {
+    "pages": IndexType("pages", PageDocument, "page"),
+    "documents": IndexType("documents", ExchangeDocumentDocument, "document"),
+}
+BY_OBJECT_TYPE = {t.object_type: t for t in INDEX_TYPES.values()}
+
+
+def active_index_types() -> Iterable[IndexType]:
+    return [t for t in INDEX_TYPES.values() if t.available()]
+
+
+def index_body(index_type: IndexType, *, language_analysis: bool) -> dict[str, Any]:
+    """Settings and mappings of a new index of `index_type`."""
+    index = Index("unused")
+    index.settings(number_of_shards=1, number_of_replicas=0)
+    index.document(index_type.document)
+    body = index.to_dict()
+    if language_analysis:
+        # English stemming as an extra sub-field where the cluster has the analyser.
+        properties = body["mappings"]["properties"]
+        for name in TEXT_FIELDS:
+            properties[name].setdefault("fields", {})["en"] = {
+                "type": "text",
+                "analyzer": "english",
+            }
+    return body

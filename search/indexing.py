@@ -1,0 +1,318 @@
+"""Writing to the index: aliases, the outbox queue and its drain, and the rebuild.
+
+Every change is first written to `IndexOutbox` (in the changing transaction, or when
+it commits), then drained: right after the commit (best effort) and by the
+`search_worker` loop. A drain that cannot reach Elasticsearch leaves the rows where
+they are, so nothing is lost while it is down.
+
+Writers resolve the alias to its concrete indices and write to every index of the
+type, so that changes made while `search_rebuild` fills a new index land in it too.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from itertools import islice
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+
+from elasticsearch import ApiError, NotFoundError, TransportError
+from elasticsearch.helpers import BulkIndexError, bulk, streaming_bulk
+
+from search.client import alias_name, get_client, is_configured
+from search.documents import (
+    BY_OBJECT_TYPE,
+    INDEX_TYPES,
+    IndexType,
+    active_index_types,
+    index_body,
+)
+from search.models import IndexOutbox
+
+logger = logging.getLogger(__name__)
+
+SEARCH_ERRORS = (TransportError, ApiError, BulkIndexError, ConnectionError)
+DRAIN_BATCH = 200
+
+
+# --- Indices and aliases ---
+
+
+def language_analysis_available(client) -> bool:
+    """Whether the cluster has the language analysers (the analysis-common module)."""
+    info = client.nodes.info(filter_path="nodes.*.modules.name,nodes.*.plugins.name")
+    for node in info.get("nodes", {}).values():
+        names = {m["name"] for m in node.get("modules", [])}
+        names |= {p["name"] for p in node.get("plugins", [])}
+        if "analysis-common" not in names:
+            return False
+    return bool(info.get("nodes"))
+
+
+def new_index_name(index_type: IndexType) -> str:
+    stamp = datetime.datetime.now(tz=datetime.UTC).strftime("%Y%m%d%H%M%S%f")
+    return f"{alias_name(index_type.name)}-{stamp}"
+
+
+def create_index(index_type: IndexType, name: str | None = None) -> str:
+    client = get_client()
+    name = name or new_index_name(index_type)
+    body = index_body(index_type, language_analysis=language_analysis_available(client))
+    client.indices.create(index=name, **body)
+    return name
+
+
+def concrete_indices(index_type: IndexType) -> list[str]:
+    """Every index of the type: the aliased one and any rebuild in progress."""
+    client = get_client()
+    alias = alias_name(index_type.name)
+    found = client.indices.get(index=f"{alias}-*", ignore_unavailable=True)
+    return sorted(name for name in found if _is_type_index(name, alias))
+
+
+def _is_type_index(name: str, alias: str) -> bool:
+    suffix = name[len(alias) + 1 :]
+    return name.startswith(alias + "-") and suffix.isdigit()
+
+
+def aliased_indices(index_type: IndexType) -> list[str]:
+    client = get_client()
+    try:
+        return sorted(client.indices.get_alias(name=alias_name(index_type.name)))
+    except NotFoundError:
+        return []
+
+
+def ensure_indices() -> None:
+    """Create each type's first index and alias when missing."""
+    client = get_client()
+    for index_type in active_index_types():
+        if aliased_indices(index_type):
+            continue
+        name = create_index(index_type)
+        client.indices.put_alias(index=name, name=alias_name(index_type.name))
+
+
+def search_aliases() -> list[str]:
+    return [alias_name(t.name) for t in active_index_types()]
+
+
+def delete_all_indices() -> None:
+    """Remove every index of every type under the prefix (tests, benchmarks)."""
+    client = get_client()
+    for index_type in INDEX_TYPES.values():
+        for name in concrete_indices(index_type):
+            client.indices.delete(index=name, ignore_unavailable=True)
+
+
+# --- Writing documents ---
+
+
+def _actions(
+    index_type: IndexType, targets: list[str], objects: Iterable[Any]
+) -> Iterable[dict]:
+    for obj in objects:
+        source = index_type.document.prepare(obj)
+        for target in targets:
+            yield {"_index": target, "_id": str(obj.pk), "_source": source}
+
+
+def write_changes(object_type: str, object_ids: list[str], *, refresh=False) -> None:
+    """Bring the index in line with the database for these objects (or raise)."""
+    index_type = BY_OBJECT_TYPE[object_type]
+    if not index_type.available():
+        return
+    client = get_client()
+    targets = concrete_indices(index_type)
+    if not targets:
+        ensure_indices()
+        targets = concrete_indices(index_type)
+    found = {
+        str(obj.pk): obj
+        for obj in index_type.document.queryset().filter(pk__in=object_ids)
+    }
+    operations: list[dict] = list(_actions(index_type, targets, found.values()))
+    for object_id in object_ids:
+        if object_id not in found:
+            # Gone, unpublished or restricted: it leaves every index of its type.
+            operations.extend(
+                {"_op_type": "delete", "_index": target, "_id": object_id}
+                for target in targets
+            )
+    errors = []
+    for ok, item in streaming_bulk(
+        client,
+        operations,
+        raise_on_error=False,
+        raise_on_exception=True,
+        refresh=refresh,
+    ):
+        if not ok and item.get("delete", {}).get("status") != 404:
+            errors.append(item)
+    if errors:
+        raise BulkIndexError(f"{len(errors)} document(s) failed to index", errors)
+
+
+# --- The outbox ---
+
+
+_paused = threading.local()
+
+
+@contextmanager
+def indexing_paused():
+    """Queue nothing inside this block (bulk clean-ups followed by a rebuild)."""
+    _paused.active = True
+    try:
+        yield
+    finally:
+        _paused.active = False
+
+
+def enqueue(object_type: str, object_ids: Iterable[Any]) -> None:
+    """Queue a re-index of these objects, and drain right after the commit."""
+    if getattr(_paused, "active", False):
+        return
+    rows = [
+        IndexOutbox(object_type=object_type, object_id=str(object_id))
+        for object_id in object_ids
+    ]
+    if not rows:
+        return
+    IndexOutbox.objects.bulk_create(rows)
+    transaction.on_commit(drain_quietly)
+
+
+def drain_quietly() -> None:
+    """Best-effort drain after a commit: a failure leaves the rows for the worker."""
+    if not is_configured():
+        return
+    try:
+        drain()
+    except Exception:
+        logger.warning("search: immediate index update deferred", exc_info=True)
+
+
+def drain(*, limit: int | None = None, refresh: bool = False) -> int:
+    """Apply queued changes; returns how many rows were done. Raises when ES is down.
+
+    Rows are claimed with SKIP LOCKED so the worker and the post-commit drains of
+    several processes never write the same change twice at once.
+    """
+    if not is_configured():
+        return 0
+    done = 0
+    while limit is None or done < limit:
+        failure: Exception | None = None
+        with transaction.atomic():
+            claimed = IndexOutbox.objects.select_for_update(skip_locked=True).order_by(
+                "pk"
+            )[:DRAIN_BATCH]
+            rows = list(claimed)
+            if not rows:
+                break
+            by_type: dict[str, set[str]] = {}
+            for row in rows:
+                by_type.setdefault(row.object_type, set()).add(row.object_id)
+            try:
+                for object_type, ids in by_type.items():
+                    if object_type in BY_OBJECT_TYPE:
+                        write_changes(object_type, sorted(ids), refresh=refresh)
+            except SEARCH_ERRORS as exc:
+                failure = exc
+                IndexOutbox.objects.filter(pk__in=[r.pk for r in rows]).update(
+                    attempts=F("attempts") + 1, last_error=str(exc)[:300]
+                )
+            else:
+                IndexOutbox.objects.filter(pk__in=[r.pk for r in rows]).delete()
+                done += len(rows)
+        if failure is not None:
+            raise failure
+    if refresh:
+        refresh_indices()
+    return done
+
+
+def refresh_indices() -> None:
+    """Make every write so far visible to searches (tests; Elasticsearch does it every
+    second by itself)."""
+    get_client().indices.refresh(
+        index=",".join(search_aliases()), ignore_unavailable=True
+    )
+
+
+def pending_count() -> int:
+    return IndexOutbox.objects.count()
+
+
+# --- Rebuild ---
+
+
+ProgressCallback = Callable[[str, int, int], None]
+
+
+def rebuild(
+    index_type: IndexType,
+    *,
+    progress: ProgressCallback | None = None,
+    chunk_size: int = 1000,
+) -> tuple[str, int]:
+    """Fill a new index from the database, swap the alias to it, drop the old one.
+
+    Searches keep reading the old index through the alias until the single
+    `_aliases` call swaps them; returns the new index's name and document count.
+    """
+    client = get_client()
+    alias = alias_name(index_type.name)
+    name = create_index(index_type)
+    # Refreshing and replicating while bulk loading only slows the load.
+    client.indices.put_settings(index=name, settings={"refresh_interval": "-1"})
+    total = index_type.count()
+    loaded = 0
+    if progress:
+        progress(index_type.name, loaded, total)
+    # The database is read and documents prepared in this thread while up to two
+    # earlier chunks are being indexed, so that neither side waits for the other.
+    actions = _actions(index_type, [name], index_type.iter_objects(chunk_size))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        pending: list = []
+        while chunk := list(islice(actions, chunk_size)):
+            pending.append(pool.submit(bulk, client, chunk, chunk_size=chunk_size))
+            while len(pending) > 2 or (pending and pending[0].done()):
+                loaded += pending.pop(0).result()[0]
+                if progress:
+                    progress(index_type.name, loaded, total)
+        for future in pending:
+            loaded += future.result()[0]
+            if progress:
+                progress(index_type.name, loaded, total)
+    client.indices.put_settings(index=name, settings={"refresh_interval": None})
+    client.indices.refresh(index=name)
+    old = aliased_indices(index_type)
+    swap: list[dict] = [{"add": {"index": name, "alias": alias}}]
+    swap += [{"remove": {"index": o, "alias": alias}} for o in old]
+    client.indices.update_aliases(actions=swap)
+    for stale in concrete_indices(index_type):
+        if stale != name:
+            client.indices.delete(index=stale, ignore_unavailable=True)
+    count = client.count(index=alias)["count"]
+    return name, count
+
+
+def wait_for_outbox(timeout: float = 5.0) -> bool:
+    """Drain until the queue is empty or `timeout` passes (tests and the worker)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        drain()
+        if not IndexOutbox.objects.exists():
+            return True
+        time.sleep(0.1)
+    return False

@@ -1,0 +1,268 @@
+"""Benchmark search: rebuild vs plain _bulk, and portal API vs direct query latency.
+
+Not a test: it loads many generated exchange documents into the configured database
+(use a scratch one, e.g. DATABASE_URL=sqlite:///var/bench.sqlite3), prints the
+figures side by side, and removes the generated rows and its indices at the end.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+import statistics
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.test import Client
+from django.utils import timezone
+
+from elasticsearch.helpers import streaming_bulk
+
+from search.client import get_client, is_configured
+from search.documents import INDEX_TYPES, ExchangeDocumentDocument
+from search.indexing import (
+    create_index,
+    delete_all_indices,
+    ensure_indices,
+    indexing_paused,
+    rebuild,
+)
+from search.query import SearchParams
+from search.service import search_aliases, search_body
+
+VOCABULARY = """
+insider threat transport sealed source inventory regulator peer review mission
+computer security forensics laboratory guard training exercise border monitoring
+radiation portal detection emergency response culture assessment vital area
+sabotage escort route vault inspection alarm perimeter intrusion cyber incident
+reporting competence qualification response force physical protection nuclear
+material facility licence authorisation graded approach design basis threat
+recommendation follow-up self-assessment methodology questionnaire
+"""
+WORDS = sorted(set(VOCABULARY.split()))
+BENCH_TITLE = "Benchmark"
+
+
+class Command(BaseCommand):
+    help = "Load generated documents and compare rebuild/bulk and portal/direct search."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--count", type=int, default=100_000)
+        parser.add_argument("--queries", type=int, default=300)
+        parser.add_argument("--seed", type=int, default=7)
+
+    def handle(self, *args, count: int, queries: int, seed: int, **options) -> None:
+        if not is_configured():
+            raise CommandError(
+                "Set ELASTICSEARCH_URL: the benchmark needs Elasticsearch."
+            )
+        from exchange.models import Document
+
+        rng = random.Random(seed)  # noqa: S311 (generated test data)
+        delete_all_indices()
+        ensure_indices()
+        viewer_user = self.generate(count, rng)
+        documents = INDEX_TYPES["documents"]
+        try:
+            self.stdout.write(f"generated {Document.objects.count()} documents")
+            rebuild_rate = self.bench_rebuild(documents)
+            bulk_rate = self.bench_plain_bulk(documents)
+            portal, direct = self.bench_queries(viewer_user, queries, rng)
+        finally:
+            self.cleanup()
+            delete_all_indices()
+        self.report(rebuild_rate, bulk_rate, portal, direct)
+
+    # --- data -------------------------------------------------------------------------
+
+    def generate(self, count: int, rng: random.Random):
+        from django_otp.plugins.otp_static.models import StaticDevice
+
+        from exchange.models import Document
+        from portal.accounts.models import User
+        from portal.states.models import State
+
+        states = list(State.objects.filter(is_subscriber=True)[:10])
+        if not states:
+            raise CommandError("No States: run migrate first.")
+        owner, _ = User.objects.get_or_create(
+            email="bench-owner@example.org", defaults={"state": states[0]}
+        )
+        reader, _ = User.objects.get_or_create(
+            email="bench-reader@example.org",
+            defaults={
+                "state": states[0],
+                "clearance": "confidential",
+                "vetted_until": timezone.localdate() + datetime.timedelta(days=30),
+            },
+        )
+        StaticDevice.objects.get_or_create(user=reader, name="bench")
+        now = timezone.now()
+        tiers = ["restricted", "restricted", "confidential", "public"]
+        started = time.perf_counter()
+        with transaction.atomic():
+            batch = []
+            for i in range(count):
+                words = rng.sample(WORDS, 12)
+                batch.append(
+                    Document(
+                        title=f"{BENCH_TITLE} {' '.join(words[:4])}",
+                        description=" ".join(words[4:]),
+                        handling_note=" ".join(rng.sample(WORDS, 20)),
+                        tier=rng.choice(tiers),
+                        originating_state=rng.choice(states),
+                        owner=owner,
+                        last_shared_at=now - datetime.timedelta(minutes=i),
+                    )
+                )
+                if len(batch) == 5000:
+                    Document.objects.bulk_create(batch)
+                    batch = []
+            if batch:
+                Document.objects.bulk_create(batch)
+        self.stdout.write(
+            f"created {count} rows in {time.perf_counter() - started:.1f}s"
+        )
+        return reader
+
+    def cleanup(self) -> None:
+        from exchange.models import Document
+        from portal.accounts.models import User
+
+        with indexing_paused():
+            Document.objects.filter(title__startswith=BENCH_TITLE).delete()
+            User.objects.filter(email__startswith="bench-").delete()
+
+    # --- indexing ---------------------------------------------------------------------
+
+    def bench_rebuild(self, documents) -> float:
+        started = time.perf_counter()
+        _, count = rebuild(documents, progress=self.progress, chunk_size=1000)
+        elapsed = time.perf_counter() - started
+        self.stdout.write("")
+        self.stdout.write(f"rebuild: {count} documents in {elapsed:.1f}s")
+        return count / elapsed
+
+    def bench_plain_bulk(self, documents) -> float:
+        """The same documents, already serialised, sent with a plain _bulk."""
+        client = get_client()
+        started = time.perf_counter()
+        sources = [
+            documents.document.prepare(obj)
+            for obj in documents.iter_objects(chunk_size=1000)
+        ]
+        self.stdout.write(
+            f"database read + prepare alone (not timed below): "
+            f"{time.perf_counter() - started:.1f}s"
+        )
+        name = create_index(documents, name=f"{search_aliases()[0]}-bulk-plain")
+        client.indices.put_settings(index=name, settings={"refresh_interval": "-1"})
+        started = time.perf_counter()
+        loaded = 0
+        for _ok, _item in streaming_bulk(
+            client,
+            ({"_index": name, "_id": s["pk"], "_source": s} for s in sources),
+            chunk_size=1000,
+        ):
+            loaded += 1
+        client.indices.put_settings(index=name, settings={"refresh_interval": None})
+        client.indices.refresh(index=name)
+        elapsed = time.perf_counter() - started
+        client.indices.delete(index=name)
+        self.stdout.write(f"plain _bulk: {loaded} documents in {elapsed:.1f}s")
+        return loaded / elapsed
+
+    # --- querying ---------------------------------------------------------------------
+
+    def bench_queries(self, reader, queries: int, rng: random.Random):
+        from django_otp import DEVICE_ID_SESSION_KEY
+        from django_otp.plugins.otp_static.models import StaticDevice
+
+        from exchange.policy import viewer_for_user
+        from portal.accounts.stepup import VERIFIED_AT_SESSION_KEY
+
+        http = Client(HTTP_HOST="localhost")
+        http.force_login(reader)
+        session = http.session
+        session[DEVICE_ID_SESSION_KEY] = StaticDevice.objects.get(
+            user=reader
+        ).persistent_id
+        session[VERIFIED_AT_SESSION_KEY] = int(time.time())
+        session.save()
+        viewer = viewer_for_user(reader, verified=True)
+        client = get_client()
+        index = ",".join(search_aliases())
+        terms = [" ".join(rng.sample(WORDS, 2)) for _ in range(queries)]
+        portal: list[float] = []
+        direct: list[float] = []
+        dsl: list[float] = []
+        for i, q in enumerate(terms[:20] + terms):
+            started = time.perf_counter()
+            response = http.get("/search/api/", {"q": q})
+            portal_time = time.perf_counter() - started
+            if response.status_code != 200 or response.json()["degraded"]:
+                raise CommandError(f"the portal API failed for {q!r}")
+            body = search_body(viewer, SearchParams(q=q))
+            started = time.perf_counter()
+            client.search(index=index, **body)
+            direct_time = time.perf_counter() - started
+            # What the portal avoids: whole _source deserialised into Document objects.
+            full = {k: v for k, v in body.items() if k != "_source"}
+            started = time.perf_counter()
+            search = ExchangeDocumentDocument.search(using=client, index=index)
+            titles = [hit.title for hit in search.update_from_dict(full).execute()]
+            dsl_time = time.perf_counter() - started
+            if i >= 20:  # the first twenty warm the caches of both
+                portal.append(portal_time)
+                direct.append(direct_time)
+                dsl.append(dsl_time)
+        self.dsl_times = dsl
+        del titles
+        return portal, direct
+
+    # --- output -----------------------------------------------------------------------
+
+    def progress(self, name: str, done: int, total: int) -> None:
+        if done % 10_000 == 0 or done == total:
+            self.stdout.write(f"\r  rebuilding {name}: {done}/{total}", ending="")
+            self.stdout.flush()
+
+    def report(self, rebuild_rate, bulk_rate, portal, direct) -> None:
+        def pct(values, p):
+            return statistics.quantiles(values, n=100)[p - 1] * 1000
+
+        p50p, p95p = pct(portal, 50), pct(portal, 95)
+        p50d, p95d = pct(direct, 50), pct(direct, 95)
+        rows = [
+            ("indexing", "portal rebuild", "plain _bulk", "ratio", "target"),
+            (
+                "docs/s",
+                f"{rebuild_rate:,.0f}",
+                f"{bulk_rate:,.0f}",
+                f"{rebuild_rate / bulk_rate:.0%}",
+                ">= 50%",
+            ),
+            ("search", "portal API", "direct ES", "ratio", "target"),
+            ("p50 ms", f"{p50p:.1f}", f"{p50d:.1f}", f"{p50p / p50d:.2f}x", ""),
+            ("p95 ms", f"{p95p:.1f}", f"{p95d:.1f}", f"{p95p / p95d:.2f}x", "<= 1.5x"),
+            ("search", "dsl Documents", "direct ES", "ratio", ""),
+            (
+                "p50 ms",
+                f"{pct(self.dsl_times, 50):.1f}",
+                f"{p50d:.1f}",
+                f"{pct(self.dsl_times, 50) / p50d:.2f}x",
+                "",
+            ),
+            (
+                "p95 ms",
+                f"{pct(self.dsl_times, 95):.1f}",
+                f"{p95d:.1f}",
+                f"{pct(self.dsl_times, 95) / p95d:.2f}x",
+                "",
+            ),
+        ]
+        self.stdout.write("")
+        for row in rows:
+            self.stdout.write("  ".join(f"{cell:>15}" for cell in row))
+        self.stdout.write(f"({len(portal)} queries each, after 20 warm-up queries)")
