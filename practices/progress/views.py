@@ -6,8 +6,10 @@ or the aggregates built on it; what a viewer may not see answers 404.
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import (
@@ -104,12 +106,14 @@ def state_progress(request, iso_code: str):
     statuses = {
         s.commitment: s for s in visible(CommitmentStatus).select_related("updated_by")
     }
+    practices = _good_practices_by_commitment(state)
     commitments = [
         {
             "code": code,
             "label": label,
             "short": COMMITMENT_SHORT[code],
             "record": statuses.get(code),
+            "practices": practices.get(code, []),
         }
         for code, label in Commitment.choices
     ]
@@ -158,6 +162,25 @@ def state_progress(request, iso_code: str):
             **records,
         },
     )
+
+
+def _good_practices_by_commitment(state: State) -> dict[str, list]:
+    """The State's published, public good practices, under each commitment code."""
+    from practices.models import GoodPracticePage
+
+    pages = (
+        GoodPracticePage.objects.live()
+        .public()
+        .filter(Q(state=state) | Q(other_states=state))
+        .distinct()
+        .prefetch_related("commitments")
+        .order_by("-date", "title")
+    )
+    by_code: dict[str, list] = defaultdict(list)
+    for page in pages:
+        for commitment in page.commitments.all():
+            by_code[commitment.code].append(page)
+    return by_code
 
 
 def _editor_or_404(request):

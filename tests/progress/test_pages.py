@@ -104,3 +104,26 @@ def test_the_admin_menu_leads_state_editors_to_their_records(client):
     login_verified(client, secretariat)
     assert "Progress records" not in client.get("/admin/").content.decode()
     assert_not_found(client.get("/progress/manage/"))
+
+
+def test_state_page_lists_its_published_good_practices_per_commitment(client):
+    from practices.actions import ensure_site_structure
+    from practices.management.commands.load_demo import Command
+    from tests.practices.factories import good_practice
+
+    ensure_site_structure(Command().ensure_home_page(), iso_codes=["NL", "BE"])
+    good_practice("NL", title="Insider threat programme", commitments=["2a"])
+    good_practice(
+        "NL", title="Unpublished draft practice", commitments=["2a"], publish=False
+    )
+    good_practice(
+        "BE", title="Joint source search", commitments=["2b"], other_states=["NL"]
+    )
+    good_practice("BE", title="Belgian practice only", commitments=["2a"])
+    body = client.get("/progress/NL/").content.decode()
+    assert "Insider threat programme" in body
+    assert "Joint source search" in body
+    assert "Unpublished draft practice" not in body
+    assert "Belgian practice only" not in body
+    row_2a = body.split("Insider threat programme")[0].rsplit("<tr>", 1)[1]
+    assert "2a" in row_2a
