@@ -16,7 +16,7 @@ from django.db.models import Q
 
 from exchange.policy import Viewer
 from search import access
-from search.documents import PageDocument, document_url
+from search.documents import PageDocument, document_url, with_search_prefetch
 from search.models import ExtractedText
 from search.query import (
     FACET_LABELS,
@@ -36,7 +36,8 @@ MAX_CANDIDATES = 1000
 
 def _page_items(words: list[str]) -> list[dict[str, Any]]:
     items = []
-    for page in PageDocument.queryset()[:MAX_CANDIDATES]:
+    pages = with_search_prefetch(list(PageDocument.queryset()[:MAX_CANDIDATES]))
+    for page in pages:
         item = PageDocument.prepare(page)
         haystack = f"{item['title']} {item['summary']} {item['body']}".lower()
         if all(word in haystack for word in words):
