@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
+from django.db.models import prefetch_related_objects
 from django.utils.html import strip_tags
 
 from elasticsearch_dsl import (
@@ -124,8 +125,25 @@ class PortalDocument(Document):
         }
     )
 
+    # Other index types (e.g. progress records, see `register_index_type`) override
+    # these three; pages and exchange documents use the defaults and their own checks
+    # in `search.service` and `search.fallback`.
+    @classmethod
+    def document_id(cls, obj) -> str:
+        """The Elasticsearch `_id` of `obj`, which is also its outbox object id."""
+        return str(obj.pk)
 
-def _empty_fields() -> dict[str, Any]:
+    @classmethod
+    def load_many(cls, object_ids: list[str]) -> Iterable[Any]:
+        """The objects among `object_ids` that belong in the index."""
+        return cls.queryset().filter(pk__in=object_ids)
+
+    @classmethod
+    def queryset(cls):
+        raise NotImplementedError
+
+
+def empty_fields() -> dict[str, Any]:
     return {
         "summary": "",
         "body": "",
@@ -189,7 +207,7 @@ class PageDocument(PortalDocument):
         label = page._meta.label_lower
         facets = _call(page, "search_facets") or {}
         date = facets.get("date") or page.last_published_at or page.first_published_at
-        fields = _empty_fields()
+        fields = empty_fields()
         fields.update(
             kind="page",
             pk=page.pk,
@@ -198,8 +216,8 @@ class PageDocument(PortalDocument):
             title=page.title,
             summary=cls.prepare_summary(page),
             body=cls.prepare_body(page),
-            date=_as_date(date),
-            year=facets.get("year") or (_as_date(date).year if date else None),
+            date=as_date(date),
+            year=facets.get("year") or (as_date(date).year if date else None),
             language=facets.get("language") or _page_language(page),
             access=public_access(),
         )
@@ -234,6 +252,24 @@ class PageDocument(PortalDocument):
         return "\n".join(parts)
 
 
+def with_search_prefetch(objects: list[Any]) -> list[Any]:
+    """`objects` with each class's `search_prefetch_related` lookups prefetched.
+
+    A page type names the relations its search methods read, so a rebuild reads
+    them with one query per relation and chunk instead of one per page. It is
+    applied per class because a mixed page queryset cannot prefetch a relation
+    that only some of its types have.
+    """
+    by_class: dict[type, list[Any]] = {}
+    for obj in objects:
+        by_class.setdefault(type(obj), []).append(obj)
+    for cls, group in by_class.items():
+        lookups = getattr(cls, "search_prefetch_related", ())
+        if lookups:
+            prefetch_related_objects(group, *lookups)
+    return objects
+
+
 def _call(obj, method: str):
     function = getattr(obj, method, None)
     return function() if callable(function) else None
@@ -241,10 +277,10 @@ def _call(obj, method: str):
 
 def _plain(value: Any) -> str:
     """Rich text (HTML) as plain text for indexing."""
-    return _squash(strip_tags(str(value)))
+    return squash(strip_tags(str(value)))
 
 
-def _squash(value: str | None) -> str:
+def squash(value: str | None) -> str:
     return " ".join((value or "").split())
 
 
@@ -260,7 +296,7 @@ def _page_language(page) -> str | None:
     return getattr(locale, "language_code", None)
 
 
-def _as_date(value) -> datetime.date | None:
+def as_date(value) -> datetime.date | None:
     if value is None:
         return None
     if isinstance(value, datetime.datetime):
@@ -302,7 +338,7 @@ class ExchangeDocumentDocument(PortalDocument):
         from search.files import document_file_text
 
         extraction = document_file_text(document)
-        fields = _empty_fields()
+        fields = empty_fields()
         created = document.created_at
         fields.update(
             kind="document",
@@ -311,13 +347,13 @@ class ExchangeDocumentDocument(PortalDocument):
             url=document_url(document.pk),
             title=document.title,
             # Plain text fields: only whitespace to tidy (strip_tags is slow).
-            summary=_squash(document.description),
-            body=_squash(document.handling_note),
+            summary=squash(document.description),
+            body=squash(document.handling_note),
             file_text=extraction.text if extraction else "",
             extraction_status=extraction.status if extraction else None,
             extraction_reason=extraction.reason if extraction else None,
             states=[document.originating_state.name],
-            date=_as_date(document.last_shared_at or created),
+            date=as_date(document.last_shared_at or created),
             year=(document.last_shared_at or created).year if created else None,
             access=document_principals(document),
         )
@@ -363,13 +399,26 @@ class IndexType:
         return True
 
     def iter_objects(self, chunk_size: int = 500) -> Iterator[Any]:
+        iter_all = getattr(self.document, "iter_all", None)
+        if iter_all is not None:
+            yield from iter_all(chunk_size)
+            return
         queryset = self.document.queryset()
         if queryset.query.low_mark or queryset.query.high_mark:
-            yield from queryset
+            yield from with_search_prefetch(list(queryset))
             return
-        yield from queryset.iterator(chunk_size=chunk_size)
+        chunk: list[Any] = []
+        for obj in queryset.iterator(chunk_size=chunk_size):
+            chunk.append(obj)
+            if len(chunk) >= chunk_size:
+                yield from with_search_prefetch(chunk)
+                chunk = []
+        yield from with_search_prefetch(chunk)
 
     def count(self) -> int:
+        count_all = getattr(self.document, "count_all", None)
+        if count_all is not None:
+            return count_all()
         return self.document.queryset().count()
 
 
@@ -378,6 +427,23 @@ INDEX_TYPES: dict[str, IndexType] = {
     "documents": IndexType("documents", ExchangeDocumentDocument, "document"),
 }
 BY_OBJECT_TYPE = {t.object_type: t for t in INDEX_TYPES.values()}
+# Document classes of registered index types by their `kind`: they re-check hits
+# (`visible_keys`) and answer the database fallback (`fallback_items`) themselves.
+CHECKED_KINDS: dict[str, type[PortalDocument]] = {}
+
+
+def register_index_type(index_type: IndexType, kind: str) -> None:
+    """Index another kind of object, defined and access-checked by its own app.
+
+    The document class provides `iter_all(chunk_size)` and `count_all()` (the
+    rebuild's objects), `load_many(ids)`, `document_id(obj)`, `prepare(obj)` (with
+    `kind`, `type` and `access` fields), `visible_keys(viewer, sources)` (the
+    (type, pk) of the hits the viewer may see now, by the app's own policy) and
+    `fallback_items(viewer, words)` (the database search, trimmed the same way).
+    """
+    INDEX_TYPES[index_type.name] = index_type
+    BY_OBJECT_TYPE[index_type.object_type] = index_type
+    CHECKED_KINDS[kind] = index_type.document
 
 
 def active_index_types() -> Iterable[IndexType]:

@@ -16,7 +16,12 @@ from django.db.models import Q
 
 from exchange.policy import Viewer
 from search import access
-from search.documents import PageDocument, document_url
+from search.documents import (
+    CHECKED_KINDS,
+    PageDocument,
+    document_url,
+    with_search_prefetch,
+)
 from search.models import ExtractedText
 from search.query import (
     FACET_LABELS,
@@ -36,7 +41,8 @@ MAX_CANDIDATES = 1000
 
 def _page_items(words: list[str]) -> list[dict[str, Any]]:
     items = []
-    for page in PageDocument.queryset()[:MAX_CANDIDATES]:
+    pages = with_search_prefetch(list(PageDocument.queryset()[:MAX_CANDIDATES]))
+    for page in pages:
         item = PageDocument.prepare(page)
         haystack = f"{item['title']} {item['summary']} {item['body']}".lower()
         if all(word in haystack for word in words):
@@ -86,6 +92,14 @@ def _document_items(viewer: Viewer, words: list[str]) -> list[dict[str, Any]]:
     return items
 
 
+def _all_items(viewer: Viewer, words: list[str]) -> list[dict[str, Any]]:
+    items = _page_items(words) + _document_items(viewer, words)
+    for document_class in CHECKED_KINDS.values():
+        # Each kind reads only what its own policy lets the viewer see.
+        items += document_class.fallback_items(viewer, words)
+    return items
+
+
 def _facet_values(item: dict[str, Any], name: str) -> list[str]:
     if name == "tier":
         return [item["access"]["tier"]]
@@ -99,7 +113,7 @@ def _facet_values(item: dict[str, Any], name: str) -> list[str]:
 
 def search(viewer: Viewer, params: SearchParams) -> SearchResults:
     words = query_words(params.q)
-    items = _page_items(words) + _document_items(viewer, words)
+    items = _all_items(viewer, words)
     show_tier = access.may_see_tiers(viewer)
     for name, values in params.filters.items():
         if name == "tier" and not show_tier:
@@ -164,7 +178,7 @@ def suggest(viewer: Viewer, prefix: str, *, size: int = 8) -> list[dict[str, str
     words = query_words(prefix)
     if not words:
         return []
-    items = _page_items(words) + _document_items(viewer, words)
+    items = _all_items(viewer, words)
     items.sort(
         key=lambda i: (not i["title"].lower().startswith(prefix.lower()), i["title"])
     )

@@ -122,7 +122,11 @@ def _actions(
     for obj in objects:
         source = index_type.document.prepare(obj)
         for target in targets:
-            yield {"_index": target, "_id": str(obj.pk), "_source": source}
+            yield {
+                "_index": target,
+                "_id": index_type.document.document_id(obj),
+                "_source": source,
+            }
 
 
 def write_changes(object_type: str, object_ids: list[str], *, refresh=False) -> None:
@@ -135,10 +139,8 @@ def write_changes(object_type: str, object_ids: list[str], *, refresh=False) -> 
     if not targets:
         ensure_indices()
         targets = concrete_indices(index_type)
-    found = {
-        str(obj.pk): obj
-        for obj in index_type.document.queryset().filter(pk__in=object_ids)
-    }
+    document = index_type.document
+    found = {document.document_id(obj): obj for obj in document.load_many(object_ids)}
     operations: list[dict] = list(_actions(index_type, targets, found.values()))
     for object_id in object_ids:
         if object_id not in found:

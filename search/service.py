@@ -20,7 +20,7 @@ from wagtail.models import Page
 from exchange.policy import Viewer
 from search import access
 from search.client import get_client, is_configured
-from search.documents import RESULT_SOURCE_FIELDS
+from search.documents import CHECKED_KINDS, RESULT_SOURCE_FIELDS
 from search.indexing import SEARCH_ERRORS, search_aliases
 from search.query import (
     FACET_LABELS,
@@ -254,14 +254,23 @@ def _checked_hits(viewer: Viewer, raw_hits: list[dict]) -> tuple[list[SearchHit]
             visible_documents = {
                 d.pk for d in candidates if access.can_view_document(viewer, d)
             }
+    # Other kinds (progress records) are re-checked by their own app's policy.
+    visible_other: set[tuple[str, int]] = set()
+    for kind, document_class in CHECKED_KINDS.items():
+        sources = [h["_source"] for h in raw_hits if h["_source"]["kind"] == kind]
+        if sources:
+            visible_other |= document_class.visible_keys(viewer, sources)
     hits: list[SearchHit] = []
     dropped = 0
     for raw in raw_hits:
         source = raw["_source"]
         pk = int(source["pk"])
-        allowed = pk in (
-            visible_pages if source["kind"] == "page" else visible_documents
-        )
+        if source["kind"] == "page":
+            allowed = pk in visible_pages
+        elif source["kind"] == "document":
+            allowed = pk in visible_documents
+        else:
+            allowed = (source.get("type", ""), pk) in visible_other
         if not allowed:
             # The index is behind the database (a change still queued): hide it.
             dropped += 1

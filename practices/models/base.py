@@ -55,6 +55,20 @@ class StateContentPage(Page):
     class Meta:
         abstract = True
 
+    # Relations the search methods below read; the search rebuild prefetches them
+    # per chunk of pages (see `search.documents.with_search_prefetch`).
+    search_prefetch_related: tuple[str, ...] = ("state",)
+
+    def get_search_summary(self) -> str:
+        return self.summary
+
+    def get_search_text(self) -> str:
+        return stream_text(self, "body")
+
+    def search_facets(self) -> dict:
+        """Facets in the listings' vocabulary: State names, commitment codes."""
+        return {"states": [self.state.name] if self.state_id else []}
+
     @property
     def state_code(self) -> str:
         return self.state.iso_code if self.state_id else ""
@@ -73,3 +87,23 @@ class StateContentPage(Page):
 
 
 demonstration_panel = FieldPanel("is_demonstration")
+
+
+def stream_text(page, field_name: str) -> str:
+    """The text of a StreamField as its blocks expose it for search, one string."""
+    field = page._meta.get_field(field_name)
+    return "\n".join(field.get_searchable_content(getattr(page, field_name)))
+
+
+def commitment_codes(commitments) -> list[str]:
+    """Codes of `commitments` and of their parents.
+
+    The listings' commitment filter matches a sub-commitment's parent too ("2"
+    finds pages tagged "2a"), so the search facet carries both codes.
+    """
+    codes = set()
+    for commitment in commitments:
+        codes.add(commitment.code)
+        if commitment.parent_id:
+            codes.add(commitment.parent.code)
+    return sorted(codes)

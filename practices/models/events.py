@@ -11,7 +11,12 @@ from wagtail.search import index
 
 from modelcluster.fields import ParentalManyToManyField
 
-from practices.models.base import StateContentPage, demonstration_panel
+from practices.models.base import (
+    StateContentPage,
+    commitment_codes,
+    demonstration_panel,
+    stream_text,
+)
 from practices.models.listing import ListingIndexPage
 
 
@@ -78,6 +83,21 @@ class EventPage(StateContentPage):
 
     class Meta:
         verbose_name = "event"
+
+    search_prefetch_related = ("state", "commitments__parent", "additional_actions")
+
+    def get_search_text(self) -> str:
+        return "\n".join([self.organisers, self.location, stream_text(self, "body")])
+
+    def search_facets(self) -> dict:
+        # The listing's year and date are the start date's.
+        return {
+            **super().search_facets(),
+            "commitments": commitment_codes(self.commitments.all()),
+            "actions": [str(a.number) for a in self.additional_actions.all()],
+            "date": self.start_date,
+            "year": self.start_date.year,
+        }
 
     def clean(self):
         super().clean()

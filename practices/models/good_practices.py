@@ -13,7 +13,11 @@ from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from rest_framework import serializers
 from taggit.models import TaggedItemBase
 
-from practices.models.base import StateContentPage, demonstration_panel
+from practices.models.base import (
+    StateContentPage,
+    commitment_codes,
+    demonstration_panel,
+)
 from practices.models.listing import ListingIndexPage
 
 
@@ -113,6 +117,32 @@ class GoodPracticePage(StateContentPage):
 
     class Meta:
         verbose_name = "good practice"
+
+    search_prefetch_related = (
+        "state",
+        "language",
+        "other_states",
+        "commitments__parent",
+        "additional_actions",
+        "iaea_documents",
+        "tags",
+    )
+
+    def search_facets(self) -> dict:
+        # The listing's State filter finds a practice under the States that took
+        # part as well, so the facet does too.
+        states = super().search_facets()["states"]
+        states += [state.name for state in self.other_states.all()]
+        return {
+            "states": states,
+            "commitments": commitment_codes(self.commitments.all()),
+            "actions": [str(a.number) for a in self.additional_actions.all()],
+            "iaea_documents": [d.short_name for d in self.iaea_documents.all()],
+            "topics": [tag.name for tag in self.tags.all()],
+            "language": self.language.code,
+            "date": self.date,
+            "year": self.date.year,
+        }
 
 
 class GoodPracticeIndexPage(ListingIndexPage):

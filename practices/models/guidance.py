@@ -57,6 +57,17 @@ class GuidanceContributionPage(StateContentPage):
     class Meta:
         verbose_name = "guidance contribution"
 
+    search_prefetch_related = ("state", "language", "iaea_document")
+
+    def search_facets(self) -> dict:
+        return {
+            **super().search_facets(),
+            "iaea_documents": [self.iaea_document.short_name],
+            "language": self.language.code,
+            "date": self.date,
+            "year": self.date.year,
+        }
+
 
 class GuidanceIndexPage(ListingIndexPage):
     """Lists guidance contributions across all States, by document and stage."""

@@ -1,6 +1,7 @@
 """The States index and one page per subscribing State."""
 
 from django.db import models
+from django.utils.html import strip_tags
 
 from wagtail.admin.panels import FieldPanel
 from wagtail.api import APIField
@@ -84,6 +85,17 @@ class StatePage(Page):
         "practices.GuidanceContributionPage",
         "practices.EventPage",
     ]
+
+    search_prefetch_related = ("state",)
+
+    def get_search_summary(self) -> str:
+        return self.search_description or self.competent_authority
+
+    def get_search_text(self) -> str:
+        return f"{self.competent_authority}\n{strip_tags(self.profile)}"
+
+    def search_facets(self) -> dict:
+        return {"states": [self.state.name]}
 
     def get_context(self, request, *args, **kwargs):
         from practices.models import (

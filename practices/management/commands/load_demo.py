@@ -14,6 +14,7 @@ from portal.states.models import State
 from portal.states.register import ensure_subscribing_states
 from practices.models import HomePage
 from practices.progress.demo import ensure_demo_progress
+from search.demo import demo_indexing
 
 HOME_TITLE = "Strengthening Nuclear Security Implementation"
 HOME_LEAD = (
@@ -27,6 +28,10 @@ class Command(BaseCommand):
     help = "Load demonstration content (idempotent)."
 
     def handle(self, *args, **options) -> None:
+        with demo_indexing(self.stdout.write):
+            self.load_everything()
+
+    def load_everything(self) -> None:
         with transaction.atomic():
             ensure_subscribing_states(State)
             home = self.ensure_home_page()
