@@ -50,41 +50,31 @@ class InvitationError(Exception):
 
 def assign_role(user: User, role: Role | str, *, by: User | None, request=None) -> bool:
     """Give `user` a role; returns False when they already held it."""
-    role = Role(role)
+    return _change_role(user, Role(role), holds=True, by=by, request=request)
+
+
+def remove_role(user: User, role: Role | str, *, by: User | None, request=None) -> bool:
+    """Take a role from `user`; returns False when they did not hold it."""
+    return _change_role(user, Role(role), holds=False, by=by, request=request)
+
+
+def _change_role(
+    user: User, role: Role, *, holds: bool, by: User | None, request
+) -> bool:
     with transaction.atomic():
         group = role_group(role)
-        if user.groups.filter(pk=group.pk).exists():
+        # The State's page editing follows the roles even when nothing changes, so
+        # that re-assigning repairs an editor whose State page came later.
+        if user.groups.filter(pk=group.pk).exists() == holds:
             _sync_state_editing(user, by=by)
             return False
         token = ROLE_ACTION_IN_PROGRESS.set(True)
         try:
-            user.groups.add(group)
+            (user.groups.add if holds else user.groups.remove)(group)
         finally:
             ROLE_ACTION_IN_PROGRESS.reset(token)
         record(
-            "accounts.role_assigned",
-            actor=by,
-            target=user,
-            request=request,
-            details={"role": role.value},
-        )
-        _sync_state_editing(user, by=by)
-    return True
-
-
-def remove_role(user: User, role: Role | str, *, by: User | None, request=None) -> bool:
-    role = Role(role)
-    with transaction.atomic():
-        group = role_group(role)
-        if not user.groups.filter(pk=group.pk).exists():
-            return False
-        token = ROLE_ACTION_IN_PROGRESS.set(True)
-        try:
-            user.groups.remove(group)
-        finally:
-            ROLE_ACTION_IN_PROGRESS.reset(token)
-        record(
-            "accounts.role_removed",
+            "accounts.role_assigned" if holds else "accounts.role_removed",
             actor=by,
             target=user,
             request=request,
