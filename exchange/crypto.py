@@ -17,6 +17,7 @@ The data key is stored in the database wrapped (AES-256-GCM) by a key-encryption
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import io
 import os
@@ -205,7 +206,10 @@ class Decryptor:
         self._sealed_size = chunk_size + TAG_SIZE
         self._index = 0
         self._done = False
-        self._pending = _read_exact(ciphertext, self._sealed_size)
+        # Two reusable buffers: the chunk being opened and the one after it (read
+        # first, to know whether the current chunk is the final one).
+        self._buffers = [bytearray(self._sealed_size), bytearray(self._sealed_size)]
+        self._pending = self._fill(0)
 
     def next_chunk(self) -> bytes | None:
         if self._done:
@@ -214,9 +218,9 @@ class Decryptor:
         if len(current) < TAG_SIZE:
             self._done = True
             raise TamperedFile(f"The file ends early, at chunk {self._index}.")
-        following = b""
+        following = memoryview(b"")
         if len(current) == self._sealed_size:
-            following = _read_exact(self._source, self._sealed_size)
+            following = self._fill((self._index + 1) % 2)
         final = not following
         try:
             plain = self._aead.decrypt(
@@ -232,12 +236,39 @@ class Decryptor:
         self._done = final
         return plain
 
+    def _fill(self, which: int) -> memoryview:
+        """Read the next sealed chunk into buffer `which`; a view of what was read."""
+        view = memoryview(self._buffers[which])
+        readinto = getattr(self._source, "readinto", None)
+        if readinto is None:  # a storage file object that only offers read()
+            data = _read_exact(self._source, len(view))
+            view[: len(data)] = data
+            return view[: len(data)]
+        filled = 0
+        while filled < len(view):
+            count = readinto(view[filled:])
+            if not count:
+                break
+            filled += count
+        return view[:filled]
+
     def __iter__(self) -> Iterator[bytes]:
         while (chunk := self.next_chunk()) is not None:
             yield chunk
 
+    def _read_ahead(self, chunks: int) -> None:
+        """Ask the kernel to start reading the next `chunks` sealed chunks of a
+        local file now, so that disk reads overlap decryption and sending."""
+        with contextlib.suppress(AttributeError, OSError, ValueError):
+            fd = self._source.fileno()
+            start = self._source.tell()
+            os.posix_fadvise(
+                fd, start, chunks * self._sealed_size, os.POSIX_FADV_WILLNEED
+            )
+
     def next_batch(self, count: int) -> tuple[list[bytes], TamperedFile | None]:
         """Up to `count` verified chunks, and the failure that stopped them, if any."""
+        self._read_ahead(2 * count)
         chunks: list[bytes] = []
         try:
             while len(chunks) < count and (chunk := self.next_chunk()) is not None:
