@@ -15,6 +15,7 @@ so that object checks, querysets and search filters all start from the same fact
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -235,27 +236,45 @@ def document_principals(document: Document) -> dict[str, Any]:
     `restricted` is True for all exchange material; public material (good practices,
     pages) must be indexed with `tier="public"` and `restricted=False`, which is how
     `search_filter` tells them apart: an item missing these fields matches nothing.
-    The originating State is listed among the States it reaches; a highly
-    confidential document lists named users only.
     """
-    users = sorted(u.pk for u in document.shared_users.all())
-    if document.tier == Tier.HIGHLY_CONFIDENTIAL:
+    return principals_of(
+        tier=document.tier,
+        originating_state_id=document.originating_state_id,
+        state_ids=[s.pk for s in document.shared_states.all()],
+        group_ids=[g.pk for g in document.shared_groups.all()],
+        user_ids=[u.pk for u in document.shared_users.all()],
+        revoked=document.revoked,
+        expires_at=document.expires_at,
+    )
+
+
+def principals_of(
+    *,
+    tier: str,
+    originating_state_id: int,
+    state_ids: Iterable[int],
+    group_ids: Iterable[int],
+    user_ids: Iterable[int],
+    revoked: bool,
+    expires_at: datetime.datetime | None,
+) -> dict[str, Any]:
+    """`document_principals` from a document's plain facts (the rebuild reads them in
+    bulk, without model instances). The originating State is listed among the States
+    it reaches; a highly confidential document lists named users only."""
+    if tier == Tier.HIGHLY_CONFIDENTIAL:
         states: list[int] = []
         groups: list[int] = []
     else:
-        states = sorted(
-            {document.originating_state_id}
-            | {s.pk for s in document.shared_states.all()}
-        )
-        groups = sorted(g.pk for g in document.shared_groups.all())
+        states = sorted({originating_state_id, *state_ids})
+        groups = sorted(set(group_ids))
     return {
         "restricted": True,
-        "tier": document.tier,
+        "tier": tier,
         "states": states,
         "groups": groups,
-        "users": users,
-        "revoked": bool(document.revoked),
-        "expires_at": document.expires_at.isoformat() if document.expires_at else None,
+        "users": sorted(set(user_ids)),
+        "revoked": bool(revoked),
+        "expires_at": expires_at.isoformat() if expires_at else None,
     }
 
 

@@ -17,7 +17,14 @@ def document_file_text(document) -> Extraction | None:
     if not versions:
         return None
     version = max(versions, key=lambda v: v.number)
-    cached = ExtractedText.objects.filter(sha256=version.sha256).first()
+    return version_text(
+        version, ExtractedText.objects.filter(sha256=version.sha256).first()
+    )
+
+
+def version_text(version, cached: ExtractedText | None) -> Extraction:
+    """The extraction of `version`'s file: `cached` (its stored row) when there is
+    one, else extracted now and stored for the next time."""
     if cached is not None:
         return Extraction(cached.text, cached.status, cached.reason)
     data = read_version_plaintext(version)

@@ -283,7 +283,10 @@ def rebuild(
         progress(index_type.name, loaded, total)
     # The database is read and documents prepared in this thread while up to two
     # earlier chunks are being indexed, so that neither side waits for the other.
-    actions = _actions(index_type, [name], index_type.iter_objects(chunk_size))
+    actions = (
+        {"_index": name, "_id": object_id, "_source": source}
+        for object_id, source in index_type.iter_sources(chunk_size)
+    )
     with ThreadPoolExecutor(max_workers=2) as pool:
         pending: list = []
         while chunk := list(islice(actions, chunk_size)):

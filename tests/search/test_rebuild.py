@@ -82,3 +82,78 @@ def test_rebuild_swaps_atomically_while_searches_keep_answering(search_index):
     assert concrete_indices(documents) == after
     assert after[0].startswith(alias_name("documents") + "-")
     assert get_client().count(index=alias_name("documents"))["count"] == COUNT
+
+
+@pytest.mark.django_db
+def test_bulk_read_sources_equal_what_prepare_makes_of_each_document(states, owner):
+    """The rebuild reads documents in bulk, without model instances: every source it
+    produces must equal the one `prepare` makes from the document itself, across
+    chunk boundaries, tiers, every kind of sharing, expiry, revocation and files."""
+    import datetime
+    import itertools
+
+    from django.utils import timezone
+
+    from exchange.models import DocumentVersion, PartnerGroup
+    from search.models import ExtractedText
+
+    benelux = PartnerGroup.objects.create(name="Benelux", slug="benelux")
+    nordic = PartnerGroup.objects.create(name="Nordic", slug="nordic")
+    colleague = make_expert("colleague@example.org", states["BE"])
+    tiers = ["public", "restricted", "confidential", "highly_confidential"]
+    now = timezone.now()
+    for i, (tier, shape) in enumerate(itertools.product(tiers, range(5))):
+        document = Document.objects.create(
+            title=f"Dossier {i}",
+            description=f"  Summary   of dossier {i}\n",
+            handling_note="Handle\twith care" if shape % 2 else "",
+            tier=tier,
+            originating_state=states["NL" if shape < 3 else "DE"],
+            owner=owner,
+            revoked=shape == 4,
+            expires_at=now + datetime.timedelta(days=shape) if shape % 2 else None,
+            last_shared_at=now - datetime.timedelta(days=400 * shape),
+        )
+        hc = tier == "highly_confidential"  # shared with named users only
+        if shape in (1, 2, 4) and not hc:
+            document.shared_states.set([states["BE"], states["DE"]][: shape % 3 + 1])
+        if shape in (2, 3) and not hc:
+            document.shared_groups.set([benelux, nordic][: shape - 1])
+        if shape in (0, 3, 4):
+            document.shared_users.set([colleague, owner][: shape % 2 + 1])
+        for number in range(1, shape % 3 + 1):
+            sha = f"{number}{i:063d}"
+            DocumentVersion.objects.create(
+                document=document,
+                number=number,
+                file_name=f"dossier-{i}-{number}.txt",
+                size=10,
+                media_type="text/plain",
+                sha256=sha,
+                uploaded_by=owner,
+                storage_name=f"missing/{sha}",
+                file_id=f"{number}{i:031d}",
+                wrapped_key=b"",
+                kek_id="none",
+            )
+            if number == 2 or i % 4:
+                ExtractedText.objects.create(
+                    sha256=sha, status="ok", text=f"text of version {number}"
+                )
+    documents = INDEX_TYPES["documents"]
+    expected = {
+        documents.document.document_id(d): documents.document.prepare(d)
+        for d in documents.document.queryset()
+    }
+    found = dict(documents.iter_sources(chunk_size=3))
+    assert len(expected) == 20
+    assert found == expected
+    # The shapes above did reach every kind of access fact and file outcome.
+    facts = list(found.values())
+    assert {s["access"]["tier"] for s in facts} == set(tiers)
+    assert any(s["access"]["groups"] for s in facts)
+    assert any(s["access"]["users"] and not s["access"]["states"] for s in facts)
+    assert any(s["access"]["revoked"] for s in facts)
+    assert any(s["access"]["expires_at"] for s in facts)
+    assert {s["file_text"] for s in facts} >= {"", "text of version 2"}
+    assert "failed" in {s["extraction_status"] for s in facts}
