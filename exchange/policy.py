@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import IntegerField, Q, QuerySet, Value
 from django.http import Http404
 from django.utils import timezone
 
@@ -59,16 +59,14 @@ def viewer_for_user(user, *, verified: bool) -> Viewer:
     """The policy's view of `user`; `verified`: the session passed a second factor."""
     if user is None or not user.is_authenticated or not user.is_active:
         return ANONYMOUS
-    from portal.accounts.roles import Role, has_role
-
-    group_ids = frozenset(_group_ids(user))
+    group_ids, focal_point_role = _groups_and_focal_point(user)
     restricted: tuple[str, ...] = ()
     expert = bool(verified and user.is_vetted())
     if expert:
         restricted = tuple(
             t for t in Tier.at_or_below(user.clearance) if t != Tier.PUBLIC
         )
-    focal_point = user.state_id if has_role(user, Role.FOCAL_POINT) else None
+    focal_point = user.state_id if focal_point_role else None
     return Viewer(
         user_id=user.pk,
         state_id=user.state_id,
@@ -98,13 +96,28 @@ def viewer_for(request) -> Viewer:
     return viewer
 
 
-def _group_ids(user) -> set[int]:
+_FOCAL_POINT_MARK = -1
+
+
+def _groups_and_focal_point(user) -> tuple[frozenset[int], bool]:
+    """The partner groups reaching `user` (as a member or through their State), and
+    whether they hold the focal point role: one query, read on every request."""
+    from django.contrib.auth.models import Group
+
     from exchange.models import PartnerGroup
+    from portal.accounts.roles import Role
 
     query = Q(members=user)
     if user.state_id:
         query |= Q(states=user.state_id)
-    return set(PartnerGroup.objects.filter(query).values_list("pk", flat=True))
+    groups = PartnerGroup.objects.filter(query).values_list("pk")
+    role = (
+        Group.objects.filter(user=user, name=str(Role.FOCAL_POINT))
+        .annotate(mark=Value(_FOCAL_POINT_MARK, output_field=IntegerField()))
+        .values_list("mark")
+    )
+    ids = {pk for (pk,) in groups.union(role, all=True)}
+    return frozenset(ids - {_FOCAL_POINT_MARK}), _FOCAL_POINT_MARK in ids
 
 
 def tiers_visible_to(viewer: Viewer) -> list[str]:

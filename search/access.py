@@ -57,6 +57,12 @@ def visible_documents(viewer: policy.Viewer):
     return policy.visible_documents(viewer)
 
 
+def visible_document_ids(viewer: policy.Viewer, ids) -> set[int]:
+    """Those of `ids` that `viewer` may see now, per the database."""
+    queryset = policy.visible_documents(viewer).filter(pk__in=ids)
+    return set(queryset.values_list("pk", flat=True))
+
+
 def viewer_for(request) -> policy.Viewer:
     try:
         return policy.viewer_for(request)

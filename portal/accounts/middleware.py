@@ -1,4 +1,4 @@
-"""Session rules: the absolute lifetime; a verified session for the Wagtail admin."""
+"""Session rules: the idle and absolute lifetimes; a verified session for the admin."""
 
 from __future__ import annotations
 
@@ -10,7 +10,11 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect
 
-from portal.accounts.stepup import SESSION_STARTED_AT_KEY, is_session_verified
+from portal.accounts.stepup import (
+    SESSION_STARTED_AT_KEY,
+    SESSION_TOUCHED_AT_KEY,
+    is_session_verified,
+)
 from portal.accounts.twofactor import second_factor_url
 from portal.audit.actions import record
 
@@ -24,17 +28,33 @@ def absolute_seconds() -> int:
     return getattr(settings, "SESSION_ABSOLUTE_SECONDS", 12 * 60 * 60)
 
 
-class AbsoluteSessionAgeMiddleware:
-    """Ends a signed-in session SESSION_ABSOLUTE_SECONDS after sign-in.
+def touch_seconds() -> int:
+    return getattr(settings, "SESSION_TOUCH_SECONDS", 60)
 
-    Django's own expiry slides with every request (the 30-minute idle timeout);
-    this cap does not, so a session kept busy still ends.
+
+class AbsoluteSessionAgeMiddleware:
+    """Ends a signed-in session SESSION_ABSOLUTE_SECONDS after sign-in, and slides
+    the idle timeout.
+
+    The idle timeout is Django's expiry (SESSION_COOKIE_AGE), which moves each time
+    the session is saved. Saving on every request would write the session table on
+    every page and API call; the session is instead saved when it was last saved
+    more than SESSION_TOUCH_SECONDS ago, so an idle session ends between
+    SESSION_COOKIE_AGE minus that and SESSION_COOKIE_AGE after its last request. The
+    absolute cap does not slide, so a session kept busy still ends.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        session = request.session
+        now = int(time.time())
+        if (
+            not session.is_empty()
+            and now - session.get(SESSION_TOUCHED_AT_KEY, 0) >= touch_seconds()
+        ):
+            session[SESSION_TOUCHED_AT_KEY] = now  # saved, so its expiry moves on
         if request.user.is_authenticated:
             if SESSION_STARTED_AT_KEY not in request.session:
                 request.session[SESSION_STARTED_AT_KEY] = int(time.time())

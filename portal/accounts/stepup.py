@@ -15,6 +15,8 @@ from django.shortcuts import redirect
 
 VERIFIED_AT_SESSION_KEY = "portal_otp_verified_at"
 SESSION_STARTED_AT_KEY = "portal_session_started_at"
+# When the session was last saved, which slides its idle expiry (middleware).
+SESSION_TOUCHED_AT_KEY = "portal_session_touched_at"
 
 
 def step_up_seconds() -> int:

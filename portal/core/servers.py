@@ -93,3 +93,30 @@ def _wait_until_listening(process: subprocess.Popen, port: int, timeout: float) 
             if time.monotonic() >= deadline:
                 raise RuntimeError(f"uvicorn did not listen on port {port}") from None
             time.sleep(0.2)
+
+
+def verified_session_key(user) -> str:
+    """A new session for `user`, signed in and verified with a second factor now.
+
+    For benchmarks that drive a served portal over HTTP as a signed-in expert; the
+    user gets a static device named "bench" if it has none.
+    """
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    from portal.accounts.stepup import SESSION_STARTED_AT_KEY, VERIFIED_AT_SESSION_KEY
+
+    device, _ = StaticDevice.objects.get_or_create(user=user, name="bench")
+    now = int(time.time())
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session[VERIFIED_AT_SESSION_KEY] = now
+    session[SESSION_STARTED_AT_KEY] = now
+    session.create()
+    return session.session_key

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 import time
 
 from django.contrib.sessions.models import Session
 from django.test import Client
+from django.utils import timezone
 
 import pytest
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -13,7 +15,11 @@ from django_otp.plugins.otp_static.models import StaticDevice
 
 from portal.accounts import actions
 from portal.accounts.roles import Role
-from portal.accounts.stepup import SESSION_STARTED_AT_KEY, VERIFIED_AT_SESSION_KEY
+from portal.accounts.stepup import (
+    SESSION_STARTED_AT_KEY,
+    SESSION_TOUCHED_AT_KEY,
+    VERIFIED_AT_SESSION_KEY,
+)
 from portal.audit.models import AuditEvent
 from tests.portal.identity import (
     code_from_secret,
@@ -251,8 +257,55 @@ def test_session_cookie_settings(settings):
     assert settings.SESSION_COOKIE_HTTPONLY is True
     assert settings.SESSION_COOKIE_SAMESITE == "Lax"
     assert settings.SESSION_COOKIE_AGE == 30 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+    # The idle expiry slides through the middleware, at most once a minute.
+    assert settings.SESSION_SAVE_EVERY_REQUEST is False
+    assert settings.SESSION_TOUCH_SECONDS == 60
     assert settings.SESSION_ABSOLUTE_SECONDS == 12 * 60 * 60
+
+
+def _session_saved_at(client, touched_ago: int, expires_in: int) -> Session:
+    """The client's session as if last saved `touched_ago` seconds ago and due to
+    expire `expires_in` seconds from now."""
+    session = client.session
+    session[SESSION_TOUCHED_AT_KEY] = int(time.time()) - touched_ago
+    session.save()
+    row = Session.objects.get(session_key=session.session_key)
+    row.expire_date = timezone.now() + datetime.timedelta(seconds=expires_in)
+    row.save()
+    return row
+
+
+def test_a_request_after_a_minute_slides_the_idle_expiry(client, settings):
+    user = make_user("busy@example.org")
+    login_verified(client, user)
+    row = _session_saved_at(client, touched_ago=61, expires_in=600)
+    assert client.get("/account/").status_code == 200
+    row.refresh_from_db()
+    remaining = (row.expire_date - timezone.now()).total_seconds()
+    assert settings.SESSION_COOKIE_AGE - 5 < remaining <= settings.SESSION_COOKIE_AGE
+    assert client.cookies[settings.SESSION_COOKIE_NAME]["max-age"] == (
+        settings.SESSION_COOKIE_AGE
+    )
+
+
+def test_requests_within_a_minute_do_not_write_the_session(client):
+    user = make_user("quick@example.org")
+    login_verified(client, user)
+    row = _session_saved_at(client, touched_ago=5, expires_in=600)
+    saved_until = row.expire_date
+    for _ in range(3):
+        assert client.get("/account/").status_code == 200
+    row.refresh_from_db()
+    assert row.expire_date == saved_until
+
+
+def test_an_idle_session_ends_at_its_expiry(client):
+    user = make_user("idle@example.org")
+    login_verified(client, user)
+    _session_saved_at(client, touched_ago=1800, expires_in=-1)
+    response = client.get("/account/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
 
 
 def test_lockout_after_repeated_wrong_passwords(client, settings):

@@ -25,7 +25,7 @@ import httpx
 
 from exchange.models import Document
 from exchange.storage import exchange_storage
-from portal.core.servers import serve_portal
+from portal.core.servers import serve_portal, verified_session_key
 
 MIB = 1024 * 1024
 BENCH_EMAIL = "bench-exchange@example.invalid"
@@ -128,21 +128,7 @@ class Command(BaseCommand):
                     self._remove(document)
 
     def _session(self):
-        from django.contrib.auth import (
-            BACKEND_SESSION_KEY,
-            HASH_SESSION_KEY,
-            SESSION_KEY,
-        )
-        from django.contrib.sessions.backends.db import SessionStore
-
-        from django_otp import DEVICE_ID_SESSION_KEY
-        from django_otp.plugins.otp_static.models import StaticDevice
-
         from portal.accounts.models import User
-        from portal.accounts.stepup import (
-            SESSION_STARTED_AT_KEY,
-            VERIFIED_AT_SESSION_KEY,
-        )
         from portal.states.models import State
 
         user, _ = User.objects.get_or_create(
@@ -155,16 +141,7 @@ class Command(BaseCommand):
         user.is_active = True
         user.set_unusable_password()
         user.save()
-        device, _ = StaticDevice.objects.get_or_create(user=user, name="bench")
-        session = SessionStore()
-        session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session[VERIFIED_AT_SESSION_KEY] = int(time.time())
-        session[SESSION_STARTED_AT_KEY] = int(time.time())
-        session.create()
-        return session.session_key
+        return verified_session_key(user)
 
     def _write_text_file(self, path: Path, size: int) -> str:
         digest = hashlib.sha256()
