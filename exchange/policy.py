@@ -110,9 +110,11 @@ def _groups_and_focal_point(user) -> tuple[frozenset[int], bool]:
     query = Q(members=user)
     if user.state_id:
         query |= Q(states=user.state_id)
-    groups = PartnerGroup.objects.filter(query).values_list("pk")
+    # Unordered: SQLite refuses ORDER BY (the models' default) inside a UNION.
+    groups = PartnerGroup.objects.filter(query).order_by().values_list("pk")
     role = (
         Group.objects.filter(user=user, name=str(Role.FOCAL_POINT))
+        .order_by()
         .annotate(mark=Value(_FOCAL_POINT_MARK, output_field=IntegerField()))
         .values_list("mark")
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 
@@ -39,6 +40,17 @@ def service_versions() -> dict[str, str]:
     return {
         name: (probe.version or probe.status) for name, probe in probe_all().items()
     }
+
+
+def served_database_url(**options: str) -> str:
+    """A DATABASE_URL for the test database, for portals served in a child process
+    (which then see committed data only); `options` become query parameters."""
+    db = settings.DATABASES["default"]
+    credentials = quote(db["USER"] or "")
+    if db.get("PASSWORD"):
+        credentials += ":" + quote(db["PASSWORD"])
+    url = f"postgres://{credentials}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    return f"{url}?{urlencode(options)}" if options else url
 
 
 def artifact_path(name: str) -> Path:

@@ -22,6 +22,14 @@ STORAGES = {
 ELASTICSEARCH_INDEX_PREFIX = env.get("ELASTICSEARCH_INDEX_PREFIX", "portal-test")
 ALLOWED_HOSTS = env.get_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 
+# The test process keeps Django's own per-thread connections: with a shared pool,
+# rows written inside one test's rolled-back transaction were seen by the next
+# tests. Portals that tests serve in a child process (uvicorn) get
+# DATABASE_POOL=true and run pooled, as in production.
+DATABASE_POOL = env.get_bool("DATABASE_POOL", False)
+if not DATABASE_POOL:
+    DATABASES["default"].get("OPTIONS", {}).pop("pool", None)  # noqa: F405
+
 # Parallel checkouts on one PostgreSQL each use a test database of their own.
 DATABASES["default"]["TEST"] = {"NAME": env.get("PORTAL_TEST_DATABASE", "test_portal")}  # noqa: F405
 

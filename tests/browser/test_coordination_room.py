@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
-from urllib.parse import quote
 
 from django.conf import settings
 from django.test import Client
@@ -16,7 +15,12 @@ from exchange.coordination import actions
 from exchange.policy import viewer_for_user
 from portal.core.servers import serve_portal
 from tests.coordination.helpers import default_room, make_group, make_user
-from tests.support import artifact_path, free_port, login_verified
+from tests.support import (
+    artifact_path,
+    free_port,
+    login_verified,
+    served_database_url,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -28,21 +32,14 @@ AXE_OPTIONS = {
 }
 
 
-def _database_url() -> str:
-    db = settings.DATABASES["default"]
-    credentials = quote(db["USER"] or "")
-    if db.get("PASSWORD"):
-        credentials += ":" + quote(db["PASSWORD"])
-    return f"postgres://{credentials}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-
-
 @contextmanager
 def asgi_server(port: int):
     """uvicorn serving the portal against the test database (committed data only)."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "portal.settings.test",
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": served_database_url(),
+        "DATABASE_POOL": "true",
     }
     with (
         artifact_path("coordination-server.log").open("a") as log,

@@ -22,6 +22,7 @@ print(json.dumps({
     "es": settings.ELASTICSEARCH_URL,
     "debug": settings.DEBUG,
     "hosts": settings.ALLOWED_HOSTS,
+    "pool": settings.DATABASES["default"].get("OPTIONS", {}).get("pool"),
 }))
 """
 
@@ -32,6 +33,7 @@ CONFIG_VARS = (
     "SECRET_KEY",
     "DEBUG",
     "EXCHANGE_KEK",
+    "DATABASE_POOL",
 )
 
 
@@ -60,6 +62,7 @@ def test_demo_defaults_are_embedded(tmp_path):
     assert loaded["layer"] == "channels.layers.InMemoryChannelLayer"
     assert loaded["search"] == "database"
     assert loaded["es"] is None
+    assert loaded["pool"] is None
 
 
 def test_database_url_switches_to_postgresql(tmp_path):
@@ -67,6 +70,15 @@ def test_database_url_switches_to_postgresql(tmp_path):
         "portal.settings.dev", tmp_path, DATABASE_URL="postgres://u@127.0.0.1:5432/db"
     )
     assert loaded["db"] == "django.db.backends.postgresql"
+    # Pooled connections: under ASGI each request's database work has its own thread.
+    assert loaded["pool"] == {"min_size": 2, "max_size": 10, "timeout": 10}
+    unpooled = settings_of(
+        "portal.settings.dev",
+        tmp_path,
+        DATABASE_URL="postgres://u@127.0.0.1:5432/db",
+        DATABASE_POOL="false",
+    )
+    assert unpooled["pool"] is None
 
 
 def test_redis_url_switches_the_channel_layer(tmp_path):
