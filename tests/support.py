@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -51,6 +53,26 @@ def served_database_url(**options: str) -> str:
         credentials += ":" + quote(db["PASSWORD"])
     url = f"postgres://{credentials}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
     return f"{url}?{urlencode(options)}" if options else url
+
+
+@contextmanager
+def served_test_portal(*, port: int | None = None, log_name: str = "server.log"):
+    """uvicorn serving the portal over the test database, pooled as in production:
+    the real ASGI path (streamed downloads, WebSockets), committed data only. Its
+    output goes to test-artifacts/`log_name`."""
+    from portal.core.servers import serve_portal
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings.test",
+        "DATABASE_URL": served_database_url(),
+        "DATABASE_POOL": "true",
+    }
+    with (
+        artifact_path(log_name).open("a") as log,
+        serve_portal(port=port, env=env, log=log) as served,
+    ):
+        yield served
 
 
 def artifact_path(name: str) -> Path:

@@ -3,9 +3,6 @@ a dropped connection loses nothing from the reader's view."""
 
 from __future__ import annotations
 
-import os
-from contextlib import contextmanager
-
 from django.conf import settings
 from django.test import Client
 
@@ -13,13 +10,12 @@ import pytest
 
 from exchange.coordination import actions
 from exchange.policy import viewer_for_user
-from portal.core.servers import serve_portal
 from tests.coordination.helpers import default_room, make_group, make_user
 from tests.support import (
     artifact_path,
     free_port,
     login_verified,
-    served_database_url,
+    served_test_portal,
 )
 
 pytestmark = pytest.mark.browser
@@ -30,22 +26,6 @@ AXE_OPTIONS = {
         "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"],
     }
 }
-
-
-@contextmanager
-def asgi_server(port: int):
-    """uvicorn serving the portal against the test database (committed data only)."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "portal.settings.test",
-        "DATABASE_URL": served_database_url(),
-        "DATABASE_POOL": "true",
-    }
-    with (
-        artifact_path("coordination-server.log").open("a") as log,
-        serve_portal(port=port, env=env, log=log) as served,
-    ):
-        yield served
 
 
 def _session_cookie(user, port: int) -> dict:
@@ -80,7 +60,7 @@ def test_two_experts_chat_live_and_a_dropped_connection_loses_nothing(browser):
     port = free_port()
     url = f"http://127.0.0.1:{port}/coordination/rooms/{room.pk}/"
 
-    with asgi_server(port):
+    with served_test_portal(port=port, log_name="coordination-server.log"):
         pages = {}
         for name, user in (("amira", amira), ("bart", bart)):
             context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -117,7 +97,7 @@ def test_two_experts_chat_live_and_a_dropped_connection_loses_nothing(browser):
     actions.post_message(
         viewer_for_user(amira, verified=True), room.pk, "Posted while you were away."
     )
-    with asgi_server(port):
+    with served_test_portal(port=port, log_name="coordination-server.log"):
         b.wait_for_selector("#room-status.ok", timeout=30_000)
         b.wait_for_selector("#chat-log li:has-text('while you were away')")
         a.wait_for_selector("#chat-log li:has-text('while you were away')")

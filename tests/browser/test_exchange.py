@@ -1,6 +1,8 @@
 """A Dutch expert shares a PDF with Belgium; a Belgian expert downloads it watermarked.
 
-A German expert, not reached by the sharing, gets a 404 and an empty list.
+A German expert, not reached by the sharing, gets a 404 and an empty list. The portal
+is served by uvicorn, as in production, so upload and download take the ASGI path
+(the download is an asynchronous stream there).
 """
 
 from __future__ import annotations
@@ -16,14 +18,14 @@ from pypdf import PdfReader
 from exchange.pdf import make_text_pdf
 from portal.audit.models import AuditEvent
 from tests.exchange.conftest import make_expert
-from tests.support import artifact_path, login_verified
+from tests.support import artifact_path, login_verified, served_test_portal
 
 pytestmark = pytest.mark.browser
 
 TITLE = "Transport security exercise 2026: after-action report"
 
 
-def _signed_in(browser, live_server, user):
+def _signed_in(browser, server, user):
     """A browser context carrying a session verified by a second factor."""
     client = login_verified(Client(), user)
     context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -32,7 +34,7 @@ def _signed_in(browser, live_server, user):
             {
                 "name": "sessionid",
                 "value": client.cookies["sessionid"].value,
-                "url": live_server.url,
+                "url": server.url,
             }
         ]
     )
@@ -45,17 +47,20 @@ def _no_accessibility_violations(page) -> None:
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_pdf_shared_with_another_state_is_downloaded_with_a_watermark(
-    live_server, browser
-):
+def test_pdf_shared_with_another_state_is_downloaded_with_a_watermark(browser):
+    with served_test_portal(log_name="exchange-server.log") as server:
+        _share_download_and_deny(browser, server)
+
+
+def _share_download_and_deny(browser, server):
     dutch = make_expert("NL", first_name="Pieter", last_name="de Vries")
     belgian = make_expert("BE", first_name="Anneke", last_name="Peeters")
     german = make_expert("DE", first_name="Jonas", last_name="Becker")
 
     # The Dutch expert uploads a PDF and shares it with Belgium.
-    context = _signed_in(browser, live_server, dutch)
+    context = _signed_in(browser, server, dutch)
     page = context.new_page()
-    page.goto(f"{live_server.url}/exchange/new/")
+    page.goto(f"{server.url}/exchange/new/")
     page.get_by_label("Title").fill(TITLE)
     page.get_by_label("Tier").select_option("confidential")
     page.get_by_label("File").set_input_files(
@@ -75,9 +80,9 @@ def test_pdf_shared_with_another_state_is_downloaded_with_a_watermark(
     context.close()
 
     # The Belgian expert finds it, opens it and downloads it.
-    context = _signed_in(browser, live_server, belgian)
+    context = _signed_in(browser, server, belgian)
     page = context.new_page()
-    page.goto(f"{live_server.url}/exchange/")
+    page.goto(f"{server.url}/exchange/")
     page.screenshot(path=artifact_path("exchange-list.png"), full_page=True)
     _no_accessibility_violations(page)
     page.get_by_role("link", name=TITLE).click()
@@ -101,12 +106,12 @@ def test_pdf_shared_with_another_state_is_downloaded_with_a_watermark(
     context.close()
 
     # The German expert is not reached by the sharing: 404, and nothing listed.
-    context = _signed_in(browser, live_server, german)
+    context = _signed_in(browser, server, german)
     page = context.new_page()
     response = page.goto(detail_url)
     assert response.status == 404
     assert TITLE not in page.content()
-    page.goto(f"{live_server.url}/exchange/")
+    page.goto(f"{server.url}/exchange/")
     assert TITLE not in page.content()
     assert "0 documents" in page.content()
     page.screenshot(path=artifact_path("exchange-third-state.png"), full_page=True)
