@@ -102,10 +102,8 @@ _FOCAL_POINT_MARK = -1
 def _groups_and_focal_point(user) -> tuple[frozenset[int], bool]:
     """The partner groups reaching `user` (as a member or through their State), and
     whether they hold the focal point role: one query, read on every request."""
-    from django.contrib.auth.models import Group
-
     from exchange.models import PartnerGroup
-    from portal.accounts.roles import Role
+    from portal.accounts.roles import Role, role_groups_of
 
     query = Q(members=user)
     if user.state_id:
@@ -113,7 +111,7 @@ def _groups_and_focal_point(user) -> tuple[frozenset[int], bool]:
     # Unordered: SQLite refuses ORDER BY (the models' default) inside a UNION.
     groups = PartnerGroup.objects.filter(query).order_by().values_list("pk")
     role = (
-        Group.objects.filter(user=user, name=str(Role.FOCAL_POINT))
+        role_groups_of(user, Role.FOCAL_POINT)
         .order_by()
         .annotate(mark=Value(_FOCAL_POINT_MARK, output_field=IntegerField()))
         .values_list("mark")

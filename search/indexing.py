@@ -117,16 +117,12 @@ def delete_all_indices() -> None:
 
 
 def _actions(
-    index_type: IndexType, targets: list[str], objects: Iterable[Any]
+    targets: list[str], sources: Iterable[tuple[str, dict[str, Any]]]
 ) -> Iterable[dict]:
-    for obj in objects:
-        source = index_type.document.prepare(obj)
+    """Bulk index actions writing each (`_id`, source) pair to every target index."""
+    for object_id, source in sources:
         for target in targets:
-            yield {
-                "_index": target,
-                "_id": index_type.document.document_id(obj),
-                "_source": source,
-            }
+            yield {"_index": target, "_id": object_id, "_source": source}
 
 
 def write_changes(object_type: str, object_ids: list[str], *, refresh=False) -> None:
@@ -141,7 +137,8 @@ def write_changes(object_type: str, object_ids: list[str], *, refresh=False) -> 
         targets = concrete_indices(index_type)
     document = index_type.document
     found = {document.document_id(obj): obj for obj in document.load_many(object_ids)}
-    operations: list[dict] = list(_actions(index_type, targets, found.values()))
+    prepared = ((object_id, document.prepare(obj)) for object_id, obj in found.items())
+    operations: list[dict] = list(_actions(targets, prepared))
     for object_id in object_ids:
         if object_id not in found:
             # Gone, unpublished or restricted: it leaves every index of its type.
@@ -283,10 +280,7 @@ def rebuild(
         progress(index_type.name, loaded, total)
     # The database is read and documents prepared in this thread while up to two
     # earlier chunks are being indexed, so that neither side waits for the other.
-    actions = (
-        {"_index": name, "_id": object_id, "_source": source}
-        for object_id, source in index_type.iter_sources(chunk_size)
-    )
+    actions = _actions([name], index_type.iter_sources(chunk_size))
     with ThreadPoolExecutor(max_workers=2) as pool:
         pending: list = []
         while chunk := list(islice(actions, chunk_size)):

@@ -56,9 +56,9 @@ class AbsoluteSessionAgeMiddleware:
         ):
             session[SESSION_TOUCHED_AT_KEY] = now  # saved, so its expiry moves on
         if request.user.is_authenticated:
-            if SESSION_STARTED_AT_KEY not in request.session:
-                request.session[SESSION_STARTED_AT_KEY] = int(time.time())
-            elif session_expired(request.session):
+            if SESSION_STARTED_AT_KEY not in session:
+                session[SESSION_STARTED_AT_KEY] = now
+            elif session_expired(session):
                 user = request.user
                 logout(request)
                 record(

@@ -16,7 +16,12 @@ class Role(models.TextChoices):
 def has_role(user, role: Role | str) -> bool:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    return user.groups.filter(name=str(role)).exists()
+    return role_groups_of(user, role).exists()
+
+
+def role_groups_of(user, role: Role | str):
+    """The queryset of `role`'s group among `user`'s groups (empty if not held)."""
+    return user.groups.filter(name=str(role))
 
 
 def role_group(role: Role | str):
