@@ -20,9 +20,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import IntegerField, Q, QuerySet, Value
+from django.db.models.functions import Now
 from django.http import Http404
 from django.utils import timezone
 
+from portal.core import sql
 from portal.tiers import TIER_ORDER, Tier
 
 if TYPE_CHECKING:
@@ -102,22 +104,28 @@ _FOCAL_POINT_MARK = -1
 def _groups_and_focal_point(user) -> tuple[frozenset[int], bool]:
     """The partner groups reaching `user` (as a member or through their State), and
     whether they hold the focal point role: one query, read on every request."""
+    found = sql.rows(_reach_of_user, (user.pk, user.state_id))
+    ids = {pk for (pk,) in found}
+    return frozenset(ids - {_FOCAL_POINT_MARK}), _FOCAL_POINT_MARK in ids
+
+
+def _reach_of_user(user_id: int, state_id: int | None) -> QuerySet:
+    """The ids of the user's partner groups, and the mark if they are a focal point."""
     from exchange.models import PartnerGroup
     from portal.accounts.roles import Role, role_groups_of
 
-    query = Q(members=user)
-    if user.state_id:
-        query |= Q(states=user.state_id)
+    query = Q(members=user_id)
+    if state_id:
+        query |= Q(states=state_id)
     # Unordered: SQLite refuses ORDER BY (the models' default) inside a UNION.
     groups = PartnerGroup.objects.filter(query).order_by().values_list("pk")
     role = (
-        role_groups_of(user, Role.FOCAL_POINT)
+        role_groups_of(user_id, Role.FOCAL_POINT)
         .order_by()
         .annotate(mark=Value(_FOCAL_POINT_MARK, output_field=IntegerField()))
         .values_list("mark")
     )
-    ids = {pk for (pk,) in groups.union(role, all=True)}
-    return frozenset(ids - {_FOCAL_POINT_MARK}), _FOCAL_POINT_MARK in ids
+    return groups.union(role, all=True)
 
 
 def tiers_visible_to(viewer: Viewer) -> list[str]:
@@ -186,12 +194,13 @@ def can_manage(viewer: Viewer, document: Document) -> bool:
 
 
 def visible_documents(
-    viewer: Viewer, *, now: datetime.datetime | None = None
+    viewer: Viewer, *, now: datetime.datetime | Now | None = None
 ) -> QuerySet[Document]:
     """Every document `viewer` may see: the database form of `can_view`.
 
     Sharing is matched with subqueries rather than joins so that the queryset has
-    no duplicates and counts stay exact.
+    no duplicates and counts stay exact. `now` may be the database's clock (`Now()`)
+    for a query compiled once and run later.
     """
     from exchange.models import Document
 
@@ -219,6 +228,24 @@ def visible_documents(
     reach |= by_state_or_group & ~Q(tier=Tier.HIGHLY_CONFIDENTIAL)
     live = Q(revoked=False) & (Q(expires_at__isnull=True) | Q(expires_at__gt=now))
     return Document.objects.filter(Q(tier__in=tiers) & live & reach)
+
+
+def visible_document_ids(viewer: Viewer, ids: Iterable[int]) -> set[int]:
+    """Those of `ids` that `viewer` may see now: `visible_documents` narrowed to them.
+
+    Search re-checks every page of hits with it. The policy's SQL depends on the
+    viewer alone (the clock is the database's), so it is compiled once per viewer
+    (`portal.core.sql`) and each call only runs it, over the current rows.
+    """
+    wanted = sorted({int(pk) for pk in ids})
+    if not wanted or not exchange_tiers_visible_to(viewer):
+        return set()
+    found = sql.rows(_visible_ids, (viewer,), where_in=("id", wanted))
+    return {pk for (pk,) in found}
+
+
+def _visible_ids(viewer: Viewer) -> QuerySet:
+    return visible_documents(viewer, now=Now()).order_by().values_list("id")
 
 
 def get_visible_document_or_404(viewer: Viewer, pk: Any) -> Document:

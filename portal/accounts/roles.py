@@ -20,8 +20,11 @@ def has_role(user, role: Role | str) -> bool:
 
 
 def role_groups_of(user, role: Role | str):
-    """The queryset of `role`'s group among `user`'s groups (empty if not held)."""
-    return user.groups.filter(name=str(role))
+    """The queryset of `role`'s group among the groups of `user` (a user or their
+    id); empty if not held."""
+    from django.contrib.auth.models import Group
+
+    return Group.objects.filter(user=user, name=str(role))
 
 
 def role_group(role: Role | str):

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from exchange import crypto
 from exchange.models import DocumentVersion
-from exchange.policy import viewer_for_user, visible_documents
+from exchange.policy import viewer_for_user, visible_document_ids, visible_documents
 from exchange.storage import exchange_storage
 from portal.accounts.models import User
 from tests.exchange import builders
@@ -116,11 +116,18 @@ def _check_channels(pool, persons, group_facts, paper_facts, looker):
     # The database query filter, for everyone in the world.
     for person in persons:
         viewer = viewer_for_user(users[person.key], verified=person.verified)
-        assert set(visible_documents(viewer).values_list("pk", flat=True)) == {
+        expected = {
             documents[p.key].pk
             for p in paper_facts
             if may_see(person, p, group_facts, TODAY, now)
-        }, (person, paper_facts, group_facts)
+        }
+        context = (person, paper_facts, group_facts)
+        assert set(visible_documents(viewer).values_list("pk", flat=True)) == expected
+        # The search re-check's compiled statement, over every id and a few at a time.
+        every_id = [d.pk for d in documents.values()]
+        assert visible_document_ids(viewer, every_id) == expected, context
+        for some in (every_id[:1], every_id[1:]):
+            assert visible_document_ids(viewer, some) == expected & set(some), context
 
     # Every HTTP channel, for the person the example looks through.
     for person in [persons[looker]]:

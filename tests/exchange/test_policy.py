@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime
 import random
+import time
 
 from django.conf import settings
 from django.db import transaction
 from django.http import Http404
+from django.utils import timezone
 
 import pytest
 from elasticsearch import Elasticsearch
@@ -22,9 +24,11 @@ from exchange.policy import (
     public_principals,
     search_filter,
     viewer_for_user,
+    visible_document_ids,
     visible_documents,
 )
 from portal.accounts.models import User
+from portal.core import sql
 from portal.states.models import State
 from tests.exchange import builders
 from tests.exchange.reference_policy import TIERS, Group, Paper, Person, may_see
@@ -61,6 +65,8 @@ def _check_world(persons, group_facts, paper_facts, owner):
         }
         assert set(visible_documents(viewer).values_list("pk", flat=True)) == expected
         assert visible_documents(viewer).count() == len(expected)
+        every_id = [d.pk for d in documents.values()]
+        assert visible_document_ids(viewer, every_id) == expected, (person,)
         for paper in paper_facts:
             document = Document.objects.prefetch_related(
                 "shared_users", "shared_states", "shared_groups"
@@ -115,6 +121,34 @@ def test_highly_confidential_reaches_named_individuals_only(owner):
     second = viewer_for_user(users[1], verified=True)
     assert not visible_documents(first).exists()
     assert list(visible_documents(second)) == [documents[0]]
+
+
+def test_the_compiled_recheck_reads_current_rows_and_the_database_clock(owner):
+    """`visible_document_ids` compiles its statement once per viewer; every later
+    call must still see sharing, revocation and expiry as they are now."""
+    persons = [
+        Person(0, "NL", "confidential", True, TODAY + datetime.timedelta(days=30), True)
+    ]
+    papers = [Paper(0, "restricted", "BE"), Paper(1, "restricted", "NL")]
+    users, documents = builders.build_world(persons, [], papers, owner=owner)
+    viewer = viewer_for_user(users[0], verified=True)
+    shared, own = documents[0].pk, documents[1].pk
+    before = sql.compiled.cache_info()
+    assert visible_document_ids(viewer, [shared, own]) == {own}
+    Document.shared_users.through.objects.create(
+        document_id=shared, user_id=users[0].pk
+    )
+    assert visible_document_ids(viewer, [shared, own]) == {shared, own}
+    Document.objects.filter(pk=own).update(revoked=True)
+    assert visible_document_ids(viewer, [shared, own]) == {shared}
+    soon = timezone.now() + datetime.timedelta(milliseconds=400)
+    Document.objects.filter(pk=shared).update(expires_at=soon)
+    assert visible_document_ids(viewer, [shared, own]) == {shared}
+    time.sleep(0.5)
+    assert visible_document_ids(viewer, [shared, own]) == set()
+    after = sql.compiled.cache_info()
+    assert after.hits - before.hits >= 4  # compiled once, then only run
+    assert visible_document_ids(viewer, []) == set()
 
 
 def test_superuser_and_secretariat_get_nothing_by_role(owner):
