@@ -3,7 +3,7 @@
 import gc
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 from django.core.handlers.asgi import ASGIHandler
 
 # Django cuts response bodies into 64 KiB messages; large downloads (the exchange
@@ -11,7 +11,12 @@ from django.core.handlers.asgi import ASGIHandler
 ASGIHandler.chunk_size = 1024 * 1024
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.dev")
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)
+
+from portal.core.handlers import PortalASGIHandler  # noqa: E402
+
+# Static files, then the middleware and views in one synchronous step.
+django_asgi_app = PortalASGIHandler()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402

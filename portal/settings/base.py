@@ -51,14 +51,14 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "servestatic.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
 ]
 
+# Static files are answered before this chain (portal.core.handlers), which runs
+# synchronously: every middleware here must be able to.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "servestatic.middleware.ServeStaticMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -68,10 +68,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "axes.middleware.AxesMiddleware",
-    # Synchronous only, and last on purpose: under ASGI a middleware that can run
-    # either way runs the way of the handler beneath it, so with these two at the
-    # bottom everything from the sessions down runs in the request's thread instead
-    # of hopping between it and the event loop (seven thread hops a request, not nine).
     "portal.accounts.middleware.AbsoluteSessionAgeMiddleware",
     "portal.accounts.middleware.AdminVerifiedSessionMiddleware",
 ]

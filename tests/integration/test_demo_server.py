@@ -51,6 +51,7 @@ def test_run_command_serves_the_home_page_with_demo_content(tmp_path):
             f"http://127.0.0.1:{port}/static/portal/portal.css", timeout=10
         )
         assert static.status == 200
+        assert static.headers["X-Content-Type-Options"] == "nosniff"
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)

@@ -1,0 +1,51 @@
+"""The portal's ASGI handler for HTTP: static files first, then one synchronous step.
+
+Django's ASGI handler runs the middleware chain asynchronously and moves into a
+worker thread for each synchronous piece: with the portal's middleware (sessions,
+authentication, two-factor, lockout, all synchronous) and views (all synchronous), a
+signed-in request went back and forth between the event loop and its thread seven
+times. Here the chain is built the way Django builds it for WSGI and entered once,
+in the request's worker thread, so a request changes thread once on the way in.
+
+Static files are answered on the event loop before that, by ServeStatic, with the
+headers SecurityMiddleware gives every other response. ServeStatic is therefore not
+in MIDDLEWARE: inside a synchronous chain an asynchronous-only middleware would
+bring the thread changes back.
+"""
+
+from __future__ import annotations
+
+from django.core.handlers.asgi import ASGIHandler
+from django.middleware.security import SecurityMiddleware
+
+from asgiref.sync import sync_to_async
+from servestatic.middleware import ServeStaticMiddleware
+
+
+class StaticFiles(ServeStaticMiddleware):
+    """ServeStatic in front of the chain, adding SecurityMiddleware's headers (and its
+    HTTPS redirect) to what it serves."""
+
+    def __init__(self, get_response) -> None:
+        super().__init__(get_response)
+        self.security = SecurityMiddleware(_never_called)
+
+    async def aserve(self, static_file, request):  # type: ignore[override]
+        redirect = self.security.process_request(request)
+        if redirect is not None:
+            return redirect
+        response = await ServeStaticMiddleware.aserve(static_file, request)
+        return self.security.process_response(request, response)
+
+
+def _never_called(request):  # pragma: no cover - SecurityMiddleware needs a handler
+    raise AssertionError("static files end in StaticFiles")
+
+
+class PortalASGIHandler(ASGIHandler):
+    """Django's ASGI handler with a synchronous middleware chain, entered once."""
+
+    def load_middleware(self, is_async: bool = False) -> None:
+        super().load_middleware(is_async=False)
+        chain = sync_to_async(self._middleware_chain, thread_sensitive=True)
+        self._middleware_chain = StaticFiles(chain)
