@@ -7,6 +7,11 @@ signed-in request went back and forth between the event loop and its thread seve
 times. Here the chain is built the way Django builds it for WSGI and entered once,
 in the request's worker thread, so a request changes thread once on the way in.
 
+Django also starts a thread for every request and joins it at the end; here each
+request borrows a thread of its own from a set kept for the purpose (asgiref's
+`ThreadSensitiveContext` with an executor), as a WSGI server's thread pool would,
+and gives it back when it is done.
+
 Static files are answered on the event loop before that, by ServeStatic, with the
 headers SecurityMiddleware gives every other response. ServeStatic is therefore not
 in MIDDLEWARE: inside a synchronous chain an asynchronous-only middleware would
@@ -15,10 +20,12 @@ bring the thread changes back.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from django.core.handlers.asgi import ASGIHandler
 from django.middleware.security import SecurityMiddleware
 
-from asgiref.sync import sync_to_async
+from asgiref.sync import ThreadSensitiveContext, sync_to_async
 from servestatic.middleware import ServeStaticMiddleware
 
 
@@ -38,12 +45,40 @@ class StaticFiles(ServeStaticMiddleware):
         return self.security.process_response(request, response)
 
 
+def _request_thread() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="portal-request")
+
+
 def _never_called(request):  # pragma: no cover - SecurityMiddleware needs a handler
     raise AssertionError("static files end in StaticFiles")
 
 
 class PortalASGIHandler(ASGIHandler):
-    """Django's ASGI handler with a synchronous middleware chain, entered once."""
+    """Django's ASGI handler with a synchronous middleware chain, entered once, in a
+    worker thread that is reused from one request to the next."""
+
+    # Threads kept idle between requests; more are started while more requests run.
+    idle_threads = 16
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._idle: list[ThreadPoolExecutor] = []
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            raise ValueError(f"Django answers HTTP only, not {scope['type']}.")
+        # One thread for one request at a time: everything synchronous of this
+        # request (signals, middleware, view, closing) runs on it, as under Django's
+        # own handler, but the thread outlives the request.
+        executor = self._idle.pop() if self._idle else _request_thread()
+        try:
+            async with ThreadSensitiveContext(executor=executor):
+                await self.handle(scope, receive, send)
+        finally:
+            if len(self._idle) < self.idle_threads:
+                self._idle.append(executor)
+            else:
+                executor.shutdown(wait=False)
 
     def load_middleware(self, is_async: bool = False) -> None:
         super().load_middleware(is_async=False)

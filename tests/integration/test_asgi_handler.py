@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+
 from django.conf import settings
+from django.core.signals import request_started
 from django.test import override_settings
 from django.utils.module_loading import import_string
 
@@ -92,3 +96,36 @@ async def test_unknown_paths_reach_django_and_get_its_404(path):
     status, headers, _ = await _get(PortalASGIHandler(), path)
     assert status == 404
     assert headers[b"x-content-type-options"] == b"nosniff"
+
+
+async def test_requests_reuse_their_threads_but_never_share_one_at_a_time():
+    """Everything synchronous of a request runs on one thread; a later request may
+    run on the same thread, two requests at once never do."""
+    handler = PortalASGIHandler()
+    seen: list[threading.Thread] = []
+    both_in_flight = threading.Barrier(2, timeout=10)
+
+    def record(**kwargs):
+        seen.append(threading.current_thread())
+
+    def meet(**kwargs):
+        both_in_flight.wait()  # breaks (and fails the requests) if they shared a thread
+
+    request_started.connect(record, dispatch_uid="test-record")
+    try:
+        await _get(handler, "/healthz")
+        await _get(handler, "/healthz")
+        assert seen[0] is seen[1]
+        assert seen[0] is not threading.main_thread()
+        seen.clear()
+        request_started.connect(meet, dispatch_uid="test-meet")
+        try:
+            results = await asyncio.gather(
+                _get(handler, "/healthz"), _get(handler, "/healthz")
+            )
+        finally:
+            request_started.disconnect(dispatch_uid="test-meet")
+    finally:
+        request_started.disconnect(dispatch_uid="test-record")
+    assert [status for status, _, _ in results] == [200, 200]
+    assert seen[0] is not seen[1]
