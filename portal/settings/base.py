@@ -176,6 +176,7 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env.get_int("SESSION_IDLE_SECONDS", 30 * 60)
 # The idle timeout slides when the session is saved: at most once a minute (see
 # portal.accounts.middleware), not on every request.
+SESSION_ENGINE = "portal.accounts.sessions"
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_TOUCH_SECONDS = env.get_int("SESSION_TOUCH_SECONDS", 60)
 SESSION_ABSOLUTE_SECONDS = env.get_int("SESSION_ABSOLUTE_SECONDS", 12 * 60 * 60)
