@@ -53,7 +53,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--count", type=int, default=100_000)
-        parser.add_argument("--queries", type=int, default=300)
+        parser.add_argument("--queries", type=int, default=1000)
         parser.add_argument("--seed", type=int, default=7)
 
     def handle(self, *args, count: int, queries: int, seed: int, **options) -> None:
