@@ -219,6 +219,9 @@ WAGTAIL_SITE_NAME = "Nuclear Security Implementation Portal"
 WAGTAILADMIN_BASE_URL = env.get("PORTAL_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "odt", "txt", "csv"]
 
+# Debug pages, error mails and logs hide every secret by name and by value.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "portal.core.errors.PortalExceptionReporterFilter"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
