@@ -151,6 +151,11 @@ LOGOUT_REDIRECT_URL = "/"
 
 AXES_FAILURE_LIMIT = env.get_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 1  # hours
+# The sign-in form posts the email address as `username`; axes must read that field,
+# or every failure is stored under an empty name and locks out everyone at once.
+AXES_USERNAME_FORM_FIELD = "username"
+# Each entry is counted on its own: one account from any address, one address
+# across accounts.
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
