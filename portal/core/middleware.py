@@ -22,8 +22,10 @@ class PersonalResponseNoStoreMiddleware:
         response = self.get_response(request)
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            # Django's helper writes max-age=0, no-cache, no-store, must-revalidate
-            # and private; Expires goes in the past for HTTP/1.0 caches.
-            add_never_cache_headers(response)
+            # A view that already forbids storing (downloads) keeps its own header;
+            # elsewhere Django's helper writes max-age=0, no-cache, no-store,
+            # must-revalidate and private, and an Expires in the past.
+            if "no-store" not in response.get("Cache-Control", ""):
+                add_never_cache_headers(response)
             patch_vary_headers(response, ["Cookie"])
         return response
