@@ -11,11 +11,12 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.views.debug import SafeExceptionReporterFilter
 
-# Django's own list (API|TOKEN|KEY|SECRET|PASS|SIGNATURE|HTTP_COOKIE) misses the
-# exchange's key-encryption keys and every URL that carries credentials.
+# Django's own names (API, AUTH, TOKEN, KEY, SECRET, PASS, ...) miss the exchange's
+# key-encryption keys and every URL that carries credentials: extend them.
 HIDDEN_NAMES = re.compile(
-    r"API|TOKEN|KEY|KEK|SECRET|PASS|SIGNATURE|HTTP_COOKIE|CREDENTIAL|PRIVATE|DSN"
-    r"|_URL$|^URL$|EMAIL_HOST_USER|CLAMD|DATABASES|CACHES|CHANNEL_LAYERS",
+    SafeExceptionReporterFilter.hidden_settings.pattern
+    + r"|KEK|CREDENTIAL|PRIVATE|DSN|_URL$|^URL$|EMAIL_HOST_USER|CLAMD"
+    r"|DATABASES|CACHES|CHANNEL_LAYERS",
     flags=re.IGNORECASE,
 )
 
@@ -61,22 +62,29 @@ def scrub(value: Any, secrets: list[str]) -> Any:
         return value
     if isinstance(value, dict):
         return {key: scrub(item, secrets) for key, item in value.items()}
-    if isinstance(value, list | tuple):
+    if isinstance(value, list | tuple | set | frozenset):
         return type(value)(scrub(item, secrets) for item in value)
     return value
 
 
 class PortalExceptionReporterFilter(SafeExceptionReporterFilter):
-    """Hides secrets by name and, wherever else they show up, by value."""
+    """Hides secrets by name and, wherever else they show up, by value.
+
+    Each part of a report is scrubbed once as a whole, not inside
+    `cleanse_setting`, which Django calls again for every nested value.
+    """
 
     hidden_settings = HIDDEN_NAMES
 
-    def cleanse_setting(self, key: Any, value: Any) -> Any:
-        return scrub(super().cleanse_setting(key, value), secret_values())
+    def get_safe_settings(self) -> dict[str, Any]:
+        return scrub(super().get_safe_settings(), secret_values())
 
     def get_safe_request_meta(self, request: Any) -> dict[str, Any]:
         # Under runserver META carries the whole process environment.
         return scrub(super().get_safe_request_meta(request), secret_values())
+
+    def get_safe_cookies(self, request: Any) -> dict[str, Any]:
+        return scrub(super().get_safe_cookies(request), secret_values())
 
     def get_post_parameters(self, request: Any) -> Any:
         params = super().get_post_parameters(request)
