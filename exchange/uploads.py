@@ -8,12 +8,14 @@ before libmagic or anything else looks inside, and are never unpacked.
 Active content is refused, not cleaned: PDFs with JavaScript, launch actions, XFA
 forms or embedded files that are not plain documents; office files carrying macros
 (`vbaProject.bin`), ActiveX controls or embedded OLE objects; OpenDocument files
-carrying Basic or script libraries. The person is told what to remove.
+carrying Basic or script libraries. The person is told what to remove. Last, the
+file is scanned for malware by ClamAV (exchange/scanning.py).
 """
 
 from __future__ import annotations
 
 import io
+import logging
 import os
 import re
 import unicodedata
@@ -28,6 +30,9 @@ from django.template.defaultfilters import filesizeformat
 import magic
 
 from exchange.pdf import ActivePdf, UnreadablePdf, check_pdf, find_active_content
+from exchange.scanning import ScanUnavailable, scan_upload
+
+logger = logging.getLogger("portal.exchange.uploads")
 
 ZIP_SIGNATURE = b"PK\x03\x04"
 MAX_NAME_LENGTH = 150
@@ -68,11 +73,32 @@ class UploadRejected(ValidationError):
     """The upload cannot be accepted; the message says why, for the person."""
 
 
+class InfectedUpload(UploadRejected):
+    """The malware scanner found `signature` in the upload (whose hash is `sha256`)."""
+
+    def __init__(self, signature: str, sha256: str) -> None:
+        super().__init__(
+            f"The malware scanner found “{signature}” in this file, so the exchange "
+            "does not accept it and nothing was stored. Check the file with your "
+            "security team; the attempt is recorded."
+        )
+        self.signature = signature
+        self.sha256 = sha256
+
+
+SCAN_UNAVAILABLE = (
+    "The file cannot be checked for malware right now, so it was not stored. "
+    "Please try again in a few minutes."
+)
+
+
 @dataclass(frozen=True)
 class UploadFacts:
     file_name: str
     media_type: str
     size: int
+    sha256: str
+    scanned: bool
 
 
 def sanitise_file_name(name: str) -> str:
@@ -197,7 +223,21 @@ def inspect_upload(upload: UploadedFile | None) -> UploadFacts:
             raise UploadRejected(str(error)) from None
         finally:
             upload.seek(0)
-    return UploadFacts(file_name=file_name, media_type=media_type, size=upload.size)
+    # Last, as the costliest check: the whole file goes to the scanner.
+    try:
+        scan = scan_upload(upload)
+    except ScanUnavailable as error:
+        logger.error("upload refused, the malware scan failed: %s", error)
+        raise UploadRejected(SCAN_UNAVAILABLE) from None
+    if scan.infected:
+        raise InfectedUpload(scan.signature, scan.sha256)
+    return UploadFacts(
+        file_name=file_name,
+        media_type=media_type,
+        size=upload.size,
+        sha256=scan.sha256,
+        scanned=scan.scanned,
+    )
 
 
 def _check_embedded(data: bytes, depth: int) -> None:

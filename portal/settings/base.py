@@ -260,6 +260,12 @@ EXCHANGE_ALLOWED_MEDIA_TYPES = {
 EXCHANGE_ZIP_MAX_ENTRIES = 2000
 EXCHANGE_ZIP_MAX_UNPACKED_BYTES = 512 * 1024 * 1024
 EXCHANGE_RECENT_DAYS = 30
+# ClamAV's clamd scans every exchange upload before it is stored (exchange/scanning.py):
+# tcp://host:port or unix:///path. Without a verdict the upload is refused; only the
+# demo turns EXCHANGE_SCAN_REQUIRED off, to run without clamd.
+CLAMD_URL = env.get("CLAMD_URL")
+CLAMD_TIMEOUT_SECONDS = env.get_int("CLAMD_TIMEOUT_SECONDS", 120)
+EXCHANGE_SCAN_REQUIRED = True
 STORAGES["exchange"] = {
     # Outside MEDIA_ROOT: no URL ever serves these files; only the download view does.
     "BACKEND": "exchange.storage.ExchangeFileSystemStorage",
