@@ -168,3 +168,12 @@ def test_a_file_refused_for_its_type_is_refused_before_any_scan():
     with pytest.raises(UploadRejected, match="application/zip") as caught:
         inspect_upload(SimpleUploadedFile("files.docx", buffer.getvalue()))
     assert not isinstance(caught.value, InfectedUpload)
+
+
+def test_the_deploy_check_warns_when_no_scanner_is_configured(settings):
+    from exchange.checks import check_malware_scanner
+
+    assert check_malware_scanner(None) == []
+    settings.CLAMD_URL = None
+    (warning,) = check_malware_scanner(None)
+    assert warning.id == "exchange.W001" and "every upload is refused" in warning.msg
