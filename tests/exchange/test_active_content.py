@@ -63,6 +63,14 @@ def pdf_with_document_js() -> bytes:
     return _bytes(writer)
 
 
+def pdf_with_escaped_names() -> bytes:
+    """`/J#61vaScript` and `/J#53` are `/JavaScript` and `/JS` to a PDF reader."""
+    data = pdf_with_open_action(_action("/JavaScript", JS="app.alert(1);"))
+    return data.replace(b"/S /JavaScript", b"/S /J#61vaScript").replace(
+        b"/JS ", b"/J#53 "
+    )
+
+
 def pdf_with_page_aa() -> bytes:
     writer = _writer()
     page = writer.pages[0]
@@ -154,8 +162,9 @@ def upload(name: str, data: bytes) -> SimpleUploadedFile:
         pdf_with_document_js,
         lambda: pdf_with_open_action(_action("/JavaScript", JS="app.alert(1);")),
         pdf_with_page_aa,
+        pdf_with_escaped_names,
     ],
-    ids=["names-tree", "open-action", "page-additional-action"],
+    ids=["names-tree", "open-action", "page-additional-action", "escaped-names"],
 )
 def test_a_pdf_with_javascript_is_refused(data):
     with pytest.raises(UploadRejected, match="This PDF contains JavaScript"):
