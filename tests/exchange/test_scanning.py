@@ -177,3 +177,13 @@ def test_the_deploy_check_warns_when_no_scanner_is_configured(settings):
     settings.CLAMD_URL = None
     (warning,) = check_malware_scanner(None)
     assert warning.id == "exchange.W001" and "every upload is refused" in warning.msg
+
+
+@pytest.mark.parametrize(
+    "reply", ["INSTREAM size limit exceeded. ERROR", "", "stream: lstat() failed"]
+)
+def test_a_reply_that_is_no_verdict_counts_as_no_scan(reply):
+    from exchange.scanning import _parse
+
+    with pytest.raises(ScanUnavailable):
+        _parse(reply)
