@@ -219,8 +219,11 @@ clamd_start() {
     if clamd_ready; then log "ClamAV already running on 127.0.0.1:$CLAMD_PORT"; return 0; fi
     local owner; owner="$(clamd_user)"
     mkdir -p "$CLAMD_DIR/db" "$CLAMD_DIR/tmp"
-    # The EICAR test file: 68 bytes, its MD5 and size.
+    # The EICAR test file: 68 bytes, its MD5 and size; and its bytes anywhere inside a
+    # file (an image or document carrying it), as a body signature.
     echo "44d88612fea8a8f36de82e1278abb02f:68:Eicar-Test-Signature" >"$CLAMD_DIR/db/portal-test.hdb"
+    echo "Eicar-Test-Signature-Embedded:0:*:58354f2150254041505b345c505a58353428505e2937434329377d2445494341522d5354414e444152442d414e544956495255532d544553542d46494c452124482b482a" \
+        >"$CLAMD_DIR/db/portal-test.ndb"
     # Stream and scan limits above the largest upload (EXCHANGE_MAX_UPLOAD_BYTES, 256 MiB):
     # a file over MaxFileSize would be passed unscanned.
     cat >"$CLAMD_DIR/clamd.conf" <<CONF

@@ -224,8 +224,10 @@ EMAIL_USE_TLS = env.get_bool("EMAIL_USE_TLS", default=True)
 WAGTAIL_SITE_NAME = "Nuclear Security Implementation Portal"
 WAGTAILADMIN_BASE_URL = env.get("PORTAL_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "odt", "txt", "csv"]
-# Public documents get the exchange's checks: no active content, scanned for malware.
+# Public documents get the exchange's checks: no active content, scanned for malware;
+# images are scanned too.
 WAGTAILDOCS_DOCUMENT_FORM_BASE = "practices.forms.CheckedDocumentForm"
+WAGTAILIMAGES_IMAGE_FORM_BASE = "practices.forms.CheckedImageForm"
 
 # Debug pages, error mails and logs hide every secret by name and by value.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "portal.core.errors.PortalExceptionReporterFilter"

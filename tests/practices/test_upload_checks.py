@@ -1,11 +1,14 @@
-"""CMS documents get the exchange's checks: no active content, no malware."""
+"""CMS uploads are checked like the exchange's: documents fully, images for malware."""
 
 from __future__ import annotations
+
+import io
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from wagtail.documents.models import Document
+from wagtail.images.models import Image
 
 import pytest
 
@@ -64,3 +67,29 @@ def test_malware_in_the_cms_is_audited_and_a_clean_pdf_is_accepted(admin_client)
     response = upload_document(admin_client, "plan.pdf", make_text_pdf("Plan", ["x"]))
     assert response.status_code == 302
     assert Document.objects.filter(title="plan.pdf").exists()
+
+
+def png(extra: bytes = b"") -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "white").save(buffer, "PNG")
+    return buffer.getvalue() + extra
+
+
+def upload_image(client, name: str, data: bytes):
+    return client.post(
+        reverse("wagtailimages:add"),
+        {"title": name, "file": SimpleUploadedFile(name, data), "collection": 1},
+    )
+
+
+def test_images_are_scanned_for_malware_in_the_cms(admin_client):
+    response = upload_image(admin_client, "carrier.png", png(EICAR))
+    assert response.status_code == 200
+    assert "The malware scanner found" in response.content.decode()
+    assert not Image.objects.filter(title="carrier.png").exists()
+    event = AuditEvent.objects.get(action="practices.image.malware_found")
+    assert event.outcome == "denied"
+    assert upload_image(admin_client, "clean.png", png()).status_code == 302
+    assert Image.objects.filter(title="clean.png").exists()
