@@ -30,7 +30,7 @@ from django.template.defaultfilters import filesizeformat
 import magic
 
 from exchange.pdf import ActivePdf, UnreadablePdf, check_pdf, find_active_content
-from exchange.scanning import ScanUnavailable, scan_upload
+from exchange.scanning import ScanResult, ScanUnavailable, scan_upload
 
 logger = logging.getLogger("portal.exchange.uploads")
 
@@ -184,6 +184,19 @@ def _detect(upload: UploadedFile) -> str:
     return magic.from_buffer(upload.read(), mime=True)
 
 
+def scan_or_refuse(upload) -> ScanResult:
+    """The malware scan of a clean upload; raises UploadRejected without a verdict
+    and InfectedUpload when the scanner finds something."""
+    try:
+        scan = scan_upload(upload)
+    except ScanUnavailable as error:
+        logger.error("upload refused, the malware scan failed: %s", error)
+        raise UploadRejected(SCAN_UNAVAILABLE) from None
+    if scan.infected:
+        raise InfectedUpload(scan.signature, scan.sha256)
+    return scan
+
+
 def inspect_upload(upload: UploadedFile | None) -> UploadFacts:
     """The facts of an acceptable upload; raises UploadRejected with a clear message."""
     if upload is None:
@@ -223,14 +236,7 @@ def inspect_upload(upload: UploadedFile | None) -> UploadFacts:
             raise UploadRejected(str(error)) from None
         finally:
             upload.seek(0)
-    # Last, as the costliest check: the whole file goes to the scanner.
-    try:
-        scan = scan_upload(upload)
-    except ScanUnavailable as error:
-        logger.error("upload refused, the malware scan failed: %s", error)
-        raise UploadRejected(SCAN_UNAVAILABLE) from None
-    if scan.infected:
-        raise InfectedUpload(scan.signature, scan.sha256)
+    scan = scan_or_refuse(upload)  # last, as the costliest check
     return UploadFacts(
         file_name=file_name,
         media_type=media_type,
