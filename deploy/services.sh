@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Local PostgreSQL, Redis and Elasticsearch on loopback, for development and the test suite.
+# Local PostgreSQL, Redis, Elasticsearch and ClamAV on loopback, for development and the test suite.
 #
 #   deploy/services.sh start    install what is missing, start what is not running, wait until ready
 #   deploy/services.sh stop     stop the services this script started
@@ -18,6 +18,7 @@ PG_PORT="${PORTAL_PG_PORT:-54329}"
 REDIS_PORT="${PORTAL_REDIS_PORT:-63799}"
 ES_PORT="${PORTAL_ES_PORT:-9209}"
 ES_VERSION="${PORTAL_ES_VERSION:-8.19.7}"
+CLAMD_PORT="${PORTAL_CLAMD_PORT:-33109}"
 ES_USER="portal-es"
 PG_DB="portal"
 READY_TIMEOUT="${PORTAL_READY_TIMEOUT:-180}"
@@ -198,16 +199,81 @@ es_stop() {
     rm -f "$pidfile"
 }
 
+# -------------------------------------------------------------------- ClamAV
+# clamd with a signature database of its own: signatures cannot be downloaded here,
+# so the test database detects the EICAR test file only. Production runs clamd with
+# the signatures freshclam keeps current (docs/deployment.md).
+CLAMD_DIR="$SERVICES/clamav"
+clamd_user() { if [ "$(id -u)" -eq 0 ]; then echo clamav; else id -un; fi; }
+clamd_ready() {
+    python3 - "$CLAMD_PORT" <<'PY' 2>/dev/null
+import socket, sys
+with socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2) as s:
+    s.sendall(b"zPING\0")
+    sys.exit(0 if s.recv(16).startswith(b"PONG") else 1)
+PY
+}
+
+clamd_start() {
+    apt_install "clamd:clamav-daemon"
+    if clamd_ready; then log "ClamAV already running on 127.0.0.1:$CLAMD_PORT"; return 0; fi
+    local owner; owner="$(clamd_user)"
+    mkdir -p "$CLAMD_DIR/db" "$CLAMD_DIR/tmp"
+    # The EICAR test file: 68 bytes, its MD5 and size; and its bytes anywhere inside a
+    # file (an image or document carrying it), as a body signature.
+    echo "44d88612fea8a8f36de82e1278abb02f:68:Eicar-Test-Signature" >"$CLAMD_DIR/db/portal-test.hdb"
+    echo "Eicar-Test-Signature-Embedded:0:*:58354f2150254041505b345c505a58353428505e2937434329377d2445494341522d5354414e444152442d414e544956495255532d544553542d46494c452124482b482a" \
+        >"$CLAMD_DIR/db/portal-test.ndb"
+    # Stream and scan limits above the largest upload (EXCHANGE_MAX_UPLOAD_BYTES, 256 MiB):
+    # a file over MaxFileSize would be passed unscanned.
+    cat >"$CLAMD_DIR/clamd.conf" <<CONF
+TCPSocket $CLAMD_PORT
+TCPAddr 127.0.0.1
+DatabaseDirectory $CLAMD_DIR/db
+TemporaryDirectory $CLAMD_DIR/tmp
+PidFile $CLAMD_DIR/clamd.pid
+LogFile $CLAMD_DIR/clamd.log
+LogTime yes
+Foreground no
+StreamMaxLength 300M
+MaxFileSize 300M
+MaxScanSize 1000M
+AlertExceedsMax yes
+ConcurrentDatabaseReload no
+SelfCheck 3600
+CONF
+    chown -R "$owner" "$CLAMD_DIR"
+    log "starting ClamAV (clamd) on 127.0.0.1:$CLAMD_PORT"
+    as_user "$owner" clamd --config-file="$CLAMD_DIR/clamd.conf" >"$CLAMD_DIR/startup.log" 2>&1 \
+        || { tail -40 "$CLAMD_DIR/startup.log" "$CLAMD_DIR/clamd.log" >&2; fail "ClamAV did not start"; }
+    wait_for ClamAV "$CLAMD_DIR/clamd.log" clamd_ready || fail "ClamAV not ready"
+}
+
+clamd_stop() {
+    local pidfile="$CLAMD_DIR/clamd.pid"
+    [ -f "$pidfile" ] || return 0
+    local pid; pid="$(cat "$pidfile")"
+    if kill -0 "$pid" 2>/dev/null; then
+        log "stopping ClamAV"
+        kill "$pid"
+        for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
+        kill -9 "$pid" 2>/dev/null || true
+    fi
+    rm -f "$pidfile"
+}
+
 status() {
     if pg_ready 2>/dev/null; then echo "postgresql    up    127.0.0.1:$PG_PORT"; else echo "postgresql    down"; fi
     if redis_ready; then echo "redis         up    127.0.0.1:$REDIS_PORT"; else echo "redis         down"; fi
     if es_ready; then echo "elasticsearch up    127.0.0.1:$ES_PORT"; else echo "elasticsearch down"; fi
+    if clamd_ready; then echo "clamav        up    127.0.0.1:$CLAMD_PORT"; else echo "clamav        down"; fi
 }
 
 print_env() {
     echo "export DATABASE_URL=postgres://postgres@127.0.0.1:$PG_PORT/$PG_DB"
     echo "export REDIS_URL=redis://127.0.0.1:$REDIS_PORT/0"
     echo "export ELASTICSEARCH_URL=http://127.0.0.1:$ES_PORT"
+    echo "export CLAMD_URL=tcp://127.0.0.1:$CLAMD_PORT"
 }
 
 mkdir -p "$SERVICES" "$CACHE"
@@ -215,19 +281,19 @@ case "${1:-}" in
     start)
         what="${2:-all}"
         case "$what" in
-            all) pg_start; redis_start; es_start ;;
-            postgres) pg_start ;; redis) redis_start ;; elasticsearch) es_start ;;
+            all) pg_start; redis_start; es_start; clamd_start ;;
+            postgres) pg_start ;; redis) redis_start ;; elasticsearch) es_start ;; clamav) clamd_start ;;
             *) fail "unknown service: $what" ;;
         esac
         status ;;
     stop)
         what="${2:-all}"
         case "$what" in
-            all) es_stop; redis_stop; pg_stop ;;
-            postgres) pg_stop ;; redis) redis_stop ;; elasticsearch) es_stop ;;
+            all) clamd_stop; es_stop; redis_stop; pg_stop ;;
+            postgres) pg_stop ;; redis) redis_stop ;; elasticsearch) es_stop ;; clamav) clamd_stop ;;
             *) fail "unknown service: $what" ;;
         esac ;;
     status) status ;;
     env) print_env ;;
-    *) echo "usage: $0 {start|stop|status|env} [postgres|redis|elasticsearch]" >&2; exit 2 ;;
+    *) echo "usage: $0 {start|stop|status|env} [postgres|redis|elasticsearch|clamav]" >&2; exit 2 ;;
 esac

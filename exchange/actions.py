@@ -32,7 +32,7 @@ from exchange.models import (
 from exchange.policy import Viewer, can_manage, viewer_for_user
 from exchange.signals import document_changed
 from exchange.storage import exchange_storage
-from exchange.uploads import inspect_upload
+from exchange.uploads import InfectedUpload, UploadFacts, inspect_upload
 from portal.accounts.stepup import is_recently_verified, is_session_verified
 from portal.audit.actions import record
 from portal.tiers import TIER_ORDER, Tier
@@ -98,11 +98,37 @@ def _check_highly_confidential(tier: str, states, groups) -> None:
         raise ExchangeError(HIGHLY_CONFIDENTIAL_SHARING_ERROR)
 
 
+def _inspect(
+    upload: UploadedFile, by, request, document: Document | None = None
+) -> UploadFacts:
+    """`inspect_upload`, auditing malware found as a denied upload.
+
+    Called outside any transaction, so that the audit event stays when the upload
+    is refused. The event holds the hash and the signature, never the file name.
+    """
+    try:
+        return inspect_upload(upload)
+    except InfectedUpload as error:
+        record(
+            "exchange.upload.malware_found",
+            actor=by,
+            target=document,
+            outcome="denied",
+            request=request,
+            details={
+                "signature": error.signature,
+                "sha256": error.sha256,
+                "size": upload.size,
+            },
+        )
+        raise
+
+
 def _store_version(
-    document: Document, upload: UploadedFile, by, request
+    document: Document, upload: UploadedFile, facts: UploadFacts, by, request
 ) -> DocumentVersion:
-    """Encrypt `upload` into storage and record it; removes the file on any failure."""
-    facts = inspect_upload(upload)
+    """Encrypt the inspected `upload` into storage and record it; removes the file on
+    any failure."""
     upload.seek(0)
     storage = exchange_storage()
     reader = crypto.EncryptingReader(upload)
@@ -183,7 +209,7 @@ def create_document(
     _check_highly_confidential(tier, states, groups)
     if tier == Tier.HIGHLY_CONFIDENTIAL and by not in users:
         users.append(by)
-    inspect_upload(upload)  # refuse bad files before anything is written
+    facts = _inspect(upload, by, request)  # refuse bad files before any write
     with transaction.atomic():
         document = Document.objects.create(
             title=title.strip(),
@@ -197,7 +223,7 @@ def create_document(
         document.shared_states.set(states)
         document.shared_groups.set(groups)
         document.shared_users.set(users)
-        _store_version(document, upload, by, request)
+        _store_version(document, upload, facts, by, request)
         record(
             "exchange.document.created",
             actor=by,
@@ -214,8 +240,9 @@ def add_version(
 ) -> DocumentVersion:
     """A new version of `document`, by its owner or its State's focal point."""
     _require_manager(document, by, request, "exchange.version.added", step_up=False)
+    facts = _inspect(upload, by, request, document)
     with transaction.atomic():
-        version = _store_version(document, upload, by, request)
+        version = _store_version(document, upload, facts, by, request)
         _announce(document, "version_added")
     return version
 

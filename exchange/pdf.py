@@ -1,8 +1,10 @@
-"""PDFs in the exchange: watermarking on the way out (pypdf, BSD) and demo files."""
+"""PDFs in the exchange: active content refused on the way in, watermarking on the way
+out (pypdf, BSD), and demo files."""
 
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from pypdf import PageObject, PdfReader, PdfWriter
 from pypdf.generic import (
@@ -97,3 +99,105 @@ def make_text_pdf(title: str, paragraphs: list[str]) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+class ActivePdf(Exception):
+    """The PDF carries content that runs: JavaScript, a launch action, a program."""
+
+
+_MAX_EMBEDDED_DEPTH = 3
+
+
+def _objects(reader: PdfReader):
+    """Every dictionary pypdf can reach or find in the cross-reference table.
+
+    Walking the object graph from the trailer finds what a viewer would run; listing
+    the cross-reference entries as well catches objects attached in odd places.
+    """
+    from pypdf.generic import ArrayObject, IndirectObject
+
+    roots: list[Any] = [reader.trailer]
+    for generation, numbers in reader.xref.items():
+        roots.extend(IndirectObject(n, generation, reader) for n in numbers)
+    roots.extend(IndirectObject(n, 0, reader) for n in reader.xref_objStm)
+    seen: set[tuple[int, int]] = set()
+    stack = roots
+    while stack:
+        item = stack.pop()
+        if isinstance(item, IndirectObject):
+            key = (item.idnum, item.generation)
+            if key in seen:
+                continue
+            seen.add(key)
+            try:
+                item = item.get_object()
+            except Exception:  # noqa: S112 - a broken reference runs nothing
+                continue
+        if isinstance(item, DictionaryObject):
+            yield item
+            stack.extend(item.values())
+        elif isinstance(item, ArrayObject):
+            stack.extend(item)
+
+
+def _embedded_data(spec: DictionaryObject) -> list[bytes]:
+    files = spec.get("/EF")
+    if files is None:
+        return []
+    files = files.get_object()
+    found = []
+    for stream in files.values():
+        try:
+            found.append(stream.get_object().get_data())
+        except Exception as error:
+            raise ActivePdf(
+                "This PDF carries an embedded file that cannot be read, so it "
+                "cannot be checked. Remove the attachment and upload again."
+            ) from error
+    return found
+
+
+def find_active_content(data: bytes, *, check_embedded, depth: int = 0) -> None:
+    """Raise ActivePdf, saying what and why, if the PDF holds content that runs.
+
+    Refused: JavaScript anywhere (document names tree, open action, additional
+    actions of pages, annotations and form fields), launch actions, XFA forms
+    (which carry scripts), and embedded files that `check_embedded(data)` refuses
+    (it raises with its own message) or that are themselves active PDFs.
+    """
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            return  # refused on its own by check_pdf
+        objects = list(_objects(reader))
+    except ActivePdf:
+        raise
+    except Exception as error:
+        raise UnreadablePdf(f"The PDF cannot be read ({error}).") from error
+    for obj in objects:
+        action = obj.get("/S")
+        if "/JS" in obj or action == "/JavaScript" or "/JavaScript" in obj:
+            raise ActivePdf(
+                "This PDF contains JavaScript, which the exchange does not accept. "
+                "Remove it (or print the document to a new PDF) and upload again."
+            )
+        if action == "/Launch":
+            raise ActivePdf(
+                "This PDF contains a launch action, which would start a program on "
+                "the reader's computer; the exchange does not accept it. Remove it "
+                "and upload again."
+            )
+        if "/XFA" in obj:
+            raise ActivePdf(
+                "This PDF contains an XFA form, which can run scripts; the exchange "
+                "does not accept it. Flatten or print the form to a new PDF and "
+                "upload again."
+            )
+        if obj.get("/Type") in ("/Filespec", "/F") or "/EF" in obj:
+            for embedded in _embedded_data(obj):
+                if depth >= _MAX_EMBEDDED_DEPTH:
+                    raise ActivePdf(
+                        "This PDF nests attachments too deeply to be checked. "
+                        "Remove the attachments and upload again."
+                    )
+                check_embedded(embedded, depth + 1)

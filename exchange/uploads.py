@@ -4,10 +4,18 @@ The media type is detected from the content with libmagic, never taken from the
 client; the file name's extension must agree with it. Zip-based office files are
 checked for their entry count and declared unpacked size from the central directory
 before libmagic or anything else looks inside, and are never unpacked.
+
+Active content is refused, not cleaned: PDFs with JavaScript, launch actions, XFA
+forms or embedded files that are not plain documents; office files carrying macros
+(`vbaProject.bin`), ActiveX controls or embedded OLE objects; OpenDocument files
+carrying Basic or script libraries. The person is told what to remove. Last, the
+file is scanned for malware by ClamAV (exchange/scanning.py).
 """
 
 from __future__ import annotations
 
+import io
+import logging
 import os
 import re
 import unicodedata
@@ -21,15 +29,67 @@ from django.template.defaultfilters import filesizeformat
 
 import magic
 
-from exchange.pdf import UnreadablePdf, check_pdf
+from exchange.pdf import ActivePdf, UnreadablePdf, check_pdf, find_active_content
+from exchange.scanning import ScanResult, ScanUnavailable, scan_upload
+
+logger = logging.getLogger("portal.exchange.uploads")
 
 ZIP_SIGNATURE = b"PK\x03\x04"
 MAX_NAME_LENGTH = 150
 _UNSAFE = re.compile(r"[^\w.\- ()+,]", re.UNICODE)
+# Office parts that hold programs: VBA projects (also in .docm/.xlsm/.pptm renamed
+# to .docx), ActiveX controls, OLE objects (which can wrap any program), and
+# macro-enabled documents embedded in a document.
+_OFFICE_MACRO = re.compile(r"(^|/)vbaproject\.bin$|(^|/)vbadata\.xml$", re.IGNORECASE)
+_OFFICE_ACTIVEX = re.compile(r"(^|/)activex/", re.IGNORECASE)
+_OFFICE_OLE = re.compile(
+    r"(^|/)embeddings/.*\.(bin|docm|xlsm|pptm|dotm|xltm|potm|xlsb|exe|dll|js|vbs)$",
+    re.IGNORECASE,
+)
+# OpenDocument macro and script libraries, in the document or an embedded object.
+_ODF_SCRIPTS = re.compile(r"(^|/)(basic|scripts)/", re.IGNORECASE)
+_MACRO_CONTENT_TYPES = (
+    b"macroenabled",
+    b"application/vnd.ms-office.vbaproject",
+    b"application/vnd.ms-office.activex",
+)
+# Files a PDF may carry as attachments besides the exchange's accepted types.
+_HARMLESS_EMBEDDED_TYPES = frozenset(
+    {"image/png", "image/jpeg", "image/gif", "image/tiff", "text/plain", "text/csv"}
+)
+_CONTENT_TYPES_MAX_BYTES = 1024 * 1024
+
+MACROS_REFUSED = (
+    "This document contains macros, which the exchange does not accept. Save it "
+    "without macros (as .docx, .xlsx or .odt) and upload again."
+)
+ACTIVEX_REFUSED = (
+    "This document contains ActiveX controls or embedded programs, which the "
+    "exchange does not accept. Remove them and upload again."
+)
 
 
 class UploadRejected(ValidationError):
     """The upload cannot be accepted; the message says why, for the person."""
+
+
+class InfectedUpload(UploadRejected):
+    """The malware scanner found `signature` in the upload (whose hash is `sha256`)."""
+
+    def __init__(self, signature: str, sha256: str) -> None:
+        super().__init__(
+            f"The malware scanner found “{signature}” in this file, so the exchange "
+            "does not accept it and nothing was stored. Check the file with your "
+            "security team; the attempt is recorded."
+        )
+        self.signature = signature
+        self.sha256 = sha256
+
+
+SCAN_UNAVAILABLE = (
+    "The file cannot be checked for malware right now, so it was not stored. "
+    "Please try again in a few minutes."
+)
 
 
 @dataclass(frozen=True)
@@ -37,6 +97,8 @@ class UploadFacts:
     file_name: str
     media_type: str
     size: int
+    sha256: str
+    scanned: bool
 
 
 def sanitise_file_name(name: str) -> str:
@@ -59,10 +121,15 @@ def _describe(types) -> str:
 def _check_zip(upload: UploadedFile) -> None:
     upload.seek(0)
     try:
-        with zipfile.ZipFile(upload) as archive:
-            entries = archive.infolist()
+        archive = zipfile.ZipFile(upload)
     except (zipfile.BadZipFile, OSError, ValueError):
         raise UploadRejected("The file looks like an archive but is damaged.") from None
+    with archive:
+        _check_archive(archive)
+
+
+def _check_archive(archive: zipfile.ZipFile) -> None:
+    entries = archive.infolist()
     if len(entries) > settings.EXCHANGE_ZIP_MAX_ENTRIES:
         raise UploadRejected(
             f"The document holds {len(entries)} parts, more than the limit of "
@@ -74,6 +141,39 @@ def _check_zip(upload: UploadedFile) -> None:
             f"The document would unpack to {filesizeformat(unpacked)}, more than "
             f"the limit of {filesizeformat(settings.EXCHANGE_ZIP_MAX_UNPACKED_BYTES)}."
         )
+    _check_active_parts(archive, entries)
+
+
+def _check_active_parts(archive: zipfile.ZipFile, entries) -> None:
+    """Refuse office and OpenDocument files that carry macros or controls.
+
+    Judged by part names, and by the declared content types (a VBA project can be
+    stored under any name): only `[Content_Types].xml` is read, within a size cap.
+    """
+    for entry in entries:
+        name = entry.filename
+        if _OFFICE_MACRO.search(name):
+            raise UploadRejected(MACROS_REFUSED)
+        if _OFFICE_ACTIVEX.search(name) or _OFFICE_OLE.search(name):
+            raise UploadRejected(ACTIVEX_REFUSED)
+        if _ODF_SCRIPTS.search(name):
+            raise UploadRejected(
+                "This document contains macros or scripts (Basic or Scripts "
+                "libraries), which the exchange does not accept. Save it without "
+                "macros and upload again."
+            )
+        if (
+            name == "[Content_Types].xml"
+            and entry.file_size <= _CONTENT_TYPES_MAX_BYTES
+        ):
+            try:
+                declared = archive.read(entry).lower()
+            except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError):
+                raise UploadRejected(
+                    "The file looks like an archive but is damaged."
+                ) from None
+            if any(marker in declared for marker in _MACRO_CONTENT_TYPES):
+                raise UploadRejected(MACROS_REFUSED)
 
 
 def _detect(upload: UploadedFile) -> str:
@@ -82,6 +182,19 @@ def _detect(upload: UploadedFile) -> str:
         return magic.from_file(path(), mime=True)
     upload.seek(0)
     return magic.from_buffer(upload.read(), mime=True)
+
+
+def scan_or_refuse(upload) -> ScanResult:
+    """The malware scan of a clean upload; raises UploadRejected without a verdict
+    and InfectedUpload when the scanner finds something."""
+    try:
+        scan = scan_upload(upload)
+    except ScanUnavailable as error:
+        logger.error("upload refused, the malware scan failed: %s", error)
+        raise UploadRejected(SCAN_UNAVAILABLE) from None
+    if scan.infected:
+        raise InfectedUpload(scan.signature, scan.sha256)
+    return scan
 
 
 def inspect_upload(upload: UploadedFile | None) -> UploadFacts:
@@ -116,9 +229,43 @@ def inspect_upload(upload: UploadedFile | None) -> UploadFacts:
         )
     if media_type == "application/pdf":
         try:
-            check_pdf(upload.read())
-        except UnreadablePdf as error:
+            data = upload.read()
+            check_pdf(data)
+            find_active_content(data, check_embedded=_check_embedded)
+        except (UnreadablePdf, ActivePdf) as error:
             raise UploadRejected(str(error)) from None
         finally:
             upload.seek(0)
-    return UploadFacts(file_name=file_name, media_type=media_type, size=upload.size)
+    scan = scan_or_refuse(upload)  # last, as the costliest check
+    return UploadFacts(
+        file_name=file_name,
+        media_type=media_type,
+        size=upload.size,
+        sha256=scan.sha256,
+        scanned=scan.scanned,
+    )
+
+
+def _check_embedded(data: bytes, depth: int) -> None:
+    """A file attached inside a PDF: a plain document, itself free of active content."""
+    if data[: len(ZIP_SIGNATURE)] == ZIP_SIGNATURE:
+        try:
+            archive = zipfile.ZipFile(io.BytesIO(data))
+        except (zipfile.BadZipFile, OSError, ValueError):
+            raise UploadRejected(
+                "This PDF carries a damaged archive as an attachment. Remove it and "
+                "upload again."
+            ) from None
+        with archive:
+            _check_archive(archive)
+    media_type = magic.from_buffer(data, mime=True)
+    if media_type == "application/pdf":
+        find_active_content(data, check_embedded=_check_embedded, depth=depth)
+    elif (
+        media_type not in settings.EXCHANGE_ALLOWED_MEDIA_TYPES
+        and media_type not in _HARMLESS_EMBEDDED_TYPES
+    ):
+        raise UploadRejected(
+            f"This PDF carries an attached file of a type the exchange does not "
+            f"accept ({media_type}). Remove the attachment and upload again."
+        )

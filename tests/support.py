@@ -16,7 +16,12 @@ ARTIFACTS_DIR = Path(settings.BASE_DIR) / "test-artifacts"
 
 def require_services() -> list[str]:
     """Names each required service that is not configured or not reachable."""
-    from portal.core.probes import probe_database, probe_elasticsearch, probe_redis
+    from portal.core.probes import (
+        probe_clamav,
+        probe_database,
+        probe_elasticsearch,
+        probe_redis,
+    )
 
     problems = []
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
@@ -27,6 +32,7 @@ def require_services() -> list[str]:
         "PostgreSQL": probe_database(),
         "Redis": probe_redis(),
         "Elasticsearch": probe_elasticsearch(),
+        "ClamAV": probe_clamav(),
     }
     for name, probe in probes.items():
         if probe.status == "not_configured":

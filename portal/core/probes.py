@@ -97,9 +97,24 @@ def probe_elasticsearch() -> Probe:
     return _timed(check)
 
 
+def probe_clamav() -> Probe:
+    if not settings.CLAMD_URL:
+        return Probe(status="not_configured", backend="uploads not scanned")
+
+    def check():
+        from exchange.scanning import command
+
+        if command("PING", timeout=PROBE_TIMEOUT_SECONDS) != "PONG":
+            raise ConnectionError("clamd did not answer PONG")
+        return "clamd", command("VERSION", timeout=PROBE_TIMEOUT_SECONDS)
+
+    return _timed(check)
+
+
 def probe_all() -> dict[str, Probe]:
     return {
         "database": probe_database(),
         "redis": probe_redis(),
         "elasticsearch": probe_elasticsearch(),
+        "clamav": probe_clamav(),
     }

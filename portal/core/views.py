@@ -20,7 +20,8 @@ def readyz(request: HttpRequest) -> JsonResponse:
     """Each backing service, up or down with its latency.
 
     Only the database is essential: without Redis the live features degrade, without
-    Elasticsearch search falls back to the database, so only a database outage is 503.
+    Elasticsearch search falls back to the database, without ClamAV exchange uploads
+    are refused (and nothing else), so only a database outage is 503.
     """
     probes = probe_all()
     ready = probes["database"].status == "up"

@@ -224,6 +224,10 @@ EMAIL_USE_TLS = env.get_bool("EMAIL_USE_TLS", default=True)
 WAGTAIL_SITE_NAME = "Nuclear Security Implementation Portal"
 WAGTAILADMIN_BASE_URL = env.get("PORTAL_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "odt", "txt", "csv"]
+# Public documents get the exchange's checks: no active content, scanned for malware;
+# images are scanned too.
+WAGTAILDOCS_DOCUMENT_FORM_BASE = "practices.forms.CheckedDocumentForm"
+WAGTAILIMAGES_IMAGE_FORM_BASE = "practices.forms.CheckedImageForm"
 
 # Debug pages, error mails and logs hide every secret by name and by value.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "portal.core.errors.PortalExceptionReporterFilter"
@@ -260,6 +264,12 @@ EXCHANGE_ALLOWED_MEDIA_TYPES = {
 EXCHANGE_ZIP_MAX_ENTRIES = 2000
 EXCHANGE_ZIP_MAX_UNPACKED_BYTES = 512 * 1024 * 1024
 EXCHANGE_RECENT_DAYS = 30
+# ClamAV's clamd scans every exchange upload before it is stored (exchange/scanning.py):
+# tcp://host:port or unix:///path. Without a verdict the upload is refused; only the
+# demo turns EXCHANGE_SCAN_REQUIRED off, to run without clamd.
+CLAMD_URL = env.get("CLAMD_URL")
+CLAMD_TIMEOUT_SECONDS = env.get_int("CLAMD_TIMEOUT_SECONDS", 120)
+EXCHANGE_SCAN_REQUIRED = True
 STORAGES["exchange"] = {
     # Outside MEDIA_ROOT: no URL ever serves these files; only the download view does.
     "BACKEND": "exchange.storage.ExchangeFileSystemStorage",

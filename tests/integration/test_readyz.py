@@ -26,7 +26,7 @@ def test_readyz_reports_every_service_up(client):
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ready"
-    for name in ("database", "redis", "elasticsearch"):
+    for name in ("database", "redis", "elasticsearch", "clamav"):
         service = body["services"][name]
         assert service["status"] == "up", (name, service)
         assert service["latency_ms"] >= 0
@@ -46,6 +46,13 @@ def test_readyz_reports_redis_down_without_failing(client):
         response = client.get("/readyz")
     assert response.status_code == 200
     assert response.json()["services"]["redis"]["status"] == "down"
+
+
+def test_readyz_reports_clamav_down_without_failing(client):
+    with override_settings(CLAMD_URL=f"tcp://127.0.0.1:{free_port()}"):
+        response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["services"]["clamav"]["status"] == "down"
 
 
 def test_readyz_is_503_when_the_database_is_down():

@@ -34,6 +34,7 @@ CONFIG_VARS = (
     "DEBUG",
     "EXCHANGE_KEK",
     "DATABASE_POOL",
+    "CLAMD_URL",
 )
 
 
@@ -143,6 +144,7 @@ def test_production_passes_check_deploy_without_warnings(tmp_path):
         SECRET_KEY="a-long-random-production-secret-" + "k" * 40,
         EXCHANGE_KEK="a-long-random-exchange-key-secret-" + "k" * 40,
         ALLOWED_HOSTS="portal.example.org",
+        CLAMD_URL="tcp://127.0.0.1:3310",  # checked for presence, not reached
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
