@@ -26,7 +26,7 @@ from practices.progress import actions as progress
 from practices.progress.aggregates import CHARTS
 from practices.progress.models import CommitmentStatus
 from tests.exchange.conftest import make_expert, share, text_upload
-from tests.portal.identity import make_totp, make_user, sign_in, vet
+from tests.portal.identity import PASSWORD, make_totp, make_user, sign_in, vet
 from tests.support import login_verified
 
 # --- Walking the resolver and the routing ---------------------------------------
@@ -154,9 +154,15 @@ class Example:
     holder: str | None = None
 
 
+def _with_password(user):
+    user.set_password(PASSWORD)
+    user.save(update_fields=["password"])
+    return user
+
+
 @pytest.fixture
 def people(db, home_page):
-    nl_expert = make_expert("NL", clearance="confidential")
+    nl_expert = _with_password(make_expert("NL", clearance="confidential"))
     everyone = {
         "expert": nl_expert,
         "editor": make_user("editor@example.org", Role.STATE_EDITOR),
@@ -264,10 +270,12 @@ def _outsider(people, rule) -> str:
     return "outsider_officer"
 
 
-def _clients(people, outsider: str) -> dict[str, Client]:
+def _clients(people, outsider: str, holder: str | None = None) -> dict[str, Client]:
+    """No session; a password-only session of the person the route serves (the
+    one a stolen password would open), else of the outsider; a verified outsider."""
     anonymous = Client()
     password_only = Client()
-    response = sign_in(password_only, people[outsider].email)
+    response = sign_in(password_only, people[holder or outsider].email)
     assert response.status_code == 302, "the password is accepted"
     assert response["Location"].startswith(VERIFY_URLS[0])
     return {
@@ -299,7 +307,8 @@ def test_every_route_refuses_as_the_table_says(people, examples):
         example = examples.get(name, Example())
         url = reverse(name, args=example.args, kwargs=example.kwargs)
         outsider = _outsider(people, rule)
-        for kind, client in _clients(people, outsider).items():
+        clients = _clients(people, outsider, example.holder)
+        for kind, client in clients.items():
             expected = getattr(rule, kind)
             got = refusal_of(_call(client, rule, url, example))
             if not _matches(expected, got, example):
@@ -384,7 +393,7 @@ def _cookie(client: Client) -> bytes:
 def _socket_world():
     from exchange.models import PartnerGroup
 
-    expert = make_expert("NL", clearance="confidential")
+    expert = _with_password(make_expert("NL", clearance="confidential"))
     outsider = make_user("ws.outsider@example.org", Role.SECURITY_OFFICER, state="FR")
     for person in (expert, outsider):
         make_totp(person)
@@ -392,7 +401,7 @@ def _socket_world():
     group.members.add(expert)
     room = group.rooms.get(is_default=True)
     password_only = Client()
-    sign_in(password_only, outsider.email)
+    sign_in(password_only, expert.email)  # a member, without the second factor
     cookies = {
         "anonymous": None,
         "password_only": _cookie(password_only),
