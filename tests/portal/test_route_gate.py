@@ -118,6 +118,62 @@ def _example_url(name: str) -> str:
     return reverse(name, kwargs=samples.get(name, {}))
 
 
+# --- The gate itself ----------------------------------------------------------------
+
+
+def _gated_views():
+    from django.http import HttpResponse
+    from django.views import View
+
+    from portal.accounts.decorators import RoleRequiredMixin, role_required
+
+    @role_required((Role.STATE_EDITOR, Role.FOCAL_POINT))
+    def function_view(request):
+        return HttpResponse("served")
+
+    class ClassView(RoleRequiredMixin, View):
+        required_role = Role.SECRETARIAT
+
+        def get(self, request):
+            return HttpResponse("served")
+
+    return function_view, ClassView.as_view()
+
+
+def _ask(view, user, *, verified: bool):
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import Http404
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/gated/")
+    request.user = user or AnonymousUser()
+    if user is not None:
+        user.is_verified = lambda: verified
+    try:
+        return refusal_of(view(request))
+    except Http404:
+        return Refusal.NOT_FOUND
+
+
+def test_role_required_and_its_mixin_refuse_in_order(db):
+    function_view, class_view = _gated_views()
+    focal = make_user("gate.focal@example.org", Role.FOCAL_POINT)
+    secretary = make_user("gate.secretary@example.org", Role.SECRETARIAT, state=None)
+    make_totp(focal)
+    make_totp(secretary)
+    for view, holder, other in (
+        (function_view, focal, secretary),
+        (class_view, secretary, focal),
+    ):
+        assert _ask(view, None, verified=False) == Refusal.SIGN_IN
+        assert _ask(view, holder, verified=False) == Refusal.SECOND_FACTOR
+        assert _ask(view, other, verified=True) == Refusal.NOT_FOUND
+        assert _ask(view, holder, verified=True) == Refusal.NONE
+    holder_gone = make_user("gate.gone@example.org", Role.FOCAL_POINT)
+    holder_gone.is_active = False
+    assert _ask(function_view, holder_gone, verified=True) == Refusal.NOT_FOUND
+
+
 # --- What each person gets ----------------------------------------------------------
 
 VERIFY_URLS = ("/account/two-factor/verify/?", "/account/two-factor/enrol/?")
