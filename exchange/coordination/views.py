@@ -27,6 +27,8 @@ from exchange.policy import (
     visible_notifications,
     visible_rooms,
 )
+from portal.accounts.decorators import role_required
+from portal.accounts.roles import Role
 
 
 def _room_or_404(request, room_id: int):
@@ -194,19 +196,11 @@ def notification_feed(request):
     )
 
 
-def _secretariat_or_404(request) -> None:
-    from portal.accounts.roles import Role, has_role
-
-    if not has_role(request.user, Role.SECRETARIAT):
-        raise Http404("No such page.")
-
-
-@login_required
+@role_required(Role.SECRETARIAT)
 @require_http_methods(["GET", "POST"])
 def manage_rooms(request):
     """The secretariat opens and archives rooms; it sees their names, not their
     messages (no content access by role alone)."""
-    _secretariat_or_404(request)
     form = OpenRoomForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         room = actions.open_room(
@@ -225,10 +219,9 @@ def manage_rooms(request):
     )
 
 
-@login_required
+@role_required(Role.SECRETARIAT)
 @require_POST
 def archive_room(request, room_id: int):
-    _secretariat_or_404(request)
     room = Room.objects.filter(pk=room_id, archived_at__isnull=True).first()
     if room is None:
         raise Http404("No such room.")

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 
 from portal.accounts.stepup import (
@@ -74,10 +75,13 @@ class AbsoluteSessionAgeMiddleware:
 
 
 class AdminVerifiedSessionMiddleware:
-    """The Wagtail admin answers only to sessions verified with a second factor.
+    """The Wagtail admin answers only to sessions verified with a second factor, of
+    people with Wagtail's admin access; a verified person without it gets 403.
 
     Its own login page is replaced by the portal's, which enforces lockout and
-    two-factor authentication.
+    two-factor authentication. Wagtail would send a signed-in person without admin
+    access back to that login page, which sends a verified session on to `next`:
+    a redirect loop, hence the 403 here.
     """
 
     def __init__(self, get_response):
@@ -95,4 +99,6 @@ class AdminVerifiedSessionMiddleware:
                 return redirect(
                     second_factor_url(request.user, request.get_full_path())
                 )
+            if not request.user.has_perm("wagtailadmin.access_admin"):
+                raise PermissionDenied
         return self.get_response(request)

@@ -27,7 +27,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.accounts import actions
-from portal.accounts.decorators import verified_session_required
+from portal.accounts.decorators import role_required, verified_session_required
 from portal.accounts.forms import (
     AcceptInvitationForm,
     CodeForm,
@@ -249,9 +249,9 @@ def sign_out_everywhere_view(request: HttpRequest) -> HttpResponse:
 # --- Invitations -------------------------------------------------------------------
 
 
-@verified_session_required
+@role_required(Role.FOCAL_POINT)
 def invite_view(request: HttpRequest) -> HttpResponse:
-    if not has_role(request.user, Role.FOCAL_POINT) or request.user.state_id is None:
+    if request.user.state_id is None:
         raise Http404
     form = InvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -322,14 +322,8 @@ def accept_invitation_view(request: HttpRequest, token: str) -> HttpResponse:
 # --- Vetting (secretariat) ---------------------------------------------------------
 
 
-def _require_secretariat(request: HttpRequest) -> None:
-    if not has_role(request.user, Role.SECRETARIAT):
-        raise Http404
-
-
-@verified_session_required
+@role_required(Role.SECRETARIAT)
 def vetting_list_view(request: HttpRequest) -> HttpResponse:
-    _require_secretariat(request)
     today = timezone.localdate()
     return render(
         request,
@@ -338,9 +332,8 @@ def vetting_list_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-@verified_session_required
+@role_required(Role.SECRETARIAT)
 def vetting_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_secretariat(request)
     expert = get_object_or_404(actions.experts(), pk=pk)
     initial = {
         "clearance": expert.clearance,

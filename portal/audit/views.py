@@ -9,12 +9,12 @@ import json
 from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from portal.accounts.decorators import verified_session_required
-from portal.accounts.roles import Role, has_role
+from portal.accounts.decorators import role_required
+from portal.accounts.roles import Role
 from portal.audit.actions import record
 from portal.audit.forms import AuditFilterForm
 from portal.audit.models import AuditEvent
@@ -37,18 +37,8 @@ EXPORT_FIELDS = [
 ]
 
 
-def security_officer_required(view):
-    """Verified session and the security officer role; anyone else gets 404."""
-
-    @verified_session_required
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        if not has_role(request.user, Role.SECURITY_OFFICER):
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
-    return wrapper
+# Verified session and the security officer role; anyone else gets 404.
+security_officer_required = role_required(Role.SECURITY_OFFICER)
 
 
 def filtered_events(form: AuditFilterForm) -> QuerySet[AuditEvent]:

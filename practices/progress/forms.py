@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from exchange.models import PartnerGroup
 from exchange.policy import Viewer
@@ -15,6 +18,45 @@ from practices.progress.actions import (
     validate_sharing,
 )
 from practices.progress.models import PeerReviewMission, ProgressRecord
+from practices.progress.visibility import HIGHLY_CONFIDENTIAL
+
+
+class NamedPersonField(forms.ModelMultipleChoiceField):
+    """People by their names and State: the form is no directory of addresses."""
+
+    def label_from_instance(self, obj) -> str:
+        name = obj.get_full_name() or _("Unnamed expert #%(id)s") % {"id": obj.pk}
+        state = obj.state.iso_code if obj.state_id else _("no State")
+        return f"{name} ({state})"
+
+
+def nameable_people(user, viewer: Viewer, *, already_named=None) -> QuerySet:
+    """Whom `user` may name on a highly confidential record: nobody unless they may
+    set that tier themselves; then active people vetted and cleared to it whom the
+    editor already works with (their own State, or a partner group that reaches
+    them both). People the record already names stay listed, so that saving it
+    keeps them."""
+    people = get_user_model().objects.none()
+    if viewer.user_id == user.pk and viewer.may_see_tier(HIGHLY_CONFIDENTIAL):
+        reach = Q(state_id=user.state_id) if user.state_id else Q(pk__in=[])
+        if viewer.group_ids:
+            reach |= Q(partner_groups__in=viewer.group_ids)
+            reach |= Q(state__partner_groups__in=viewer.group_ids)
+        people = get_user_model().objects.filter(
+            reach,
+            is_active=True,
+            clearance=HIGHLY_CONFIDENTIAL,
+            vetted_until__gte=timezone.localdate(),
+        )
+    if already_named is not None and already_named.pk:
+        people = people | get_user_model().objects.filter(
+            pk__in=already_named.shared_with_users.values("pk")
+        )
+    return (
+        people.distinct()
+        .select_related("state")
+        .order_by("first_name", "last_name", "pk")
+    )
 
 
 class RecordForm(forms.ModelForm):
@@ -30,7 +72,7 @@ class RecordForm(forms.ModelForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    shared_with_users = forms.ModelMultipleChoiceField(
+    shared_with_users = NamedPersonField(
         queryset=get_user_model().objects.none(),
         required=False,
         help_text="Highly confidential records only: the named individuals.",
@@ -47,8 +89,8 @@ class RecordForm(forms.ModelForm):
         self.fields["shared_with_states"].queryset = State.objects.filter(
             is_subscriber=True
         ).exclude(pk=user.state_id)
-        self.fields["shared_with_users"].queryset = get_user_model().objects.filter(
-            is_active=True, clearance=Tier.HIGHLY_CONFIDENTIAL
+        self.fields["shared_with_users"].queryset = nameable_people(
+            user, viewer, already_named=self.instance
         )
         if "mission" in self.fields:
             self.fields["mission"].queryset = editable_records(

@@ -19,6 +19,7 @@ from django.views.decorators.http import (
 )
 
 from exchange.policy import viewer_for
+from portal.accounts.decorators import role_required
 from portal.accounts.roles import Role, has_role
 from portal.audit.actions import record as audit
 from portal.states.models import State
@@ -183,6 +184,11 @@ def _good_practices_by_commitment(state: State) -> dict[str, list]:
     return by_code
 
 
+# The gate of the editors' pages: a verified session and an editing role; the
+# State each editor belongs to is checked by `_editor_or_404`.
+editor_required = role_required(actions.EDITOR_ROLES)
+
+
 def _editor_or_404(request):
     if not actions.is_progress_editor(request.user):
         raise Http404("No such page.")
@@ -196,6 +202,7 @@ def _record_type_or_404(record_type: str):
     return model
 
 
+@editor_required
 @require_GET
 def manage_index(request):
     viewer = _editor_or_404(request)
@@ -224,6 +231,7 @@ def manage_index(request):
     )
 
 
+@role_required(Role.FOCAL_POINT)
 @require_POST
 def manage_publication(request):
     _editor_or_404(request)
@@ -236,6 +244,7 @@ def manage_publication(request):
     return redirect("progress:manage")
 
 
+@editor_required
 @require_http_methods(["GET", "POST"])
 def manage_add(request, record_type: str):
     viewer = _editor_or_404(request)
@@ -266,6 +275,7 @@ def manage_add(request, record_type: str):
     )
 
 
+@editor_required
 @require_http_methods(["GET", "POST"])
 def manage_edit(request, record_type: str, pk: int):
     viewer = _editor_or_404(request)
