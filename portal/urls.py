@@ -1,7 +1,10 @@
 """The portal's URLs: health, accounts, the admin, then Wagtail's pages."""
 
+from pathlib import Path
+
 from django.conf import settings
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
@@ -17,6 +20,11 @@ urlpatterns = [
     path("account/passkeys/", include("portal.accounts.passkeys")),
     path("search/", include("search.urls")),
     path("exchange/", include("exchange.urls")),
+    path("admin/failwhale/", core_views.admin_error_test),
+    path(
+        "admin/pages/<int:page_to_move_id>/set_position/",
+        core_views.admin_set_page_position,
+    ),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("", include("exchange.coordination.urls")),
@@ -24,9 +32,25 @@ urlpatterns = [
     path("", include("practices.urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
+if settings.SERVE_MEDIA_RENDITIONS:
+    # Only image renditions, which Wagtail makes for public display; original
+    # images and documents never have a direct URL.
+    from django.views.static import serve
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    urlpatterns += [
+        re_path(
+            r"^media/images/(?P<path>[^/]+)$",
+            serve,
+            {"document_root": Path(settings.MEDIA_ROOT) / "images"},
+        )
+    ]
 
-urlpatterns += [path("", include(wagtail_urls))]
+urlpatterns += [
+    # Wagtail's own password-only sign-in form would sidestep the second factor and
+    # the lockout's form field: it sends people to the portal's sign-in instead.
+    path(
+        "_util/login/",
+        RedirectView.as_view(pattern_name="accounts:login", query_string=True),
+    ),
+    path("", include(wagtail_urls)),
+]

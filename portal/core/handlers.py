@@ -20,6 +20,7 @@ bring the thread changes back.
 
 from __future__ import annotations
 
+import logging
 from concurrent.futures import ThreadPoolExecutor
 
 from django.core.handlers.asgi import ASGIHandler
@@ -27,6 +28,9 @@ from django.middleware.security import SecurityMiddleware
 
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
 from servestatic.middleware import ServeStaticMiddleware
+from servestatic.responders import MissingFileError
+
+logger = logging.getLogger(__name__)
 
 
 class StaticFiles(ServeStaticMiddleware):
@@ -36,6 +40,16 @@ class StaticFiles(ServeStaticMiddleware):
     def __init__(self, get_response) -> None:
         super().__init__(get_response)
         self.security = SecurityMiddleware(_never_called)
+
+    async def __call__(self, request):
+        try:
+            return await super().__call__(request)
+        except MissingFileError as error:
+            # Under DEBUG ServeStatic raises for a missing file, which would reach
+            # the visitor as a 500 listing the server's folders; the log keeps the
+            # list for the developer and the visitor gets the portal's 404.
+            logger.warning("%s", error)
+            return await self.get_response(request)
 
     async def aserve(self, static_file, request):  # type: ignore[override]
         redirect = self.security.process_request(request)

@@ -1,8 +1,12 @@
-"""Responses that depend on who asks are never kept by a shared or back-button cache."""
+"""Response headers set once for every page: no storing of personal answers, and the
+Content-Security-Policy."""
 
 from __future__ import annotations
 
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
+
+from csp import constants as csp
+from csp.middleware import CSPMiddleware
 
 
 class PersonalResponseNoStoreMiddleware:
@@ -29,3 +33,19 @@ class PersonalResponseNoStoreMiddleware:
                 add_never_cache_headers(response)
             patch_vary_headers(response, ["Cookie"])
         return response
+
+
+class PortalCSPMiddleware(CSPMiddleware):
+    """django-csp's middleware with one allowance for Wagtail's admin: its templates
+    and scripts set inline `style` attributes (panels, icons, progress bars), so
+    under `/admin/` styles may be inline. Scripts keep the strict rule everywhere;
+    the admin's few inline scripts are given the nonce by the portal's overrides of
+    their templates (`portal/templates/wagtailadmin/`)."""
+
+    admin_allowances = {"style-src": [csp.UNSAFE_INLINE], "img-src": ["blob:"]}
+
+    def get_policy_parts(self, request, response, report_only=False):
+        parts = super().get_policy_parts(request, response, report_only)
+        if not report_only and request.path_info.startswith("/admin/"):
+            parts.update = {**self.admin_allowances, **(parts.update or {})}
+        return parts

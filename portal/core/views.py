@@ -1,6 +1,8 @@
-"""Liveness and readiness endpoints for load balancers and operators."""
+"""Liveness and readiness endpoints for load balancers and operators, and the two
+admin URLs the portal answers itself."""
 
-from django.http import HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -30,3 +32,21 @@ def readyz(request: HttpRequest) -> JsonResponse:
         "services": {name: probe.public() for name, probe in probes.items()},
     }
     return JsonResponse(body, status=200 if ready else 503)
+
+
+def admin_error_test(request: HttpRequest) -> HttpResponse:
+    """Wagtail's admin has a URL that raises on purpose to test error reporting; in
+    the portal it does not exist."""
+    raise Http404
+
+
+def admin_set_page_position(request: HttpRequest, page_to_move_id: int) -> HttpResponse:
+    """Wagtail's reordering view, without its crash on the root page (which has no
+    parent to be reordered in)."""
+    from wagtail.admin.views.pages.ordering import set_page_position
+    from wagtail.models import Page
+
+    page = get_object_or_404(Page, id=page_to_move_id)
+    if page.is_root():
+        raise Http404
+    return set_page_position(request, page_to_move_id)

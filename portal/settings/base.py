@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dj_database_url
+from csp import constants as csp
 
 from portal.settings import environment as env
 
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "django_otp_webauthn",
     "axes",
+    "csp",
     "channels",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -53,12 +55,14 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    "django.forms",
 ]
 
 # Static files are answered before this chain (portal.core.handlers), which runs
 # synchronously: every middleware here must be able to.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "portal.core.middleware.PortalCSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -93,6 +97,11 @@ TEMPLATES = [
         },
     },
 ]
+
+# Form widgets render through TEMPLATES, so that the portal's overrides apply to them
+# too (Wagtail's date pickers, started without inline scripts: see
+# portal/templates/wagtailadmin/widgets/).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # --- Database: PostgreSQL in production and tests, a SQLite file for the demo.
 DATABASE_URL = env.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'portal.sqlite3'}")
@@ -162,6 +171,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
 # The Wagtail admin signs in through the portal's login (lockout, second factor).
 WAGTAILADMIN_LOGIN_URL = LOGIN_URL
+WAGTAIL_FRONTEND_LOGIN_URL = LOGIN_URL
 
 OTP_TOTP_ISSUER = "NSI Portal"
 # Passkeys as a second factor only. The relying party is the host name users see
@@ -189,6 +199,30 @@ SESSION_ABSOLUTE_SECONDS = env.get_int("SESSION_ABSOLUTE_SECONDS", 12 * 60 * 60)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp) on every page: scripts from the portal's own
+# origin only, an inline script runs only with the request's nonce, nothing from
+# another origin is loaded or framed. Wagtail's admin gets inline style attributes
+# as well (portal.core.middleware.PortalCSPMiddleware); downloads send their own,
+# stricter sandbox policy.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF, csp.NONCE],
+        "style-src": [csp.SELF],
+        "img-src": [csp.SELF, "data:"],
+        "font-src": [csp.SELF],
+        "connect-src": [csp.SELF],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.SELF],
+        "form-action": [csp.SELF],
+        "frame-ancestors": [csp.SELF],
+    }
+}
+# Wagtail's admin shows avatars from Gravatar by default: that sends a hash of each
+# person's address to a third party. The admin draws initials instead.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+# Nor does it ask wagtail.org for new releases from each administrator's browser.
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 
 # --- Internationalisation.
 LANGUAGE_CODE = "en"
@@ -202,6 +236,9 @@ STATIC_ROOT = BASE_DIR / "var" / "static"
 STATICFILES_DIRS = [BASE_DIR / "portal" / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.get("MEDIA_ROOT", str(VAR_DIR / "media"))
+# Production serves renditions from the web server (docs/deployment.md); the demo sets
+# this to serve them itself.
+SERVE_MEDIA_RENDITIONS = False
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

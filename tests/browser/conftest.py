@@ -18,6 +18,26 @@ CHROMIUM_ARGS = [
 ]
 
 
+# Messages Chromium writes to the console when the Content-Security-Policy blocks
+# something: every browser test fails on one (see `_no_policy_violations`).
+POLICY_VIOLATIONS: list[str] = []
+
+
+def _watch_for_policy_violations(context) -> None:
+    def note(message) -> None:
+        if "Content Security Policy" in message.text:
+            POLICY_VIOLATIONS.append(f"{message.location.get('url')}: {message.text}")
+
+    context.on("console", note)
+
+
+@pytest.fixture(autouse=True)
+def _no_policy_violations():
+    POLICY_VIOLATIONS.clear()
+    yield
+    assert not POLICY_VIOLATIONS, "\n".join(POLICY_VIOLATIONS)
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
@@ -34,6 +54,14 @@ def browser():
             headless=True,
             args=CHROMIUM_ARGS,
         )
+        new_context = browser.new_context
+
+        def watched_context(*args, **kwargs):
+            context = new_context(*args, **kwargs)
+            _watch_for_policy_violations(context)
+            return context
+
+        browser.new_context = watched_context
         yield browser
         browser.close()
 
@@ -44,3 +72,24 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+def signed_in_context(browser, base_url: str, user, **options):
+    """A browser context carrying a session of `user` verified by a second factor."""
+    from django.test import Client
+
+    from tests.support import login_verified
+
+    client = login_verified(Client(), user)
+    options.setdefault("viewport", {"width": 1280, "height": 900})
+    context = browser.new_context(**options)
+    context.add_cookies(
+        [
+            {
+                "name": "sessionid",
+                "value": client.cookies["sessionid"].value,
+                "url": base_url,
+            }
+        ]
+    )
+    return context

@@ -9,36 +9,19 @@ from __future__ import annotations
 
 import io
 
-from django.test import Client
-
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from pypdf import PdfReader
 
 from exchange.pdf import make_text_pdf
 from portal.audit.models import AuditEvent
+from tests.browser.conftest import signed_in_context
 from tests.exchange.conftest import make_expert
-from tests.support import artifact_path, login_verified, served_test_portal
+from tests.support import artifact_path, served_test_portal
 
 pytestmark = pytest.mark.browser
 
 TITLE = "Transport security exercise 2026: after-action report"
-
-
-def _signed_in(browser, server, user):
-    """A browser context carrying a session verified by a second factor."""
-    client = login_verified(Client(), user)
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.add_cookies(
-        [
-            {
-                "name": "sessionid",
-                "value": client.cookies["sessionid"].value,
-                "url": server.url,
-            }
-        ]
-    )
-    return context
 
 
 def _no_accessibility_violations(page) -> None:
@@ -58,7 +41,7 @@ def _share_download_and_deny(browser, server):
     german = make_expert("DE", first_name="Jonas", last_name="Becker")
 
     # The Dutch expert uploads a PDF and shares it with Belgium.
-    context = _signed_in(browser, server, dutch)
+    context = signed_in_context(browser, server.url, dutch)
     page = context.new_page()
     page.goto(f"{server.url}/exchange/new/")
     page.get_by_label("Title").fill(TITLE)
@@ -80,7 +63,7 @@ def _share_download_and_deny(browser, server):
     context.close()
 
     # The Belgian expert finds it, opens it and downloads it.
-    context = _signed_in(browser, server, belgian)
+    context = signed_in_context(browser, server.url, belgian)
     page = context.new_page()
     page.goto(f"{server.url}/exchange/")
     page.screenshot(path=artifact_path("exchange-list.png"), full_page=True)
@@ -106,7 +89,7 @@ def _share_download_and_deny(browser, server):
     context.close()
 
     # The German expert is not reached by the sharing: 404, and nothing listed.
-    context = _signed_in(browser, server, german)
+    context = signed_in_context(browser, server.url, german)
     page = context.new_page()
     response = page.goto(detail_url)
     assert response.status == 404

@@ -126,6 +126,9 @@ def test_a_recipient_lists_reads_and_downloads_with_the_right_headers():
     assert response["Content-Type"] == "text/plain"
     assert response["Cache-Control"] == "no-store, private"
     assert response["X-Content-Type-Options"] == "nosniff"
+    # The page-wide policy does not replace the download's own sandbox.
+    assert response["Content-Security-Policy"] == "sandbox; default-src 'none'"
+    assert "nonce" not in detail["Content-Security-Policy"]
     disposition = response["Content-Disposition"]
     assert disposition.startswith("attachment;") and '"final"' not in disposition
     downloads = AuditEvent.objects.filter(action="exchange.document.downloaded")

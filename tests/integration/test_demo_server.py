@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import time
+import urllib.error
 import urllib.request
 
 from django.conf import settings
@@ -52,11 +53,25 @@ def test_run_command_serves_the_home_page_with_demo_content(tmp_path):
         )
         assert static.status == 200
         assert static.headers["X-Content-Type-Options"] == "nosniff"
+        # An error answers with the portal's own page: no traceback, no settings.
+        for path in ["/media/%2e%2e/settings.py", "/media/original_images/x.png"]:
+            status, page = fetch(f"http://127.0.0.1:{port}{path}")
+            assert status == 404, path
+            assert "Page not found" in page
+            assert "EXCHANGE_KEK" not in page and "Traceback" not in page
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
     log_text = log_path.read_text()
     assert "demo" in log_text.lower()
+
+
+def fetch(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
 
 
 def wait_for_page(url: str, server: subprocess.Popen, log_path) -> str:

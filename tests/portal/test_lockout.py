@@ -64,3 +64,18 @@ def test_the_lock_lifts_after_the_cool_off(settings):
         clock.shift(datetime.timedelta(hours=1, minutes=1))
         response = sign_in(client_from("203.0.113.9"), target.email)
         assert response.status_code == 302
+
+
+def test_wagtails_own_sign_in_form_sends_people_to_the_portals(settings):
+    target = make_user("wagtail-form@example.org")
+    client = Client()
+    shown = client.get("/_util/login/?next=/exchange/")
+    assert shown.status_code == 302
+    assert shown["Location"] == "/accounts/login/?next=/exchange/"
+    # A right password posted there signs nobody in.
+    posted = client.post(
+        "/_util/login/",
+        {"username": target.email, "password": "correct-horse-battery-staple"},
+    )
+    assert posted.status_code == 302
+    assert "_auth_user_id" not in client.session

@@ -1,0 +1,11 @@
+"""The admin under the portal's Content-Security-Policy."""
+
+from django.templatetags.static import static
+from django.utils.html import format_html
+
+from wagtail import hooks
+
+
+@hooks.register("insert_global_admin_js")
+def start_pickers_without_inline_scripts() -> str:
+    return format_html('<script src="{}"></script>', static("portal/admin-csp.js"))
