@@ -3,7 +3,8 @@
 The same parameters, result shapes and trimming as the Elasticsearch service: pages
 come from Wagtail's live public pages of the registered types, exchange documents
 from the policy's `visible_documents` queryset, so nothing the viewer may not see is
-ever read. Words must all match (title, summary or body); facets are counted over
+ever read. Words must all match (title, summary or body, or a document's file text:
+decrypted here, never for highly confidential documents); facets are counted over
 the matching items in Python, which is fine at the demo's scale.
 """
 
@@ -12,9 +13,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 
+from exchange.models import DocumentVersion
 from exchange.policy import Viewer
+from portal.tiers import Tier
 from search import access
 from search.documents import (
     CHECKED_KINDS,
@@ -22,6 +25,7 @@ from search.documents import (
     document_url,
     with_search_prefetch,
 )
+from search.files import open_text
 from search.models import ExtractedText
 from search.query import (
     FACET_LABELS,
@@ -37,6 +41,7 @@ from search.query import (
 logger = logging.getLogger(__name__)
 
 MAX_CANDIDATES = 1000
+MAX_TEXT_SCAN = 5000
 
 
 def _page_items(words: list[str]) -> list[dict[str, Any]]:
@@ -50,17 +55,47 @@ def _page_items(words: list[str]) -> list[dict[str, Any]]:
     return items
 
 
+def _file_texts(visible) -> dict[int, str]:
+    """Document id -> the lowercased text of its latest file, for the documents of
+    `visible` that are searchable by their text (not highly confidential).
+
+    The texts are stored encrypted, so they are opened here, in Python: at most
+    `MAX_TEXT_SCAN` of them, the most recently uploaded first.
+    """
+    latest = (
+        DocumentVersion.objects.filter(document=OuterRef("version__document"))
+        .order_by("-number")
+        .values("pk")[:1]
+    )
+    rows = (
+        ExtractedText.objects.filter(
+            status="ok",
+            version__document__in=visible.exclude(tier=Tier.HIGHLY_CONFIDENTIAL),
+        )
+        .filter(version=Subquery(latest))
+        .select_related("version")
+        .order_by("-version__uploaded_at")[:MAX_TEXT_SCAN]
+    )
+    texts = {}
+    for row in rows:
+        opened = open_text(row.version, row)
+        if opened is not None:
+            texts[row.version.document_id] = opened.text.lower()
+    return texts
+
+
 def _document_items(viewer: Viewer, words: list[str]) -> list[dict[str, Any]]:
     queryset = access.visible_documents(viewer)
     if queryset is None:
         return []
+    texts = _file_texts(queryset) if words else {}
     for word in words:
-        in_files = ExtractedText.objects.filter(text__icontains=word).values("sha256")
+        in_files = [pk for pk, text in texts.items() if word in text]
         queryset = queryset.filter(
             Q(title__icontains=word)
             | Q(description__icontains=word)
             | Q(handling_note__icontains=word)
-            | Q(versions__sha256__in=in_files)
+            | Q(pk__in=in_files)
         )
     queryset = queryset.distinct().select_related("originating_state")
     items = []
