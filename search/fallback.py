@@ -55,12 +55,13 @@ def _page_items(words: list[str]) -> list[dict[str, Any]]:
     return items
 
 
-def _file_texts(visible) -> dict[int, str]:
-    """Document id -> the lowercased text of its latest file, for the documents of
-    `visible` that are searchable by their text (not highly confidential).
+def _documents_whose_text_has(visible, words: list[str]) -> dict[str, set[int]]:
+    """Each word -> the ids of the documents of `visible` whose latest file's text
+    contains it; highly confidential documents are never read.
 
-    The texts are stored encrypted, so they are opened here, in Python: at most
-    `MAX_TEXT_SCAN` of them, the most recently uploaded first.
+    The texts are stored encrypted, so they are opened and matched here, in Python,
+    one at a time (nothing but the matching ids is kept): at most `MAX_TEXT_SCAN`
+    of them, the most recently uploaded first.
     """
     latest = (
         DocumentVersion.objects.filter(document=OuterRef("version__document"))
@@ -76,26 +77,29 @@ def _file_texts(visible) -> dict[int, str]:
         .select_related("version")
         .order_by("-version__uploaded_at")[:MAX_TEXT_SCAN]
     )
-    texts = {}
-    for row in rows:
+    found: dict[str, set[int]] = {word: set() for word in words}
+    for row in rows.iterator(chunk_size=100):
         opened = open_text(row.version, row)
-        if opened is not None:
-            texts[row.version.document_id] = opened.text.lower()
-    return texts
+        if opened is None:
+            continue
+        text = opened.text.lower()
+        for word in words:
+            if word in text:
+                found[word].add(row.version.document_id)
+    return found
 
 
 def _document_items(viewer: Viewer, words: list[str]) -> list[dict[str, Any]]:
     queryset = access.visible_documents(viewer)
     if queryset is None:
         return []
-    texts = _file_texts(queryset) if words else {}
+    in_files = _documents_whose_text_has(queryset, words) if words else {}
     for word in words:
-        in_files = [pk for pk, text in texts.items() if word in text]
         queryset = queryset.filter(
             Q(title__icontains=word)
             | Q(description__icontains=word)
             | Q(handling_note__icontains=word)
-            | Q(pk__in=in_files)
+            | Q(pk__in=in_files[word])
         )
     queryset = queryset.distinct().select_related("originating_state")
     items = []
