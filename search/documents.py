@@ -394,7 +394,8 @@ class ExchangeDocumentDocument(PortalDocument):
         The rebuild's path: each chunk is read with five queries into plain tuples
         (the rows, the three sharing tables, the versions, and the cached file
         texts) instead of model instances and prefetch caches, which cost four
-        times the indexing itself.
+        times the indexing itself; a sixth deletes any stored text of the chunk's
+        highly confidential documents, which are indexed by their metadata only.
         """
         from exchange.policy import principals_of
         from search.files import (
