@@ -12,6 +12,11 @@ exactly one file, once: key rotation re-wraps data keys and never re-encrypts.
 
 The data key is stored in the database wrapped (AES-256-GCM) by a key-encryption key
 (KEK) from settings, bound to the file id; `kek_id` names the KEK that wrapped it.
+
+What is derived from a file (the search index's extracted text) is sealed under a key
+derived from the file's data key with HKDF (`seal_derived`), never under the data key
+itself: the file's counter nonces stay the only ones used with the data key, and a
+derived copy can take a random nonce each time it is rewritten.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ HEADER = struct.Struct("!4sBI16s")
 TAG_SIZE = 16
 MAX_CHUNK_SIZE = 64 * 1024 * 1024
 _WRAP_CONTEXT = b"nsi-portal exchange data key|"
+_DERIVED_CONTEXT = b"nsi-portal exchange derived|"
 
 
 class TamperedFile(Exception):
@@ -88,6 +94,42 @@ def unwrap_key(wrapped: bytes, file_id: bytes, kek: bytes) -> bytes:
         return AESGCM(kek).decrypt(wrapped[:12], wrapped[12:], _WRAP_CONTEXT + file_id)
     except InvalidTag:
         raise TamperedFile("The file's data key does not unwrap.") from None
+
+
+def _derived_key(data_key: bytes, purpose: str) -> bytes:
+    return HKDF(
+        algorithm=hashes.SHA256(),
+        length=32,
+        salt=None,
+        info=_DERIVED_CONTEXT + purpose.encode(),
+    ).derive(data_key)
+
+
+def seal_derived(
+    plaintext: bytes, *, data_key: bytes, file_id: bytes, purpose: str
+) -> tuple[bytes, bytes]:
+    """(nonce, ciphertext) of something derived from a file, for `purpose`.
+
+    Sealed under a subkey of the file's data key and bound to the file id and the
+    purpose, so it follows the file: readable exactly while the file is, untouched
+    by KEK rotation (which re-wraps the data key), and gone with the file's key.
+    """
+    nonce = os.urandom(12)
+    aead = AESGCM(_derived_key(data_key, purpose))
+    aad = _DERIVED_CONTEXT + purpose.encode() + b"|" + file_id
+    return nonce, aead.encrypt(nonce, plaintext, aad)
+
+
+def open_derived(
+    nonce: bytes, ciphertext: bytes, *, data_key: bytes, file_id: bytes, purpose: str
+) -> bytes:
+    """The plaintext sealed by `seal_derived`; `TamperedFile` if it does not verify."""
+    aead = AESGCM(_derived_key(data_key, purpose))
+    aad = _DERIVED_CONTEXT + purpose.encode() + b"|" + file_id
+    try:
+        return aead.decrypt(bytes(nonce), bytes(ciphertext), aad)
+    except InvalidTag:
+        raise TamperedFile("The sealed copy failed its integrity check.") from None
 
 
 def _nonce(index: int, final: bool) -> bytes:

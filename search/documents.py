@@ -308,7 +308,11 @@ def as_date(value) -> datetime.date | None:
 
 
 class ExchangeDocumentDocument(PortalDocument):
-    """An exchange document (`exchange.Document`), with the text of its latest file."""
+    """An exchange document (`exchange.Document`), with the text of its latest file.
+
+    A highly confidential document carries its metadata only: `file_text` stays
+    empty and `extraction_status` is "withheld" (`search.files`).
+    """
 
     @classmethod
     def model(cls):
@@ -390,10 +394,16 @@ class ExchangeDocumentDocument(PortalDocument):
         The rebuild's path: each chunk is read with five queries into plain tuples
         (the rows, the three sharing tables, the versions, and the cached file
         texts) instead of model instances and prefetch caches, which cost four
-        times the indexing itself.
+        times the indexing itself; a sixth deletes any stored text of the chunk's
+        highly confidential documents, which are indexed by their metadata only.
         """
         from exchange.policy import principals_of
-        from search.files import version_text
+        from search.files import (
+            WITHHELD,
+            forget_texts,
+            is_metadata_only,
+            version_text,
+        )
         from search.models import ExtractedText
 
         model = cls.model()
@@ -435,10 +445,16 @@ class ExchangeDocumentDocument(PortalDocument):
                 known = latest.get(version.document_id)
                 if known is None or version.number > known.number:
                     latest[version.document_id] = version
+            by_tier = {row[0]: row[4] for row in rows}
+            withheld = {pk for pk, tier in by_tier.items() if is_metadata_only(tier)}
+            if withheld:
+                forget_texts(
+                    versions.filter(document__in=withheld).values_list("pk", flat=True)
+                )
             cached = {
-                text.sha256: text
+                text.version_id: text
                 for text in ExtractedText.objects.filter(
-                    sha256__in={v.sha256 for v in latest.values()}
+                    version__in=[v.pk for d, v in latest.items() if d not in withheld]
                 )
             }
             for pk, title, description, note, tier, state_id, state_name, *rest in rows:
@@ -455,9 +471,11 @@ class ExchangeDocumentDocument(PortalDocument):
                         created_at=created_at,
                         last_shared_at=last_shared_at,
                         extraction=(
-                            version_text(version, cached.get(version.sha256))
-                            if version
-                            else None
+                            None
+                            if version is None
+                            else WITHHELD
+                            if pk in withheld
+                            else version_text(version, cached.get(version.pk))
                         ),
                         access=principals_of(
                             tier=tier,

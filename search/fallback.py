@@ -3,7 +3,8 @@
 The same parameters, result shapes and trimming as the Elasticsearch service: pages
 come from Wagtail's live public pages of the registered types, exchange documents
 from the policy's `visible_documents` queryset, so nothing the viewer may not see is
-ever read. Words must all match (title, summary or body); facets are counted over
+ever read. Words must all match (title, summary or body, or a document's file text:
+decrypted here, never for highly confidential documents); facets are counted over
 the matching items in Python, which is fine at the demo's scale.
 """
 
@@ -12,9 +13,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 
+from exchange.models import DocumentVersion
 from exchange.policy import Viewer
+from portal.tiers import Tier
 from search import access
 from search.documents import (
     CHECKED_KINDS,
@@ -22,6 +25,7 @@ from search.documents import (
     document_url,
     with_search_prefetch,
 )
+from search.files import open_text
 from search.models import ExtractedText
 from search.query import (
     FACET_LABELS,
@@ -37,6 +41,7 @@ from search.query import (
 logger = logging.getLogger(__name__)
 
 MAX_CANDIDATES = 1000
+MAX_TEXT_SCAN = 5000
 
 
 def _page_items(words: list[str]) -> list[dict[str, Any]]:
@@ -50,17 +55,51 @@ def _page_items(words: list[str]) -> list[dict[str, Any]]:
     return items
 
 
+def _documents_whose_text_has(visible, words: list[str]) -> dict[str, set[int]]:
+    """Each word -> the ids of the documents of `visible` whose latest file's text
+    contains it; highly confidential documents are never read.
+
+    The texts are stored encrypted, so they are opened and matched here, in Python,
+    one at a time (nothing but the matching ids is kept): at most `MAX_TEXT_SCAN`
+    of them, the most recently uploaded first.
+    """
+    latest = (
+        DocumentVersion.objects.filter(document=OuterRef("version__document"))
+        .order_by("-number")
+        .values("pk")[:1]
+    )
+    rows = (
+        ExtractedText.objects.filter(
+            status="ok",
+            version__document__in=visible.exclude(tier=Tier.HIGHLY_CONFIDENTIAL),
+        )
+        .filter(version=Subquery(latest))
+        .select_related("version")
+        .order_by("-version__uploaded_at")[:MAX_TEXT_SCAN]
+    )
+    found: dict[str, set[int]] = {word: set() for word in words}
+    for row in rows.iterator(chunk_size=100):
+        opened = open_text(row.version, row)
+        if opened is None:
+            continue
+        text = opened.text.lower()
+        for word in words:
+            if word in text:
+                found[word].add(row.version.document_id)
+    return found
+
+
 def _document_items(viewer: Viewer, words: list[str]) -> list[dict[str, Any]]:
     queryset = access.visible_documents(viewer)
     if queryset is None:
         return []
+    in_files = _documents_whose_text_has(queryset, words) if words else {}
     for word in words:
-        in_files = ExtractedText.objects.filter(text__icontains=word).values("sha256")
         queryset = queryset.filter(
             Q(title__icontains=word)
             | Q(description__icontains=word)
             | Q(handling_note__icontains=word)
-            | Q(versions__sha256__in=in_files)
+            | Q(pk__in=in_files[word])
         )
     queryset = queryset.distinct().select_related("originating_state")
     items = []

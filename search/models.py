@@ -29,18 +29,30 @@ class IndexOutbox(models.Model):
 
 
 class ExtractedText(models.Model):
-    """The text of one exchange file, extracted once and keyed by its SHA-256.
+    """The text of one exchange file version, extracted once, kept encrypted.
 
     Rebuilding the index then never decrypts and parses every file again. The text
-    is as confidential as the file: it is only ever read to be indexed with the
-    document's access fields.
+    is as confidential as the file, so it is sealed like the file: under a key
+    derived from that version's own data key (`exchange.crypto.seal_derived`), with
+    a random nonce, bound to the file id. A row is therefore keyed by the version,
+    not by the file's SHA-256: two versions with the same content have different
+    data keys, and a row shared between them would be readable with either key and
+    would outlive the first version's deletion. A key derived from the KEK instead
+    would make rotation re-encrypt every row; under the data key, rotation re-wraps
+    the data key and the text follows it. Highly confidential documents have no row:
+    they are indexed by their metadata only (`search.files`).
     """
 
-    sha256 = models.CharField(max_length=64, unique=True)
+    version = models.OneToOneField(
+        "exchange.DocumentVersion",
+        on_delete=models.CASCADE,
+        related_name="extracted_text",
+    )
     status = models.CharField(max_length=16)  # "ok", "empty" or "failed"
     reason = models.CharField(max_length=300, blank=True)
-    text = models.TextField(blank=True)
+    nonce = models.BinaryField()
+    ciphertext = models.BinaryField()
     extracted_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
-        return f"{self.sha256[:12]} ({self.status})"
+        return f"text of version {self.version_id} ({self.status})"

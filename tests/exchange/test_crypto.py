@@ -176,3 +176,24 @@ def test_key_rotation_keeps_every_file_readable_and_is_rerunnable(capsys):
     with pytest.raises(TamperedFile):
         data_key_of(DocumentVersion.objects.first())
     assert "re-wrapped" in capsys.readouterr().out
+
+
+def test_a_derived_copy_opens_only_with_its_file_key_id_and_purpose():
+    data_key, file_id = os.urandom(32), os.urandom(16)
+    facts = {"data_key": data_key, "file_id": file_id, "purpose": "search text"}
+    nonce, sealed = crypto.seal_derived(b"derived text", **facts)
+    assert b"derived text" not in sealed
+    assert crypto.open_derived(nonce, sealed, **facts) == b"derived text"
+    again, resealed = crypto.seal_derived(b"derived text", **facts)
+    assert again != nonce and resealed != sealed  # a fresh nonce each time
+    for change in (
+        {"data_key": os.urandom(32)},
+        {"file_id": os.urandom(16)},
+        {"purpose": "another purpose"},
+    ):
+        with pytest.raises(TamperedFile):
+            crypto.open_derived(nonce, sealed, **{**facts, **change})
+    flipped = bytearray(sealed)
+    flipped[0] ^= 1
+    with pytest.raises(TamperedFile):
+        crypto.open_derived(nonce, bytes(flipped), **facts)

@@ -16,6 +16,7 @@ from exchange.policy import viewer_for_user
 from exchange.storage import exchange_storage
 from search import extraction, service
 from search.extraction import extract_text
+from search.files import open_text
 from search.indexing import drain
 from search.models import ExtractedText
 from search.query import SearchParams
@@ -137,8 +138,9 @@ def test_file_text_is_searchable_by_recipients_only(
         )
     drain(refresh=True)
     version = document.versions.get()
-    cached = ExtractedText.objects.get(sha256=version.sha256)
-    assert cached.status == "ok" and "intrusion" in cached.text
+    cached = ExtractedText.objects.get(version=version)
+    assert cached.status == "ok" and b"intrusion" not in bytes(cached.ciphertext)
+    assert "intrusion" in open_text(version, cached).text
     found = service.search(
         viewer_for_user(reader, verified=True), SearchParams(q="intrusion detection")
     )

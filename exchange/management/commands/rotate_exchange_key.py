@@ -5,6 +5,8 @@ EXCHANGE_PREVIOUS_KEKS, deploy, run this command, then drop the old secret. File
 never re-encrypted. Each version is re-wrapped in its own transaction, so the
 command can be interrupted at any point and run again: it picks up the versions
 still under an older key, and a version is always readable under one of the two.
+The text extracted for search is sealed under a subkey of each data key
+(`exchange.crypto.seal_derived`), so it follows the data key and is not rewritten.
 """
 
 from __future__ import annotations
