@@ -254,9 +254,12 @@ PREFIXES: dict[str, Rule] = {
         unrelated=Refusal.FORBIDDEN,
         note="the Wagtail admin: verified, and Wagtail's admin access",
     ),
-    # Django's static view, served only when DEBUG is on.
-    "^media/": public(note="DEBUG only"),
+    # Image renditions, when the portal serves them itself (the demo); originals
+    # and documents have no direct URL.
+    "^media/": public(note="renditions only, SERVE_MEDIA_RENDITIONS"),
     "^static/": public(note="DEBUG only"),
+    # Wagtail's password-only form, answered by a redirect to the portal's sign-in.
+    "_util/login/": public(note="redirects to the portal's sign-in"),
 }
 
 # WebSocket routes (portal/routing.py), by pattern.
