@@ -303,18 +303,18 @@ def verify_code(user: User, device, token: str, *, request=None):
             return False, False
         allowed, _ = locked.verify_is_allowed()
         accepted = allowed and locked.verify_token(token)
-    record(
-        "otp.verify",
-        actor=user,
-        target=locked,
-        outcome=Outcome.SUCCESS if accepted else Outcome.FAILURE,
-        request=request,
-        details={
-            "device": locked.persistent_id,
-            "throttled": not allowed,
-            "confirmed": locked.confirmed,
-        },
-    )
+        record(
+            "otp.verify",
+            actor=user,
+            target=locked,
+            outcome=Outcome.SUCCESS if accepted else Outcome.FAILURE,
+            request=request,
+            details={
+                "device": locked.persistent_id,
+                "throttled": not allowed,
+                "confirmed": locked.confirmed,
+            },
+        )
     return accepted, not allowed
 
 
