@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -13,6 +14,12 @@ from portal.audit.models import GENESIS_HASH, AuditEvent, Outcome
 
 # Serialises writers on PostgreSQL so that two events never claim the same predecessor.
 CHAIN_LOCK_KEY = 0x4E5349_41  # "NSIA"
+
+
+def address_hash(address: str) -> str:
+    """A person's address as the trail keeps it: the SHA-256 of its normal form, so
+    that events about one address can be found without the trail naming anyone."""
+    return hashlib.sha256(address.strip().lower().encode()).hexdigest()
 
 
 def _client_address(request) -> str | None:
