@@ -12,6 +12,7 @@ import datetime
 import uuid
 
 from django.db import DatabaseError, connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 import pytest
@@ -21,12 +22,13 @@ from exchange.coordination import actions as coordination
 from exchange.models import Document, PartnerGroup
 from exchange.storage import exchange_storage
 from portal.accounts import actions as accounts
-from portal.accounts.roles import Role, has_role
+from portal.accounts.roles import Role, has_role, role_group
 from portal.audit.actions import record
 from portal.audit.models import AuditEvent
 from portal.states.models import State
 from tests.exchange.conftest import make_expert, share, text_upload
 from tests.portal.identity import make_user
+from tests.support import login_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -176,3 +178,38 @@ def _stored_files() -> set[str]:
 
     walk("")
     return found
+
+
+def test_an_admin_change_is_not_kept_when_its_audit_fails(client):
+    """The Wagtail user editor changes groups and then audits them (a signal) in
+    the transaction of its save, so a failed audit undoes the whole edit."""
+    admin = make_user("admin@example.org", state=None)
+    admin.is_superuser = admin.is_staff = True
+    admin.save()
+    login_verified(client, admin)
+    person = make_user("person@example.org")
+    person.first_name = "Before"
+    person.save()
+    officers = role_group(Role.SECURITY_OFFICER)
+    url = reverse("wagtailusers_users:edit", args=[person.pk])
+    form = {
+        "email": person.email,
+        "first_name": "After",
+        "last_name": "Person",
+        "is_active": "on",
+        "groups": [officers.pk],
+        "password1": "",
+        "password2": "",
+    }
+    with refused_audit(), pytest.raises(DatabaseError, match=REFUSAL):
+        client.post(url, form)
+    person.refresh_from_db()
+    assert person.first_name == "Before"
+    assert not has_role(person, Role.SECURITY_OFFICER)
+    # Without the failure the same edit goes through, audited.
+    response = client.post(url, form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert has_role(person, Role.SECURITY_OFFICER)
+    assert AuditEvent.objects.filter(
+        action="accounts.groups_changed", target_id=str(person.pk)
+    ).exists()
