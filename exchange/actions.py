@@ -77,17 +77,19 @@ def _require_manager(
             target=document,
             outcome="denied",
             request=request,
+            details={"tier": document.tier},
         )
         raise NotAllowed("You may not change this document.")
 
 
 def sharing_of(document: Document) -> dict[str, Any]:
-    """The sharing as audit details: names as well as ids, sorted."""
+    """The sharing as audit details: references only (State codes, group and user
+    ids), never names or addresses; sorted."""
     return {
         "tier": document.tier,
         "states": sorted(s.iso_code for s in document.shared_states.all()),
-        "groups": sorted(g.slug for g in document.shared_groups.all()),
-        "users": sorted(u.email for u in document.shared_users.all()),
+        "groups": sorted(g.pk for g in document.shared_groups.all()),
+        "users": sorted(u.pk for u in document.shared_users.all()),
         "expires_at": document.expires_at,
         "revoked": document.revoked,
     }
@@ -162,8 +164,8 @@ def _store_version(
                 target=document,
                 request=request,
                 details={
+                    "tier": locked.tier,
                     "version": number,
-                    "file_name": facts.file_name,
                     "size": sealed.size,
                     "media_type": facts.media_type,
                     "sha256": sealed.sha256,
@@ -229,7 +231,7 @@ def create_document(
             actor=by,
             target=document,
             request=request,
-            details={"title": document.title, "after": sharing_of(document)},
+            details={"tier": document.tier, "after": sharing_of(document)},
         )
         _announce(document, "created")
     return document

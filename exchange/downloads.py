@@ -82,6 +82,7 @@ def _refuse(request, document, version, download_id, error) -> HttpResponse:
         outcome="failure",
         request=request,
         details={
+            "tier": document.tier,
             "version": version.number,
             "sha256": version.sha256,
             "download_id": download_id,
@@ -114,8 +115,8 @@ def serve_version(
     """The response for one allowed download (the policy has already said yes)."""
     download_id = uuid.uuid4().hex
     details = {
+        "tier": document.tier,
         "version": version.number,
-        "file_name": version.file_name,
         "sha256": version.sha256,
         "download_id": download_id,
     }

@@ -108,7 +108,7 @@ def grant_state_editing(user, *, by=None) -> Group:
         "practices.grant_state_editing",
         actor=by,
         target=user,
-        details={"group": group.name},
+        details={"group": group.pk},
     )
     return group
 
@@ -122,6 +122,6 @@ def revoke_state_editing(user, *, by=None) -> int:
         "practices.revoke_state_editing",
         actor=by,
         target=user,
-        details={"groups": [g.name for g in groups]},
+        details={"groups": [g.pk for g in groups]},
     )
     return len(groups)

@@ -58,9 +58,13 @@ def ensure_group_room(group) -> Room:
             room = Room.objects.create(
                 group=group, name="Coordination", tier=Tier.RESTRICTED, is_default=True
             )
+            record(
+                "coordination.room.opened",
+                target=room,
+                details={"default": True, "group": group.pk, "tier": room.tier},
+            )
     except IntegrityError:  # created meanwhile by another process
         return Room.objects.get(group=group, is_default=True)
-    record("coordination.room.opened", target=room, details={"default": True})
     return room
 
 

@@ -24,7 +24,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from portal.accounts.models import Invitation, User
 from portal.accounts.roles import Role, has_role, role_group
 from portal.accounts.signals import sessions_ended
-from portal.audit.actions import record
+from portal.audit.actions import address_hash, record
 from portal.audit.models import Outcome
 from portal.tiers import Tier
 
@@ -125,7 +125,7 @@ def invite_expert(
             actor=by,
             target=invitation,
             request=request,
-            details={"email": email, "state": by.state.iso_code},
+            details={"email_sha256": address_hash(email), "state": by.state.iso_code},
         )
     link = accept_url_for(token)
     send_mail(
@@ -206,7 +206,7 @@ def accept_invitation(
                 actor=user,
                 target=invitation,
                 request=request,
-                details={"email": invitation.email},
+                details={"user": user.pk},
             )
     except InvitationError as error:
         record_rejected_invitation(str(error), request=request)
@@ -303,18 +303,18 @@ def verify_code(user: User, device, token: str, *, request=None):
             return False, False
         allowed, _ = locked.verify_is_allowed()
         accepted = allowed and locked.verify_token(token)
-    record(
-        "otp.verify",
-        actor=user,
-        target=locked,
-        outcome=Outcome.SUCCESS if accepted else Outcome.FAILURE,
-        request=request,
-        details={
-            "device": locked.persistent_id,
-            "throttled": not allowed,
-            "confirmed": locked.confirmed,
-        },
-    )
+        record(
+            "otp.verify",
+            actor=user,
+            target=locked,
+            outcome=Outcome.SUCCESS if accepted else Outcome.FAILURE,
+            request=request,
+            details={
+                "device": locked.persistent_id,
+                "throttled": not allowed,
+                "confirmed": locked.confirmed,
+            },
+        )
     return accepted, not allowed
 
 

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.shortcuts import redirect
 
 from portal.accounts.stepup import (
@@ -61,14 +62,15 @@ class AbsoluteSessionAgeMiddleware:
                 session[SESSION_STARTED_AT_KEY] = now
             elif session_expired(session):
                 user = request.user
-                logout(request)
-                record(
-                    "auth.session_expired",
-                    actor=user,
-                    target=user,
-                    request=request,
-                    details={"absolute_seconds": absolute_seconds()},
-                )
+                with transaction.atomic():
+                    logout(request)
+                    record(
+                        "auth.session_expired",
+                        actor=user,
+                        target=user,
+                        request=request,
+                        details={"absolute_seconds": absolute_seconds()},
+                    )
                 messages.info(request, "Your session has ended; please sign in again.")
                 return redirect_to_login(request.get_full_path())
         return self.get_response(request)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 
+from django.db import transaction
 from django.urls import path
 from django.views.i18n import JavaScriptCatalog
 
@@ -52,16 +53,18 @@ class CompletePasskeyRegistrationView(CompleteCredentialRegistrationView):
 
     def post(self, *args, **kwargs):
         was_verified = self.request.user.is_verified()
-        response = super().post(*args, **kwargs)
+        # The new passkey and its audit event commit together, or neither does.
+        with transaction.atomic():
+            response = super().post(*args, **kwargs)
+            record(
+                "otp.device_enrolled",
+                actor=self.request.user,
+                request=self.request,
+                target_type="django_otp_webauthn.webauthncredential",
+                target_id=_json_id(response),
+                details={"kind": "webauthn"},
+            )
         device = self.request.user.otp_device if not was_verified else None
-        record(
-            "otp.device_enrolled",
-            actor=self.request.user,
-            request=self.request,
-            target_type="django_otp_webauthn.webauthncredential",
-            target_id=_json_id(response),
-            details={"kind": "webauthn"},
-        )
         if device is not None:
             # The first device verifies the session, as a first TOTP device does.
             self.request.session.cycle_key()
@@ -75,16 +78,17 @@ class CompletePasskeyRegistrationView(CompleteCredentialRegistrationView):
 
 class CompletePasskeyVerificationView(CompleteCredentialAuthenticationView):
     def complete_auth(self, device) -> None:
-        super().complete_auth(device)
+        with transaction.atomic():
+            super().complete_auth(device)
+            record(
+                "otp.verify",
+                actor=device.user,
+                target=device,
+                request=self.request,
+                details={"device": device.persistent_id, "kind": "webauthn"},
+            )
         self.request.session.cycle_key()
         mark_verified(self.request)
-        record(
-            "otp.verify",
-            actor=device.user,
-            target=device,
-            request=self.request,
-            details={"device": device.persistent_id, "kind": "webauthn"},
-        )
 
     def handle_exception(self, exc):
         _record_failure(self.request, "otp.verify", exc)

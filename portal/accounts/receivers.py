@@ -16,7 +16,7 @@ from axes.signals import user_locked_out
 
 from portal.accounts.models import User
 from portal.accounts.stepup import SESSION_STARTED_AT_KEY
-from portal.audit.actions import record
+from portal.audit.actions import address_hash, record
 from portal.audit.models import Outcome
 
 
@@ -30,13 +30,14 @@ def on_logged_in(sender, request, user, **kwargs) -> None:
 
 @receiver(user_login_failed, dispatch_uid="portal_audit_login_failed")
 def on_login_failed(sender, credentials, request=None, **kwargs) -> None:
-    # Django already masks the password in `credentials`; keep only the username.
+    # Django already masks the password in `credentials`; the trail keeps only the
+    # hash of the name typed (an address) and the account it names, if any.
     username = str(credentials.get("username") or credentials.get("email") or "")
     record(
         "auth.login",
         outcome=Outcome.FAILURE,
         request=request,
-        details={"username": username[:254]},
+        details=_attempted_name(username),
     )
 
 
@@ -52,8 +53,21 @@ def on_locked_out(sender, request, username, ip_address, **kwargs) -> None:
         "auth.lockout",
         outcome=Outcome.DENIED,
         request=request,
-        details={"username": str(username or "")[:254], "ip_address": ip_address},
+        details={**_attempted_name(str(username or "")), "ip_address": ip_address},
     )
+
+
+def _attempted_name(username: str) -> dict:
+    """A name typed at sign-in, as references: its hash and the account's id."""
+    account = (
+        User.objects.filter(email__iexact=username.strip()).values_list("pk", flat=True)
+        if username.strip()
+        else []
+    )
+    return {
+        "username_sha256": address_hash(username) if username.strip() else "",
+        "user": next(iter(account), None),
+    }
 
 
 @receiver(m2m_changed, sender=User.groups.through, dispatch_uid="portal_audit_groups")

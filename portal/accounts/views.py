@@ -13,6 +13,7 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -67,8 +68,10 @@ def login_view(request: HttpRequest) -> HttpResponse:
         return redirect(next_url)
     form = LoginForm(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
-        # Django's login rotates the session key.
-        auth_login(request, form.get_user())
+        # Django's login rotates the session key; the sign-in and its audit event
+        # commit together.
+        with transaction.atomic():
+            auth_login(request, form.get_user())
         return redirect(second_factor_url(request.user, next_url))
     return render(request, "accounts/login.html", {"form": form, "next": next_url})
 

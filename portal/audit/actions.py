@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
-import logging
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -12,10 +12,14 @@ from django.utils import timezone
 
 from portal.audit.models import GENESIS_HASH, AuditEvent, Outcome
 
-logger = logging.getLogger("portal.audit")
-
 # Serialises writers on PostgreSQL so that two events never claim the same predecessor.
 CHAIN_LOCK_KEY = 0x4E5349_41  # "NSIA"
+
+
+def address_hash(address: str) -> str:
+    """A person's address as the trail keeps it: the SHA-256 of its normal form, so
+    that events about one address can be found without the trail naming anyone."""
+    return hashlib.sha256(address.strip().lower().encode()).hexdigest()
 
 
 def _client_address(request) -> str | None:
@@ -34,46 +38,51 @@ def record(
     outcome: str = Outcome.SUCCESS,
     request=None,
     details: dict[str, Any] | None = None,
-) -> AuditEvent | None:
-    """Append an event; never raises into the action being recorded.
+) -> AuditEvent:
+    """Append an event inside the caller's transaction; a failure raises.
 
-    The event is written in a savepoint of its own: inside a transaction it commits
-    or rolls back with the action (a denied or failed action that raises should be
-    recorded after its transaction, or with `transaction.on_commit`).
+    An action that cannot be audited does not happen: call this inside the
+    action's `transaction.atomic()` block, so that the action and its event commit
+    together and a failure to record rolls the action back. The event is written in
+    a savepoint of its own, so outside a transaction it still commits on its own.
+
+    `details` hold references only (ids, tiers, hashes, counts), never titles, file
+    names or people's addresses: the trail is read by people who may not see them.
     """
-    try:
-        if target is not None:
-            target_type = target_type or target._meta.label_lower
-            target_id = target_id or target.pk
-        if actor is None and request is not None:
-            user = getattr(request, "user", None)
-            actor = user if user is not None and user.is_authenticated else None
-        with transaction.atomic():
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
-            last = AuditEvent.objects.order_by("-sequence").only("sequence", "row_hash")
-            last = last.select_for_update().first()
-            event = AuditEvent(
-                sequence=(last.sequence + 1) if last else 1,
-                occurred_at=timezone.now(),
-                actor=actor,
-                actor_label=(actor.email if actor is not None else "")[:254],
-                action=action,
-                target_type=str(target_type)[:64],
-                target_id=str(target_id)[:64],
-                outcome=str(outcome),
-                ip_address=_client_address(request),
-                user_agent=(request.META.get("HTTP_USER_AGENT", "") if request else "")[
-                    :512
-                ],
-                # Stored details must equal what was hashed: round-trip through JSON.
-                details=json.loads(json.dumps(details or {}, cls=DjangoJSONEncoder)),
-                previous_hash=last.row_hash if last else GENESIS_HASH,
-            )
-            event.row_hash = event.compute_hash()
-            event.save(force_insert=True)
-            return event
-    except Exception:
-        logger.exception("audit event %s could not be recorded", action)
-        return None
+    if target is not None:
+        target_type = target_type or target._meta.label_lower
+        target_id = target_id or target.pk
+    if actor is None and request is not None:
+        user = getattr(request, "user", None)
+        actor = user if user is not None and user.is_authenticated else None
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # The lock serialises writers; no row lock is taken, so a database role
+            # that may only INSERT and SELECT on the table can write the trail.
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
+        last = (
+            AuditEvent.objects.order_by("-sequence")
+            .only("sequence", "row_hash")
+            .first()
+        )
+        event = AuditEvent(
+            sequence=(last.sequence + 1) if last else 1,
+            occurred_at=timezone.now(),
+            actor=actor,
+            actor_label=(actor.email if actor is not None else "")[:254],
+            action=action,
+            target_type=str(target_type)[:64],
+            target_id=str(target_id)[:64],
+            outcome=str(outcome),
+            ip_address=_client_address(request),
+            user_agent=(request.META.get("HTTP_USER_AGENT", "") if request else "")[
+                :512
+            ],
+            # Stored details must equal what was hashed: round-trip through JSON.
+            details=json.loads(json.dumps(details or {}, cls=DjangoJSONEncoder)),
+            previous_hash=last.row_hash if last else GENESIS_HASH,
+        )
+        event.row_hash = event.compute_hash()
+        event.save(force_insert=True)
+    return event

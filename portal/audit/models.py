@@ -72,10 +72,6 @@ class AuditEvent(models.Model):
             content, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder
         )
 
-    def details_json(self) -> str:
-        """The details as people read them in the trail (JSON, not Python repr)."""
-        return json.dumps(self.details, sort_keys=True, cls=DjangoJSONEncoder)
-
     def compute_hash(self) -> str:
         payload = (self.previous_hash + self.canonical_content()).encode()
         return hashlib.sha256(payload).hexdigest()

@@ -1,10 +1,15 @@
-"""The security officer's view of the audit trail: browse, filter, export, verify."""
+"""The security officer's view of the audit trail: browse, filter, export, verify.
+
+Every row is read through `AuditReader`: references, and content only where the
+exchange policy lets this reader see it.
+"""
 
 from __future__ import annotations
 
 import csv
 import datetime
 import json
+from collections.abc import Iterator
 
 from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
@@ -15,9 +20,10 @@ from django.utils import timezone
 
 from portal.accounts.decorators import role_required
 from portal.accounts.roles import Role
-from portal.audit.actions import record
+from portal.audit.actions import address_hash, record
 from portal.audit.forms import AuditFilterForm
 from portal.audit.models import AuditEvent
+from portal.audit.presentation import AuditReader
 from portal.audit.verify import verify_chain
 
 EXPORT_FIELDS = [
@@ -28,13 +34,17 @@ EXPORT_FIELDS = [
     "action",
     "target_type",
     "target_id",
+    "reference",
+    "title",
     "outcome",
     "ip_address",
     "user_agent",
     "details",
+    "details_redacted",
     "previous_hash",
     "row_hash",
 ]
+EXPORT_CHUNK = 1000
 
 
 # Verified session and the security officer role; anyone else gets 404.
@@ -75,26 +85,25 @@ def event_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "audit/event_list.html",
-        {"form": form, "page": page, "query": query.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "rows": AuditReader(request).rows(page),
+            "query": query.urlencode(),
+        },
     )
 
 
-def _row(event: AuditEvent) -> dict:
-    return {
-        "sequence": event.sequence,
-        "occurred_at": event.occurred_at.isoformat(),
-        "actor_id": event.actor_id,
-        "actor_label": event.actor_label,
-        "action": event.action,
-        "target_type": event.target_type,
-        "target_id": event.target_id,
-        "outcome": event.outcome,
-        "ip_address": event.ip_address,
-        "user_agent": event.user_agent,
-        "details": event.details,
-        "previous_hash": event.previous_hash,
-        "row_hash": event.row_hash,
-    }
+def _rows(request: HttpRequest, events: QuerySet[AuditEvent]) -> Iterator[dict]:
+    """The events as this reader may read them, a chunk at a time."""
+    reader = AuditReader(request)
+    chunk: list[AuditEvent] = []
+    for event in events.iterator(chunk_size=EXPORT_CHUNK):
+        chunk.append(event)
+        if len(chunk) == EXPORT_CHUNK:
+            yield from (row.as_dict() for row in reader.rows(chunk))
+            chunk = []
+    yield from (row.as_dict() for row in reader.rows(chunk))
 
 
 class _Echo:
@@ -107,13 +116,17 @@ def export(request: HttpRequest, fmt: str) -> StreamingHttpResponse:
     """The filtered trail, oldest first, streamed (it may be long)."""
     form = AuditFilterForm(request.GET)
     events = filtered_events(form).order_by("sequence")
+    filters = request.GET.dict()
+    if filters.get("actor"):
+        # The filter may be someone's address: the trail keeps its hash.
+        filters["actor"] = address_hash(filters["actor"])
     record(
         "audit.exported",
         request=request,
-        details={"format": fmt, "filters": request.GET.dict()},
+        details={"format": fmt, "filters": filters},
     )
     stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
-    rows = (_row(event) for event in events.iterator(chunk_size=1000))
+    rows = _rows(request, events)
     if fmt == "csv":
         writer = csv.writer(_Echo())
 

@@ -30,6 +30,15 @@ DATABASE_POOL = env.get_bool("DATABASE_POOL", False)
 if not DATABASE_POOL:
     DATABASES["default"].get("OPTIONS", {}).pop("pool", None)  # noqa: F405
 
+# Django empties the tables with TRUNCATE between transactional tests; the audit
+# table's trigger refuses TRUNCATE except on connections that set this (the test
+# suite's alone: see audit migration 0003).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    _options = DATABASES["default"].setdefault("OPTIONS", {})  # noqa: F405
+    _options["options"] = (
+        _options.get("options", "") + " -c portal.audit_allow_truncate=on"
+    ).strip()
+
 # Parallel checkouts on one PostgreSQL each use a test database of their own.
 DATABASES["default"]["TEST"] = {"NAME": env.get("PORTAL_TEST_DATABASE", "test_portal")}  # noqa: F405
 

@@ -82,14 +82,6 @@ def test_recomputed_hash_still_breaks_the_next_link():
         call_command("audit_verify", stdout=io.StringIO())
 
 
-def test_record_never_raises_into_the_action():
-    class Broken:
-        _meta = None
-        pk = 1
-
-    assert record("test.broken", target=Broken()) is None
-
-
 @pytest.fixture
 def officer(client):
     user = make_user("officer@example.org", Role.SECURITY_OFFICER, state=None)

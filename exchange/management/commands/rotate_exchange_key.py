@@ -7,6 +7,7 @@ command can be interrupted at any point and run again: it picks up the versions
 still under an older key, and a version is always readable under one of the two.
 The text extracted for search is sealed under a subkey of each data key
 (`exchange.crypto.seal_derived`), so it follows the data key and is not rewritten.
+Each re-wrap is audited in its transaction; a summary event closes the run.
 """
 
 from __future__ import annotations
@@ -52,9 +53,20 @@ class Command(BaseCommand):
                     continue
                 file_id = bytes.fromhex(version.file_id)
                 data_key = crypto.unwrap_key(version.wrapped_key, file_id, old)
+                previous_id = version.kek_id
                 version.wrapped_key = crypto.wrap_key(data_key, file_id, ring.current)
                 version.kek_id = ring.current_id
                 version.save(update_fields=["wrapped_key", "kek_id"])
+                # Each re-wrap commits with its own audit event, or not at all.
+                record(
+                    "exchange.key.rewrapped",
+                    target=version,
+                    details={
+                        "document": version.document_id,
+                        "from": previous_id,
+                        "to": ring.current_id,
+                    },
+                )
                 rewrapped += 1
         remaining = DocumentVersion.objects.exclude(kek_id=ring.current_id).count()
         record(
