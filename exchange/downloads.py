@@ -6,6 +6,12 @@ event loop. PDFs are decrypted and verified in full before anything is sent, sin
 they are watermarked; small files are verified in full too, so that a tampered file
 is refused with a clear page. A large file streams chunk by chunk, and the stream
 stops at the first chunk that fails: nothing past it is ever sent.
+
+A download outlasts the request that the policy allowed, so every stream asks the
+policy again after each few MiB it has sent (`RECHECK_EVERY_CHUNKS`): once the
+document is revoked, expired or no longer shared with the person, the stream ends
+at that chunk, short of its Content-Length (clients see an incomplete download, not
+a complete file), and the cut is audited.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from django.utils.http import content_disposition_header
 
 from asgiref.sync import sync_to_async
 
-from exchange import crypto
+from exchange import crypto, policy
 from exchange.models import Document, DocumentVersion
 from exchange.pdf import UnreadablePdf, watermark_pdf
 from exchange.storage import exchange_storage
@@ -34,6 +40,8 @@ logger = logging.getLogger("portal.exchange")
 STREAM_CHUNK = 1024 * 1024
 # Files up to this size are verified completely before the first byte is sent.
 VERIFY_FIRST_BYTES = 8 * 1024 * 1024
+# The policy is asked again before every this many chunks (4 MiB) after the first.
+RECHECK_EVERY_CHUNKS = 4
 
 
 def data_key_of(version: DocumentVersion) -> bytes:
@@ -73,6 +81,66 @@ async def _slices(data: bytes) -> AsyncIterator[bytes]:
     view = memoryview(data)
     for start in range(0, len(data), STREAM_CHUNK):
         yield bytes(view[start : start + STREAM_CHUNK])
+
+
+def _no_longer_allowed(user_id: int, verified: bool, document_id: int) -> str | None:
+    """None while the person may still see the document; else why not (a reason
+    code for the audit). Three small queries: their account, their reach, and the
+    policy's compiled check of the current rows against the database's clock."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(pk=user_id).first()
+    viewer = policy.viewer_for_user(user, verified=verified)
+    if policy.can_still_view(viewer, document_id):
+        return None
+    document = Document.objects.get(pk=document_id)
+    reason = policy.refusal_reason(viewer, document)
+    return "no_longer_shared" if reason == "not_allowed" else reason
+
+
+async def _policed(
+    chunks: AsyncIterator[bytes],
+    *,
+    actor,
+    verified: bool,
+    address: str | None,
+    document: Document,
+    details: dict,
+) -> AsyncIterator[bytes]:
+    """`chunks`, until the policy no longer lets `actor` see `document`; then the
+    stream ends and the cut is audited with the bytes already sent."""
+    check = sync_to_async(_no_longer_allowed)
+    sent = 0
+    count = 0
+    # Closed on a cut too, so that the file behind `chunks` is closed at once.
+    async with contextlib.aclosing(chunks):
+        async for chunk in chunks:
+            if count and count % RECHECK_EVERY_CHUNKS == 0:
+                reason = await check(actor.pk, verified, document.pk)
+                if reason is not None:
+                    logger.warning(
+                        "download %s cut after %d bytes: %s",
+                        details["download_id"],
+                        sent,
+                        reason,
+                    )
+                    await sync_to_async(record)(
+                        "exchange.document.download_cut",
+                        actor=actor,
+                        target=document,
+                        outcome="denied",
+                        details={
+                            "version": details["version"],
+                            "download_id": details["download_id"],
+                            "bytes_sent": sent,
+                            "reason": reason,
+                            "address": address,
+                        },
+                    )
+                    return
+            count += 1
+            sent += len(chunk)
+            yield chunk
 
 
 def _refuse(request, document, version, download_id, error) -> HttpResponse:
@@ -123,6 +191,18 @@ def serve_version(
         handle, decryptor = open_decryptor(version)
     except (crypto.TamperedFile, OSError) as error:
         return _refuse(request, document, version, download_id, error)
+    actor = request.user
+    address = request.META.get("REMOTE_ADDR")
+
+    def policed(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+        return _policed(
+            chunks,
+            actor=actor,
+            verified=bool(actor.is_verified()),
+            address=address,
+            document=document,
+            details=details,
+        )
 
     if version.media_type == "application/pdf" or version.size <= VERIFY_FIRST_BYTES:
         try:
@@ -139,7 +219,7 @@ def serve_version(
             request=request,
             details=details,
         )
-        return _response(_slices(data), version, version.media_type, len(data))
+        return _response(policed(_slices(data)), version, version.media_type, len(data))
 
     try:
         first = decryptor.next_chunk()
@@ -152,8 +232,6 @@ def serve_version(
         request=request,
         details=details,
     )
-    actor = request.user
-    address = request.META.get("REMOTE_ADDR")
 
     async def stream() -> AsyncIterator[bytes]:
         try:
@@ -174,4 +252,4 @@ def serve_version(
         finally:
             await sync_to_async(handle.close, thread_sensitive=False)()
 
-    return _response(stream(), version, version.media_type, version.size)
+    return _response(policed(stream()), version, version.media_type, version.size)
