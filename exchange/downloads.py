@@ -16,6 +16,7 @@ a complete file), and the cut is audited.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -40,8 +41,12 @@ logger = logging.getLogger("portal.exchange")
 STREAM_CHUNK = 1024 * 1024
 # Files up to this size are verified completely before the first byte is sent.
 VERIFY_FIRST_BYTES = 8 * 1024 * 1024
-# The policy is asked again before every this many chunks (4 MiB) after the first.
+# The policy decides again on every this many chunks (4 MiB) after the first; it is
+# asked that many chunks ahead, while they are sent.
 RECHECK_EVERY_CHUNKS = 4
+ASK_AHEAD = 2
+# The reader's own account and reach are read again on every this many checks.
+REFRESH_READER_EVERY = 4
 
 
 def data_key_of(version: DocumentVersion) -> bytes:
@@ -83,64 +88,99 @@ async def _slices(data: bytes) -> AsyncIterator[bytes]:
         yield bytes(view[start : start + STREAM_CHUNK])
 
 
-def _no_longer_allowed(user_id: int, verified: bool, document_id: int) -> str | None:
-    """None while the person may still see the document; else why not (a reason
-    code for the audit). Three small queries: their account, their reach, and the
-    policy's compiled check of the current rows against the database's clock."""
-    from django.contrib.auth import get_user_model
+class _ReaderWatch:
+    """The question a download keeps asking: may its reader still see the document?
 
-    user = get_user_model().objects.filter(pk=user_id).first()
-    viewer = policy.viewer_for_user(user, verified=verified)
-    if policy.can_still_view(viewer, document_id):
-        return None
-    document = Document.objects.get(pk=document_id)
-    reason = policy.refusal_reason(viewer, document)
-    return "no_longer_shared" if reason == "not_allowed" else reason
+    Each check is the policy's compiled visibility query for the reader, over the
+    current rows and the database's clock (one query: revoked, expired, un-shared).
+    The reader's own facts (account, vetting, clearance, groups) are read afresh on
+    every `REFRESH_READER_EVERY`th check, two queries more.
+    """
+
+    def __init__(self, viewer: policy.Viewer, *, verified: bool, document_id: int):
+        self.viewer = viewer
+        self.verified = verified
+        self.document_id = document_id
+        self.checks = 0
+
+    def reason_to_stop(self) -> str | None:
+        """None while the reader may still see the document; else why not."""
+        from django.contrib.auth import get_user_model
+
+        self.checks += 1
+        if self.checks % REFRESH_READER_EVERY == 0:
+            user = get_user_model().objects.filter(pk=self.viewer.user_id).first()
+            self.viewer = policy.viewer_for_user(user, verified=self.verified)
+        if policy.can_still_view(self.viewer, self.document_id):
+            return None
+        document = Document.objects.get(pk=self.document_id)
+        reason = policy.refusal_reason(self.viewer, document)
+        if reason != "not_allowed":
+            return reason
+        # Live, but not for this reader: no longer cleared for it, or un-shared.
+        if document.tier not in policy.exchange_tiers_visible_to(self.viewer):
+            return "not_cleared"
+        return "no_longer_shared"
 
 
 async def _policed(
     chunks: AsyncIterator[bytes],
     *,
     actor,
-    verified: bool,
+    watch: _ReaderWatch,
     address: str | None,
     document: Document,
     details: dict,
 ) -> AsyncIterator[bytes]:
     """`chunks`, until the policy no longer lets `actor` see `document`; then the
-    stream ends and the cut is audited with the bytes already sent."""
-    check = sync_to_async(_no_longer_allowed)
+    stream ends and the cut is audited with the bytes already sent.
+
+    The policy is asked `ASK_AHEAD` chunks before each check point, so that its
+    query runs while those chunks are sent, and its answer decides the chunk at the
+    check point.
+    """
+    check = sync_to_async(watch.reason_to_stop)
     sent = 0
     count = 0
+    asked: asyncio.Future | None = None
     # Closed on a cut too, so that the file behind `chunks` is closed at once.
     async with contextlib.aclosing(chunks):
-        async for chunk in chunks:
-            if count and count % RECHECK_EVERY_CHUNKS == 0:
-                reason = await check(actor.pk, verified, document.pk)
-                if reason is not None:
-                    logger.warning(
-                        "download %s cut after %d bytes: %s",
-                        details["download_id"],
-                        sent,
-                        reason,
-                    )
-                    await sync_to_async(record)(
-                        "exchange.document.download_cut",
-                        actor=actor,
-                        target=document,
-                        outcome="denied",
-                        details={
-                            "version": details["version"],
-                            "download_id": details["download_id"],
-                            "bytes_sent": sent,
-                            "reason": reason,
-                            "address": address,
-                        },
-                    )
-                    return
-            count += 1
-            sent += len(chunk)
-            yield chunk
+        try:
+            async for chunk in chunks:
+                if count % RECHECK_EVERY_CHUNKS == RECHECK_EVERY_CHUNKS - ASK_AHEAD:
+                    asked = asyncio.ensure_future(check())
+                if asked is not None and count % RECHECK_EVERY_CHUNKS == 0:
+                    reason, asked = await asked, None
+                    if reason is not None:
+                        await _audit_cut(
+                            actor, address, document, details, sent, reason
+                        )
+                        return
+                count += 1
+                sent += len(chunk)
+                yield chunk
+        finally:
+            if asked is not None:
+                await asyncio.gather(asked, return_exceptions=True)
+
+
+async def _audit_cut(actor, address, document, details, sent: int, reason: str):
+    logger.warning(
+        "download %s cut after %d bytes: %s", details["download_id"], sent, reason
+    )
+    await sync_to_async(record)(
+        "exchange.document.download_cut",
+        actor=actor,
+        target=document,
+        outcome="denied",
+        details={
+            "version": details["version"],
+            "download_id": details["download_id"],
+            "bytes_sent": sent,
+            "reason": reason,
+            "address": address,
+        },
+    )
 
 
 def _refuse(request, document, version, download_id, error) -> HttpResponse:
@@ -198,7 +238,11 @@ def serve_version(
         return _policed(
             chunks,
             actor=actor,
-            verified=bool(actor.is_verified()),
+            watch=_ReaderWatch(
+                policy.viewer_for(request),
+                verified=bool(actor.is_verified()),
+                document_id=document.pk,
+            ),
             address=address,
             document=document,
             details=details,

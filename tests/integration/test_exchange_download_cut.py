@@ -22,7 +22,14 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from exchange import actions
-from exchange.downloads import RECHECK_EVERY_CHUNKS, STREAM_CHUNK, VERIFY_FIRST_BYTES
+from exchange.downloads import (
+    RECHECK_EVERY_CHUNKS,
+    REFRESH_READER_EVERY,
+    STREAM_CHUNK,
+    VERIFY_FIRST_BYTES,
+)
+from portal.accounts.actions import vet_expert
+from portal.accounts.roles import Role
 from portal.audit.models import AuditEvent
 from portal.core.handlers import PortalASGIHandler
 from portal.states.models import State
@@ -170,6 +177,35 @@ async def test_a_stream_stops_within_a_few_mib_once_the_reader_may_no_longer_see
     assert cut.details["download_id"] == started.details["download_id"]
     assert cut.details["bytes_sent"] == CUT_AT
     assert cut.details["reason"] == reason
+
+
+async def test_a_reader_whose_clearance_is_lowered_is_cut_at_the_next_fresh_look():
+    size = REFRESH_READER_EVERY * CUT_AT + 5 * MiB
+    body, document, _, cookie = await sync_to_async(_world)(size)
+    url = reverse("exchange:download_latest", args=[document.pk])
+
+    def lower_clearance():
+        secretariat = make_expert("FR", roles=[Role.SECRETARIAT])
+        reader = document.shared_states.get().users.get()
+        vet_expert(
+            reader,
+            clearance="public",
+            vetted_until=reader.vetted_until,
+            by=secretariat,
+        )
+
+    status, _, received, _ = await download(
+        url, cookie, _after_first_chunk(lower_clearance)
+    )
+
+    assert status == 200
+    # The reader's own facts are read again on every few checks, not on each.
+    assert received == body[: REFRESH_READER_EVERY * CUT_AT]
+    cut = await sync_to_async(AuditEvent.objects.get)(
+        action="exchange.document.download_cut"
+    )
+    assert cut.details["reason"] == "not_cleared"
+    assert cut.details["bytes_sent"] == len(received)
 
 
 async def test_a_download_unaffected_by_a_change_streams_to_the_end():
