@@ -82,12 +82,6 @@ def watermark_lines(user, download_id: str) -> list[str]:
     ]
 
 
-async def _slices(data: bytes) -> AsyncIterator[bytes]:
-    view = memoryview(data)
-    for start in range(0, len(data), STREAM_CHUNK):
-        yield bytes(view[start : start + STREAM_CHUNK])
-
-
 class _ReaderWatch:
     """The question a download keeps asking: may its reader still see the document?
 
@@ -123,45 +117,63 @@ class _ReaderWatch:
         return "no_longer_shared"
 
 
-async def _policed(
-    chunks: AsyncIterator[bytes],
-    *,
-    actor,
-    watch: _ReaderWatch,
-    address: str | None,
-    document: Document,
-    details: dict,
-) -> AsyncIterator[bytes]:
-    """`chunks`, until the policy no longer lets `actor` see `document`; then the
-    stream ends and the cut is audited with the bytes already sent.
+class _Gate:
+    """Lets a download's chunks through until the policy no longer lets its reader
+    see the document; then says stop, and audits the cut with the bytes sent.
 
     The policy is asked `ASK_AHEAD` chunks before each check point, so that its
     query runs while those chunks are sent, and its answer decides the chunk at the
-    check point.
+    check point. The body's own generator asks `allows` before each chunk, so that
+    stopping closes the file there and then (no generator wraps another).
     """
-    check = sync_to_async(watch.reason_to_stop)
-    sent = 0
-    count = 0
-    asked: asyncio.Future | None = None
-    # Closed on a cut too, so that the file behind `chunks` is closed at once.
-    async with contextlib.aclosing(chunks):
-        try:
-            async for chunk in chunks:
-                if count % RECHECK_EVERY_CHUNKS == RECHECK_EVERY_CHUNKS - ASK_AHEAD:
-                    asked = asyncio.ensure_future(check())
-                if asked is not None and count % RECHECK_EVERY_CHUNKS == 0:
-                    reason, asked = await asked, None
-                    if reason is not None:
-                        await _audit_cut(
-                            actor, address, document, details, sent, reason
-                        )
-                        return
-                count += 1
-                sent += len(chunk)
-                yield chunk
-        finally:
-            if asked is not None:
-                await asyncio.gather(asked, return_exceptions=True)
+
+    def __init__(self, watch: _ReaderWatch, *, actor, address, document, details):
+        self.check = sync_to_async(watch.reason_to_stop)
+        self.actor = actor
+        self.address = address
+        self.document = document
+        self.details = details
+        self.sent = 0
+        self.count = 0
+        self.asked: asyncio.Future | None = None
+
+    async def allows(self, chunk: bytes) -> bool:
+        count = self.count
+        if count % RECHECK_EVERY_CHUNKS == RECHECK_EVERY_CHUNKS - ASK_AHEAD:
+            self.asked = asyncio.ensure_future(self.check())
+        if self.asked is not None and count % RECHECK_EVERY_CHUNKS == 0:
+            reason, self.asked = await self.asked, None
+            if reason is not None:
+                await _audit_cut(
+                    self.actor,
+                    self.address,
+                    self.document,
+                    self.details,
+                    self.sent,
+                    reason,
+                )
+                return False
+        self.count += 1
+        self.sent += len(chunk)
+        return True
+
+    async def settle(self) -> None:
+        """Wait for a question still in flight (the body ended before its answer)."""
+        if self.asked is not None:
+            await asyncio.gather(self.asked, return_exceptions=True)
+            self.asked = None
+
+
+async def _slices(data: bytes, gate: _Gate) -> AsyncIterator[bytes]:
+    view = memoryview(data)
+    try:
+        for start in range(0, len(data), STREAM_CHUNK):
+            chunk = bytes(view[start : start + STREAM_CHUNK])
+            if not await gate.allows(chunk):
+                return
+            yield chunk
+    finally:
+        await gate.settle()
 
 
 async def _audit_cut(actor, address, document, details, sent: int, reason: str):
@@ -234,19 +246,17 @@ def serve_version(
     actor = request.user
     address = request.META.get("REMOTE_ADDR")
 
-    def policed(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-        return _policed(
-            chunks,
-            actor=actor,
-            watch=_ReaderWatch(
-                policy.viewer_for(request),
-                verified=bool(actor.is_verified()),
-                document_id=document.pk,
-            ),
-            address=address,
-            document=document,
-            details=details,
-        )
+    gate = _Gate(
+        _ReaderWatch(
+            policy.viewer_for(request),
+            verified=bool(actor.is_verified()),
+            document_id=document.pk,
+        ),
+        actor=actor,
+        address=address,
+        document=document,
+        details=details,
+    )
 
     if version.media_type == "application/pdf" or version.size <= VERIFY_FIRST_BYTES:
         try:
@@ -263,7 +273,7 @@ def serve_version(
             request=request,
             details=details,
         )
-        return _response(policed(_slices(data)), version, version.media_type, len(data))
+        return _response(_slices(data, gate), version, version.media_type, len(data))
 
     try:
         first = decryptor.next_chunk()
@@ -280,9 +290,15 @@ def serve_version(
     async def stream() -> AsyncIterator[bytes]:
         try:
             if first:
+                if not await gate.allows(first):
+                    return
                 yield first
-            async for chunk in decryptor.aiter():
-                yield chunk
+            # Closed explicitly on a cut: a read in flight ends before the file does.
+            async with contextlib.aclosing(decryptor.aiter()) as chunks:
+                async for chunk in chunks:
+                    if not await gate.allows(chunk):
+                        return
+                    yield chunk
         except crypto.TamperedFile as error:
             logger.error("download %s stopped: %s", download_id, error)
             await sync_to_async(record)(
@@ -294,6 +310,7 @@ def serve_version(
             )
             raise
         finally:
+            await gate.settle()
             await sync_to_async(handle.close, thread_sensitive=False)()
 
-    return _response(policed(stream()), version, version.media_type, version.size)
+    return _response(stream(), version, version.media_type, version.size)
