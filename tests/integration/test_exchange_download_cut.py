@@ -61,10 +61,14 @@ def _world(size: int):
 
 
 async def download(
-    path: str, cookie, between: Callable[[int], Awaitable[None]]
+    path: str,
+    cookie,
+    between: Callable[[int], Awaitable[None]],
+    gone: asyncio.Event | None = None,
 ) -> tuple[int, dict[bytes, bytes], bytes, list[dict]]:
     """GET `path` through the ASGI handler; `between(bytes_so_far)` runs after each
-    body message is taken and before the next one is produced."""
+    body message is taken and before the next one is produced. Setting `gone`
+    disconnects the client."""
     import portal.asgi  # noqa: F401  (sets the ASGI message size as in production)
 
     scope = {
@@ -85,14 +89,14 @@ async def download(
         "server": ("localhost", 80),
     }
     requested = False
-    never = asyncio.Event()
+    gone = gone or asyncio.Event()
 
     async def receive() -> dict:
         nonlocal requested
         if not requested:
             requested = True
             return {"type": "http.request", "body": b"", "more_body": False}
-        await never.wait()  # the client stays connected
+        await gone.wait()  # the client stays connected until then
         return {"type": "http.disconnect"}
 
     messages: list[dict] = []
@@ -226,6 +230,32 @@ async def test_a_download_unaffected_by_a_change_streams_to_the_end():
     assert status == 200
     assert headers[b"content-length"] == str(size).encode()
     assert received == body
+    cuts = await sync_to_async(
+        AuditEvent.objects.filter(action="exchange.document.download_cut").count
+    )()
+    assert cuts == 0
+
+
+async def test_a_client_that_leaves_while_the_policy_is_asked_ends_the_download_cleanly(
+    caplog,
+):
+    size = VERIFY_FIRST_BYTES + 9 * MiB
+    body, document, _, cookie = await sync_to_async(_world)(size)
+    url = reverse("exchange:download_latest", args=[document.pk])
+    gone = asyncio.Event()
+
+    async def leave(received: int) -> None:
+        # The policy is asked two chunks before each check point: leave then.
+        if received >= (RECHECK_EVERY_CHUNKS - 1) * STREAM_CHUNK:
+            gone.set()
+
+    with caplog.at_level("ERROR"):
+        status, _, received, _ = await download(url, cookie, leave, gone)
+
+    assert status == 200
+    assert len(received) < size
+    assert received == body[: len(received)]
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
     cuts = await sync_to_async(
         AuditEvent.objects.filter(action="exchange.document.download_cut").count
     )()
