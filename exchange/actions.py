@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -29,17 +30,38 @@ from exchange.models import (
     DocumentVersion,
     PartnerGroup,
 )
-from exchange.policy import Viewer, can_manage, viewer_for_user
+from exchange.policy import Viewer, can_manage, refusal_reason, viewer_for_user
 from exchange.signals import document_changed
 from exchange.storage import exchange_storage
 from exchange.uploads import InfectedUpload, UploadFacts, inspect_upload
 from portal.accounts.stepup import is_recently_verified, is_session_verified
 from portal.audit.actions import record
+from portal.audit.models import AuditEvent
 from portal.tiers import TIER_ORDER, Tier
 
 
 class NotAllowed(PermissionDenied):
-    """The acting user may not do this; shown to them as a 404."""
+    """The acting user may not do this; shown to them as a 404.
+
+    Carries the refusal as it was audited (`audit`, the `record()` arguments, and
+    `event`), so that a caller whose own transaction rolls the refusal back can
+    record it again afterwards (`keep_refusal_audited`).
+    """
+
+    audit: dict[str, Any] | None = None
+    event: AuditEvent | None = None
+
+
+class NoLongerAllowed(NotAllowed):
+    """Allowed when asked, refused once the document row was locked: it was revoked,
+    expired or taken out of the acting user's hands in the meantime. Nothing was
+    changed. The acting user could manage the document a moment ago, so views say
+    so in plain words rather than with a 404."""
+
+    message = (
+        "Nothing was changed: this document is no longer yours to change. It was "
+        "revoked, has expired or your access to it changed while you were working."
+    )
 
 
 class ExchangeError(ValidationError):
@@ -67,19 +89,90 @@ def _acting_viewer(by, request, *, step_up: bool = False) -> Viewer:
     return viewer_for_user(by, verified=verified)
 
 
+def _refusal(
+    error: NotAllowed, action: str, document: Document, by, request, **details
+) -> NotAllowed:
+    """Audit `error` as a refusal of `action` and return it, ready to raise.
+
+    Called outside the action's own transaction, so that raising does not roll the
+    record back with it.
+    """
+    error.audit = {
+        "actor": by,
+        "target": document,
+        "outcome": "denied",
+        "request": request,
+        "details": details or None,
+    }
+    error.event = record(action, **error.audit)
+    error.audit["action"] = action
+    return error
+
+
+def keep_refusal_audited(error: NotAllowed) -> None:
+    """Record `error`'s refusal again if a transaction around the action rolled it
+    back (a view applying several actions atomically, say): refusals are kept."""
+    if error.audit is None:
+        return
+    event = error.event
+    if event is not None and AuditEvent.objects.filter(pk=event.pk).exists():
+        return
+    audit = dict(error.audit)
+    error.event = record(audit.pop("action"), **audit)
+
+
 def _require_manager(
     document: Document, by, request, action: str, *, step_up: bool = True
 ) -> None:
     if not can_manage(_acting_viewer(by, request, step_up=step_up), document):
-        record(
+        raise _refusal(
+            NotAllowed("You may not change this document."),
             action,
-            actor=by,
-            target=document,
-            outcome="denied",
-            request=request,
-            details={"tier": document.tier},
+            document,
+            by,
+            request,
+            tier=document.tier,
         )
-        raise NotAllowed("You may not change this document.")
+
+
+class _ChangedUnderLock(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _lock_managed(document: Document, by, request, *, step_up: bool) -> Document:
+    """The document's row, locked until the end of the transaction, and checked
+    again under the lock: `by` may still manage it.
+
+    Every change to a document takes this lock, so changes run one after the
+    other; the check before the lock only spares a refused request the wait. A
+    change that waited behind a revocation (or an expiry, or a change that took the
+    document out of `by`'s hands) finds it here and is refused.
+    """
+    locked = Document.objects.select_for_update().get(pk=document.pk)
+    viewer = _acting_viewer(by, request, step_up=step_up)
+    if not can_manage(viewer, locked):
+        raise _ChangedUnderLock(refusal_reason(viewer, locked))
+    return locked
+
+
+@contextmanager
+def _refused_if_changed(action: str, document: Document, by, request) -> Iterator[None]:
+    """Around an action's transaction: a refusal found under the lock is audited
+    once that transaction has rolled back, and raised as `NoLongerAllowed`."""
+    try:
+        yield
+    except _ChangedUnderLock as changed:
+        raise _refusal(
+            NoLongerAllowed(NoLongerAllowed.message),
+            action,
+            document,
+            by,
+            request,
+            reason=changed.reason,
+            under_lock=True,
+        ) from None
 
 
 def sharing_of(document: Document) -> dict[str, Any]:
@@ -127,10 +220,20 @@ def _inspect(
 
 
 def _store_version(
-    document: Document, upload: UploadedFile, facts: UploadFacts, by, request
+    document: Document,
+    upload: UploadedFile,
+    facts: UploadFacts,
+    by,
+    request,
+    *,
+    recheck: bool = True,
 ) -> DocumentVersion:
     """Encrypt the inspected `upload` into storage and record it; removes the file on
-    any failure."""
+    any failure.
+
+    `recheck`: check again under the document's lock that `by` may still manage it
+    (not for a document being created in the same transaction).
+    """
     upload.seek(0)
     storage = exchange_storage()
     reader = crypto.EncryptingReader(upload)
@@ -140,7 +243,10 @@ def _store_version(
     try:
         sealed = reader.sealed
         with transaction.atomic():
-            locked = Document.objects.select_for_update().get(pk=document.pk)
+            if recheck:
+                locked = _lock_managed(document, by, request, step_up=False)
+            else:
+                locked = Document.objects.select_for_update().get(pk=document.pk)
             number = (locked.versions.aggregate(n=Max("number"))["n"] or 0) + 1
             version = DocumentVersion.objects.create(
                 document=locked,
@@ -225,7 +331,7 @@ def create_document(
         document.shared_states.set(states)
         document.shared_groups.set(groups)
         document.shared_users.set(users)
-        _store_version(document, upload, facts, by, request)
+        _store_version(document, upload, facts, by, request, recheck=False)
         record(
             "exchange.document.created",
             actor=by,
@@ -241,9 +347,13 @@ def add_version(
     document: Document, upload: UploadedFile, *, by, request=None
 ) -> DocumentVersion:
     """A new version of `document`, by its owner or its State's focal point."""
-    _require_manager(document, by, request, "exchange.version.added", step_up=False)
+    action = "exchange.version.added"
+    _require_manager(document, by, request, action, step_up=False)
     facts = _inspect(upload, by, request, document)
-    with transaction.atomic():
+    with (
+        _refused_if_changed(action, document, by, request),
+        transaction.atomic(),
+    ):
         version = _store_version(document, upload, facts, by, request)
         _announce(document, "version_added")
     return version
@@ -258,10 +368,15 @@ def share_document(
     users: Iterable | None = None,
     request=None,
 ) -> Document:
-    """Set who the document is shared with (each given kind replaces the current)."""
-    _require_manager(document, by, request, "exchange.document.shared")
-    with transaction.atomic():
-        document = Document.objects.select_for_update().get(pk=document.pk)
+    """Set who the document is shared with (each given kind replaces the current).
+
+    Refused (`NoLongerAllowed`, audited) when the document was revoked or expired,
+    or `by` lost the right to manage it, while this waited for the document's lock.
+    """
+    action = "exchange.document.shared"
+    _require_manager(document, by, request, action)
+    with _refused_if_changed(action, document, by, request), transaction.atomic():
+        document = _lock_managed(document, by, request, step_up=True)
         before = sharing_of(document)
         new_states = list(states) if states is not None else None
         new_groups = list(groups) if groups is not None else None
@@ -299,13 +414,14 @@ def share_document(
 
 def change_tier(document: Document, tier: str, *, by, request=None) -> Document:
     """Move the document to another tier, never above the acting user's clearance."""
-    _require_manager(document, by, request, "exchange.document.tier_changed")
+    action = "exchange.document.tier_changed"
+    _require_manager(document, by, request, action)
     if tier not in TIER_ORDER:
         raise ExchangeError("Choose a tier.")
     if tier not in Tier.at_or_below(by.clearance):
         raise ExchangeError("You cannot raise a document above your own clearance.")
-    with transaction.atomic():
-        document = Document.objects.select_for_update().get(pk=document.pk)
+    with _refused_if_changed(action, document, by, request), transaction.atomic():
+        document = _lock_managed(document, by, request, step_up=True)
         before = sharing_of(document)
         _check_highly_confidential(
             tier, document.shared_states.all(), document.shared_groups.all()
@@ -328,9 +444,10 @@ def change_tier(document: Document, tier: str, *, by, request=None) -> Document:
 
 def revoke_document(document: Document, *, by, request=None) -> Document:
     """Withdraw the document from everyone, at once."""
-    _require_manager(document, by, request, "exchange.document.revoked")
-    with transaction.atomic():
-        document = Document.objects.select_for_update().get(pk=document.pk)
+    action = "exchange.document.revoked"
+    _require_manager(document, by, request, action)
+    with _refused_if_changed(action, document, by, request), transaction.atomic():
+        document = _lock_managed(document, by, request, step_up=True)
         before = sharing_of(document)
         document.revoked = True
         document.revoked_at = timezone.now()
@@ -350,9 +467,10 @@ def set_expiry(
     document: Document, expires_at: datetime.datetime | None, *, by, request=None
 ) -> Document:
     """Set or clear the moment after which nobody sees the document."""
-    _require_manager(document, by, request, "exchange.document.expiry_set")
-    with transaction.atomic():
-        document = Document.objects.select_for_update().get(pk=document.pk)
+    action = "exchange.document.expiry_set"
+    _require_manager(document, by, request, action)
+    with _refused_if_changed(action, document, by, request), transaction.atomic():
+        document = _lock_managed(document, by, request, step_up=True)
         before = sharing_of(document)
         document.expires_at = expires_at
         document.save(update_fields=["expires_at", "updated_at"])

@@ -6,10 +6,17 @@ event loop. PDFs are decrypted and verified in full before anything is sent, sin
 they are watermarked; small files are verified in full too, so that a tampered file
 is refused with a clear page. A large file streams chunk by chunk, and the stream
 stops at the first chunk that fails: nothing past it is ever sent.
+
+A download outlasts the request that the policy allowed, so every stream asks the
+policy again after each few MiB it has sent (`RECHECK_EVERY_CHUNKS`): once the
+document is revoked, expired or no longer shared with the person, the stream ends
+at that chunk, short of its Content-Length (clients see an incomplete download, not
+a complete file), and the cut is audited.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -23,7 +30,7 @@ from django.utils.http import content_disposition_header
 
 from asgiref.sync import sync_to_async
 
-from exchange import crypto
+from exchange import crypto, policy
 from exchange.models import Document, DocumentVersion
 from exchange.pdf import UnreadablePdf, watermark_pdf
 from exchange.storage import exchange_storage
@@ -34,6 +41,12 @@ logger = logging.getLogger("portal.exchange")
 STREAM_CHUNK = 1024 * 1024
 # Files up to this size are verified completely before the first byte is sent.
 VERIFY_FIRST_BYTES = 8 * 1024 * 1024
+# The policy decides again on every this many chunks (4 MiB) after the first; it is
+# asked that many chunks ahead, while they are sent.
+RECHECK_EVERY_CHUNKS = 4
+ASK_AHEAD = 2
+# The reader's own account and reach are read again on every this many checks.
+REFRESH_READER_EVERY = 4
 
 
 def data_key_of(version: DocumentVersion) -> bytes:
@@ -69,10 +82,117 @@ def watermark_lines(user, download_id: str) -> list[str]:
     ]
 
 
-async def _slices(data: bytes) -> AsyncIterator[bytes]:
+class _ReaderWatch:
+    """The question a download keeps asking: may its reader still see the document?
+
+    Each check is the policy's compiled visibility query for the reader, over the
+    current rows and the database's clock (one query: revoked, expired, un-shared).
+    The reader's own facts (account, vetting, clearance, groups) are read afresh on
+    every `REFRESH_READER_EVERY`th check, two queries more.
+    """
+
+    def __init__(self, viewer: policy.Viewer, *, verified: bool, document_id: int):
+        self.viewer = viewer
+        self.verified = verified
+        self.document_id = document_id
+        self.checks = 0
+
+    def reason_to_stop(self) -> str | None:
+        """None while the reader may still see the document; else why not."""
+        from django.contrib.auth import get_user_model
+
+        self.checks += 1
+        if self.checks % REFRESH_READER_EVERY == 0:
+            user = get_user_model().objects.filter(pk=self.viewer.user_id).first()
+            self.viewer = policy.viewer_for_user(user, verified=self.verified)
+        if policy.can_still_view(self.viewer, self.document_id):
+            return None
+        document = Document.objects.get(pk=self.document_id)
+        reason = policy.refusal_reason(self.viewer, document)
+        if reason != "not_allowed":
+            return reason
+        # Live, but not for this reader: no longer cleared for it, or un-shared.
+        if document.tier not in policy.exchange_tiers_visible_to(self.viewer):
+            return "not_cleared"
+        return "no_longer_shared"
+
+
+class _Gate:
+    """Lets a download's chunks through until the policy no longer lets its reader
+    see the document; then says stop, and audits the cut with the bytes sent.
+
+    The policy is asked `ASK_AHEAD` chunks before each check point, so that its
+    query runs while those chunks are sent, and its answer decides the chunk at the
+    check point. The body's own generator asks `allows` before each chunk, so that
+    stopping closes the file there and then (no generator wraps another).
+    """
+
+    def __init__(self, watch: _ReaderWatch, *, actor, address, document, details):
+        self.check = sync_to_async(watch.reason_to_stop)
+        self.actor = actor
+        self.address = address
+        self.document = document
+        self.details = details
+        self.sent = 0
+        self.count = 0
+        self.asked: asyncio.Future | None = None
+
+    async def allows(self, chunk: bytes) -> bool:
+        count = self.count
+        if count % RECHECK_EVERY_CHUNKS == RECHECK_EVERY_CHUNKS - ASK_AHEAD:
+            self.asked = asyncio.ensure_future(self.check())
+        if self.asked is not None and count % RECHECK_EVERY_CHUNKS == 0:
+            reason, self.asked = await self.asked, None
+            if reason is not None:
+                await _audit_cut(
+                    self.actor,
+                    self.address,
+                    self.document,
+                    self.details,
+                    self.sent,
+                    reason,
+                )
+                return False
+        self.count += 1
+        self.sent += len(chunk)
+        return True
+
+    async def settle(self) -> None:
+        """Wait for a question still in flight (the body ended before its answer)."""
+        if self.asked is not None:
+            await asyncio.gather(self.asked, return_exceptions=True)
+            self.asked = None
+
+
+async def _slices(data: bytes, gate: _Gate) -> AsyncIterator[bytes]:
     view = memoryview(data)
-    for start in range(0, len(data), STREAM_CHUNK):
-        yield bytes(view[start : start + STREAM_CHUNK])
+    try:
+        for start in range(0, len(data), STREAM_CHUNK):
+            chunk = bytes(view[start : start + STREAM_CHUNK])
+            if not await gate.allows(chunk):
+                return
+            yield chunk
+    finally:
+        await gate.settle()
+
+
+async def _audit_cut(actor, address, document, details, sent: int, reason: str):
+    logger.warning(
+        "download %s cut after %d bytes: %s", details["download_id"], sent, reason
+    )
+    await sync_to_async(record)(
+        "exchange.document.download_cut",
+        actor=actor,
+        target=document,
+        outcome="denied",
+        details={
+            "version": details["version"],
+            "download_id": details["download_id"],
+            "bytes_sent": sent,
+            "reason": reason,
+            "address": address,
+        },
+    )
 
 
 def _refuse(request, document, version, download_id, error) -> HttpResponse:
@@ -124,6 +244,20 @@ def serve_version(
         handle, decryptor = open_decryptor(version)
     except (crypto.TamperedFile, OSError) as error:
         return _refuse(request, document, version, download_id, error)
+    actor = request.user
+    address = request.META.get("REMOTE_ADDR")
+
+    gate = _Gate(
+        _ReaderWatch(
+            policy.viewer_for(request),
+            verified=bool(actor.is_verified()),
+            document_id=document.pk,
+        ),
+        actor=actor,
+        address=address,
+        document=document,
+        details=details,
+    )
 
     if version.media_type == "application/pdf" or version.size <= VERIFY_FIRST_BYTES:
         try:
@@ -140,7 +274,7 @@ def serve_version(
             request=request,
             details=details,
         )
-        return _response(_slices(data), version, version.media_type, len(data))
+        return _response(_slices(data, gate), version, version.media_type, len(data))
 
     try:
         first = decryptor.next_chunk()
@@ -153,15 +287,19 @@ def serve_version(
         request=request,
         details=details,
     )
-    actor = request.user
-    address = request.META.get("REMOTE_ADDR")
 
     async def stream() -> AsyncIterator[bytes]:
         try:
             if first:
+                if not await gate.allows(first):
+                    return
                 yield first
-            async for chunk in decryptor.aiter():
-                yield chunk
+            # Closed explicitly on a cut: a read in flight ends before the file does.
+            async with contextlib.aclosing(decryptor.aiter()) as chunks:
+                async for chunk in chunks:
+                    if not await gate.allows(chunk):
+                        return
+                    yield chunk
         except crypto.TamperedFile as error:
             logger.error("download %s stopped: %s", download_id, error)
             await sync_to_async(record)(
@@ -173,6 +311,7 @@ def serve_version(
             )
             raise
         finally:
+            await gate.settle()
             await sync_to_async(handle.close, thread_sensitive=False)()
 
     return _response(stream(), version, version.media_type, version.size)

@@ -193,6 +193,22 @@ def can_manage(viewer: Viewer, document: Document) -> bool:
     )
 
 
+def refusal_reason(
+    viewer: Viewer, document: Document, *, now: datetime.datetime | None = None
+) -> str:
+    """Why `viewer` may not manage `document`, as an audit reason code.
+
+    Only for those already refused: it names the document's state, which the
+    refused person may learn only when they could manage it a moment before.
+    """
+    now = now or timezone.now()
+    if document.revoked:
+        return "revoked"
+    if not _is_live(document, now):
+        return "expired"
+    return "not_allowed"
+
+
 def visible_documents(
     viewer: Viewer, *, now: datetime.datetime | Now | None = None
 ) -> QuerySet[Document]:
@@ -242,6 +258,13 @@ def visible_document_ids(viewer: Viewer, ids: Iterable[int]) -> set[int]:
         return set()
     found = sql.rows(_visible_ids, (viewer,), where_in=("id", wanted))
     return {pk for (pk,) in found}
+
+
+def can_still_view(viewer: Viewer, document_id: int) -> bool:
+    """The one-object check for a read that outlasts its request (a download
+    stream): may `viewer` still see the document, by the current rows and the
+    database's clock? One compiled query (`visible_document_ids`)."""
+    return document_id in visible_document_ids(viewer, [document_id])
 
 
 def _visible_ids(viewer: Viewer) -> QuerySet:

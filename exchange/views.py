@@ -213,6 +213,8 @@ def version_create(request: HttpRequest, pk: int) -> HttpResponse:
             version = actions.add_version(
                 document, form.cleaned_data["file"], by=request.user, request=request
             )
+        except actions.NoLongerAllowed as error:
+            return _no_longer_allowed(request, error)
         except actions.NotAllowed:
             raise Http404("No such document.") from None
         except ValidationError as error:
@@ -230,6 +232,17 @@ def version_create(request: HttpRequest, pk: int) -> HttpResponse:
         },
         status=400 if form.errors else 200,
     )
+
+
+def _no_longer_allowed(
+    request: HttpRequest, error: actions.NoLongerAllowed
+) -> HttpResponse:
+    """A change that lost a race to a revocation (or expiry, or a change of hands):
+    nothing was changed, the refusal is audited, and the person is told so on the
+    list, since the document's own pages are no longer theirs to see."""
+    actions.keep_refusal_audited(error)
+    messages.error(request, actions.NoLongerAllowed.message)
+    return redirect("exchange:list")
 
 
 @require_http_methods(["GET", "POST"])
@@ -252,6 +265,8 @@ def _sharing_after_step_up(request: HttpRequest, document: Document) -> HttpResp
     if request.method == "POST" and request.POST.get("action") == "revoke":
         try:
             actions.revoke_document(document, by=request.user, request=request)
+        except actions.NoLongerAllowed as error:
+            return _no_longer_allowed(request, error)
         except actions.NotAllowed:
             raise Http404("No such document.") from None
         messages.success(request, f"“{document.title}” is revoked for everyone.")
@@ -262,7 +277,10 @@ def _sharing_after_step_up(request: HttpRequest, document: Document) -> HttpResp
         try:
             with transaction.atomic():
                 _apply_sharing(request, document, data)
-        except actions.NotAllowed:
+        except actions.NoLongerAllowed as error:
+            return _no_longer_allowed(request, error)
+        except actions.NotAllowed as error:
+            actions.keep_refusal_audited(error)
             raise Http404("No such document.") from None
         except ValidationError as error:
             form.add_error(None, error)
