@@ -17,6 +17,8 @@ urlpatterns = [
     path("account/passkeys/", include("portal.accounts.passkeys")),
     path("search/", include("search.urls")),
     path("exchange/", include("exchange.urls")),
+    # The portal's narrower versions of some admin views come first.
+    path("admin/", include("practices.admin_urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("", include("exchange.coordination.urls")),

@@ -125,3 +125,66 @@ def revoke_state_editing(user, *, by=None) -> int:
         details={"groups": [g.name for g in groups]},
     )
     return len(groups)
+
+
+# Everything the admin counts as having a page permission (as Wagtail's explorer).
+ADMIN_PAGE_ACTIONS = ("add", "change", "publish", "lock", "unlock", "bulk_delete")
+
+
+def pages_visible_in_admin(user):
+    """The pages whose titles the admin may show `user`: the pages they may work on,
+    and every live, public page.
+
+    Another State's drafts and view-restricted pages stay out of the choosers,
+    listings, reports and suggestions of the State editors; the secretariat,
+    whose page permissions cover every State page, sees them all.
+    """
+    from django.db.models import Q
+
+    from wagtail.models import Page
+    from wagtail.permissions import page_permission_policy
+
+    public = Page.objects.live().public().values("pk")
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Page.objects.filter(pk__in=public)
+    if user.is_superuser:
+        return Page.objects.all()
+    permitted = page_permission_policy.instances_user_has_any_permission_for(
+        user, ADMIN_PAGE_ACTIONS
+    ).values("pk")
+    return Page.objects.filter(Q(pk__in=public) | Q(pk__in=permitted))
+
+
+def tags_visible_in_admin(user):
+    """The tags the admin may suggest to `user`: those of pages visible to them and
+    of images and documents they may choose."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import Q
+
+    from wagtail.documents import get_document_model
+    from wagtail.documents.permissions import permission_policy as document_policy
+    from wagtail.images import get_image_model
+    from wagtail.images.permissions import permission_policy as image_policy
+
+    from taggit.models import Tag
+
+    from practices.models import GoodPracticePage
+
+    pages = GoodPracticePage.objects.filter(
+        pk__in=pages_visible_in_admin(user).values("pk")
+    ).values("pk")
+    visible = Q(practices_goodpracticepagetag_items__content_object__in=pages)
+    for model, policy in (
+        (get_image_model(), image_policy),
+        (get_document_model(), document_policy),
+    ):
+        choosable = policy.instances_user_has_any_permission_for(
+            user, ["choose", "change"]
+        ).values("pk")
+        visible |= Q(
+            taggit_taggeditem_items__content_type=ContentType.objects.get_for_model(
+                model
+            ),
+            taggit_taggeditem_items__object_id__in=choosable,
+        )
+    return Tag.objects.filter(pk__in=Tag.objects.filter(visible).values("pk"))

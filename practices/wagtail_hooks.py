@@ -14,7 +14,7 @@ from practices.models import (
     Language,
     StatePage,
 )
-from practices.permissions import ensure_state_editing
+from practices.permissions import ensure_state_editing, pages_visible_in_admin
 from practices.protection import pages_using, refusal_message
 
 
@@ -79,3 +79,15 @@ def set_up_state_editing(request, page):
     """A State page created in the admin gets its editors' group and collection."""
     if isinstance(page.specific, StatePage):
         ensure_state_editing(page.specific)
+
+
+@hooks.register("construct_page_chooser_queryset")
+def choose_only_visible_pages(pages, request):
+    """Other States' drafts and restricted pages are not offered in the chooser."""
+    return pages.filter(pk__in=pages_visible_in_admin(request.user).values("pk"))
+
+
+@hooks.register("construct_explorer_page_queryset")
+def explore_only_visible_pages(parent_page, pages, request):
+    """Nor listed in the page explorer."""
+    return pages.filter(pk__in=pages_visible_in_admin(request.user).values("pk"))

@@ -1,0 +1,101 @@
+"""Admin views that show other States' drafts and restricted pages to nobody.
+
+Wagtail's own page chooser, page types report and tag autocomplete list every page
+or tag; these replace them (at the same URLs, see `practices.admin_urls`) with the
+same views narrowed to what `pages_visible_in_admin` lets the person see.
+"""
+
+from __future__ import annotations
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.http import Http404, JsonResponse
+
+from wagtail.admin.views import chooser
+from wagtail.admin.views.reports.page_types_usage import PageTypesUsageReportView
+from wagtail.admin.views.tags import TAGS_AUTOCOMPLETE_LIMIT
+from wagtail.models import Page
+
+from taggit.models import Tag
+
+from practices.permissions import pages_visible_in_admin, tags_visible_in_admin
+
+
+def tag_autocomplete(request, app_name=None, model_name=None):
+    """Wagtail's tag suggestions, from the tags of content the person may see."""
+    if app_name and model_name:
+        try:
+            content_type = ContentType.objects.get_by_natural_key(app_name, model_name)
+        except ContentType.DoesNotExist as e:
+            raise Http404 from e
+        # The portal tags with taggit's own model only.
+        if content_type.model_class() is not Tag:
+            raise Http404
+    term = request.GET.get("term", "")
+    tags = []
+    if term:
+        tags = list(
+            tags_visible_in_admin(request.user)
+            .filter(name__istartswith=term)
+            .order_by("name")
+            .values_list("name", flat=True)[:TAGS_AUTOCOMPLETE_LIMIT]
+        )
+    return JsonResponse(tags, safe=False)
+
+
+class BrowseView(chooser.BrowseView):
+    """The page chooser's browser, refusing to open a page the person may not see.
+
+    Its children are narrowed by the `construct_page_chooser_queryset` hook; the
+    page being browsed is shown by title too, so it is checked here. Without a
+    page given, Wagtail opens the common ancestor of the wanted page type, which
+    may be a draft: the nearest visible ancestor is opened instead.
+    """
+
+    def get_object_list(self):
+        visible = pages_visible_in_admin(self.request.user)
+        if not visible.filter(pk=self.parent_page.pk).exists():
+            if self.kwargs.get("parent_page_id"):
+                raise Http404
+            self.parent_page = (
+                visible.filter(pk__in=self.parent_page.get_ancestors().values("pk"))
+                .order_by("-depth")
+                .first()
+                .specific
+            )
+        return super().get_object_list()
+
+
+class PageTypesUsageReportView(PageTypesUsageReportView):
+    """Counts and the last edited page of each type, among visible pages only."""
+
+    def get_queryset(self):
+        queryset = ContentType.objects.filter(model__in=self.page_models)
+        page_content_type = ContentType.objects.get_for_model(Page)
+        if not Page.objects.filter(
+            depth__gt=1, content_type=page_content_type
+        ).exists():
+            queryset = queryset.exclude(id=page_content_type.id)
+        self.queryset = queryset
+        queryset = self.filter_queryset(queryset)
+
+        visible = pages_visible_in_admin(self.request.user).values("pk")
+        latest = {"pk__in": visible}
+        counted = Q(pages__pk__in=visible)
+        language_code = self.filters.form.cleaned_data.get("page_locale", None)
+        site_root_path = self.filters.form.cleaned_data.get("site", None)
+        if language_code:
+            latest["locale__language_code"] = language_code
+            counted &= Q(pages__locale__language_code=language_code)
+        if site_root_path:
+            latest["path__startswith"] = site_root_path
+            counted &= Q(pages__path__startswith=site_root_path)
+        last_edited = Page.objects.filter(
+            content_type=OuterRef("pk"), **latest
+        ).order_by(
+            F("latest_revision_created_at").desc(nulls_last=True), "title", "-pk"
+        )
+        return queryset.annotate(
+            count=Count("pages", filter=counted),
+            last_edited_page_id=Subquery(last_edited.values("pk")[:1]),
+        ).order_by("-count", "app_label", "model")
