@@ -27,8 +27,15 @@ urlpatterns = [
 ]
 
 if settings.DEBUG:
+    from pathlib import Path
+
     from django.conf.urls.static import static
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    # Only image renditions: documents go through Wagtail's serve view and its
+    # checks, and original images are never served (as in production).
+    urlpatterns += static(
+        f"{settings.MEDIA_URL}images/",
+        document_root=Path(settings.MEDIA_ROOT) / "images",
+    )
 
 urlpatterns += [path("", include(wagtail_urls))]

@@ -188,3 +188,38 @@ def tags_visible_in_admin(user):
             taggit_taggeditem_items__object_id__in=choosable,
         )
     return Tag.objects.filter(pk__in=Tag.objects.filter(visible).values("pk"))
+
+
+def page_visible_to(request, page) -> bool:
+    """May the person making `request` see `page`: live and its view restrictions
+    passed (signed in, or the password given), or a page they may work on."""
+    if page.live and all(
+        restriction.accept_request(request)
+        for restriction in page.get_view_restrictions()
+    ):
+        return True
+    return pages_visible_in_admin(request.user).filter(pk=page.pk).exists()
+
+
+def document_visible_to(request, document) -> bool:
+    """A document is served to those who may manage it in its collection, and to
+    those who may see a page that uses it.
+
+    A document that no page uses, or that only drafts and restricted pages use, is
+    therefore private to its State's editors (and the secretariat, which sees every
+    page) until a page using it is published.
+    """
+    from wagtail.documents.permissions import permission_policy as document_policy
+    from wagtail.models import Page, ReferenceIndex
+
+    user = request.user
+    if getattr(user, "is_authenticated", False) and (
+        document_policy.user_has_any_permission_for_instance(
+            user, ["change", "choose"], document
+        )
+    ):
+        return True
+    return any(
+        isinstance(source, Page) and page_visible_to(request, source)
+        for source, _references in ReferenceIndex.get_grouped_references_to(document)
+    )

@@ -1,6 +1,7 @@
 """Admin of the public content: taxonomy snippets, State set-up, delete protection."""
 
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import redirect
 
 from wagtail import hooks
@@ -14,7 +15,11 @@ from practices.models import (
     Language,
     StatePage,
 )
-from practices.permissions import ensure_state_editing, pages_visible_in_admin
+from practices.permissions import (
+    document_visible_to,
+    ensure_state_editing,
+    pages_visible_in_admin,
+)
 from practices.protection import pages_using, refusal_message
 
 
@@ -91,3 +96,11 @@ def choose_only_visible_pages(pages, request):
 def explore_only_visible_pages(parent_page, pages, request):
     """Nor listed in the page explorer."""
     return pages.filter(pk__in=pages_visible_in_admin(request.user).values("pk"))
+
+
+@hooks.register("before_serve_document")
+def serve_documents_of_visible_pages_only(document, request):
+    """A document of a draft or restricted page is not found by those who may not
+    see the page (Wagtail's own hook checks the collection's view restrictions)."""
+    if not document_visible_to(request, document):
+        raise Http404

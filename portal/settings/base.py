@@ -224,6 +224,9 @@ EMAIL_USE_TLS = env.get_bool("EMAIL_USE_TLS", default=True)
 WAGTAIL_SITE_NAME = "Nuclear Security Implementation Portal"
 WAGTAILADMIN_BASE_URL = env.get("PORTAL_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "odt", "txt", "csv"]
+# Documents only through Wagtail's serve view, which checks the collection's view
+# restrictions and the pages using them (practices.wagtail_hooks); never a /media/ URL.
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
 
 # Debug pages, error mails and logs hide every secret by name and by value.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "portal.core.errors.PortalExceptionReporterFilter"

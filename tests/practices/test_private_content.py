@@ -159,3 +159,153 @@ def test_tag_autocomplete_suggests_only_visible_content_tags(client, admin_conte
             "zqxown",
             "zqxrestrictedonly",
         ], url
+
+
+# --- Documents and images: through the serve view's checks, never /media/. --------
+
+DOCUMENT_BYTES = b"Zqx confidential annex of an unpublished practice.\n"
+
+
+def make_document(collection, title="Annex"):
+    from django.core.files.base import ContentFile
+
+    from wagtail.documents import get_document_model
+
+    document = get_document_model()(title=title, collection=collection)
+    document.file.save("annex.txt", ContentFile(DOCUMENT_BYTES), save=False)
+    document.save()
+    return document
+
+
+def attach(page, document):
+    """Put a link to `document` in the page's body, as the editor's chooser does."""
+    page.body = [("document", {"document": document, "label": ""})]
+    page.save()
+    return page
+
+
+def fetched(response) -> bytes:
+    if response.status_code != 200:
+        return b""
+    if response.streaming:
+        return b"".join(response.streaming_content)
+    return response.content
+
+
+@pytest.fixture
+def debug_urls(settings):
+    """The project's URLs as the demo (DEBUG on) builds them."""
+    import importlib
+
+    from django.urls import clear_url_caches
+
+    import portal.urls
+
+    settings.DEBUG = True
+    importlib.reload(portal.urls)
+    clear_url_caches()
+    yield
+    settings.DEBUG = False
+    importlib.reload(portal.urls)
+    clear_url_caches()
+
+
+@pytest.fixture
+def restricted_document(site):
+    from wagtail.models import Collection, CollectionViewRestriction
+
+    collection = Collection.get_first_root_node().add_child(name="Members only")
+    CollectionViewRestriction.objects.create(
+        collection=collection, restriction_type=CollectionViewRestriction.LOGIN
+    )
+    document = make_document(collection)
+    attach(factories.good_practice("NL", title="Public practice"), document)
+    return document
+
+
+def media_path(document) -> str:
+    from django.conf import settings
+
+    return f"{settings.MEDIA_URL}{document.file.name}"
+
+
+def test_documents_link_to_the_serve_view(restricted_document):
+    assert restricted_document.url == (
+        f"/documents/{restricted_document.pk}/{restricted_document.filename}"
+    )
+
+
+def test_restricted_collection_document_refused_to_anonymous_visitors(
+    client, restricted_document
+):
+    assert media_path(restricted_document).startswith("/media/documents/")
+    served = client.get(restricted_document.url)
+    assert served.status_code in {302, 404}
+    assert DOCUMENT_BYTES not in fetched(served)
+    assert client.get(media_path(restricted_document)).status_code == 404
+
+
+def test_restricted_collection_document_not_at_its_media_path_under_debug(
+    client, restricted_document, debug_urls
+):
+    direct = client.get(media_path(restricted_document))
+    assert direct.status_code == 404
+    assert DOCUMENT_BYTES not in fetched(direct)
+    assert DOCUMENT_BYTES not in fetched(client.get(restricted_document.url))
+
+
+def test_restricted_collection_document_served_to_a_signed_in_person(
+    client, restricted_document
+):
+    from portal.accounts.roles import Role
+
+    reader = factories.user_with_role("reader@nl.example", Role.VETTED_EXPERT, "NL")
+    login_verified(client, reader)
+    assert fetched(client.get(restricted_document.url)) == DOCUMENT_BYTES
+
+
+def test_document_of_a_draft_served_only_to_those_who_may_see_the_draft(
+    client, admin_content
+):
+    from portal.accounts.roles import Role
+    from practices.permissions import grant_state_editing
+
+    finnish = factories.state_page("FI")
+    document = make_document(finnish.collection)
+    draft = attach(admin_content["draft"], document)
+    assert fetched(client.get(document.url)) == b""  # anonymous
+    login_verified(client, admin_content["dutch"])
+    assert fetched(client.get(document.url)) == b""
+    for user in (
+        factories.user_with_role("second@fi.example", Role.STATE_EDITOR, "FI"),
+        admin_content["secretariat"],
+    ):
+        if user.email.endswith("fi.example"):
+            grant_state_editing(user)
+        client.logout()
+        login_verified(client, user)
+        assert fetched(client.get(document.url)) == DOCUMENT_BYTES, user
+    client.logout()
+    draft.save_revision().publish()
+    assert fetched(client.get(document.url)) == DOCUMENT_BYTES  # now public
+
+
+def test_document_of_a_restricted_page_not_served_to_anonymous_visitors(client, site):
+    document = make_document(factories.state_page("FR").collection)
+    page = attach(factories.good_practice("FR", title="Members page"), document)
+    restrict(page)
+    assert fetched(client.get(document.url)) == b""
+
+
+def test_demo_serves_image_renditions_but_no_documents_or_originals(
+    client, settings, debug_urls
+):
+    from pathlib import Path
+
+    media = Path(settings.MEDIA_ROOT)
+    for folder in ("images", "original_images", "documents"):
+        (media / folder).mkdir(parents=True, exist_ok=True)
+        (media / folder / "zqx.txt").write_bytes(b"zqx " + folder.encode())
+    assert fetched(client.get("/media/images/zqx.txt")) == b"zqx images"
+    assert client.get("/media/original_images/zqx.txt").status_code == 404
+    assert client.get("/media/documents/zqx.txt").status_code == 404
