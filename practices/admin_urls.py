@@ -17,6 +17,11 @@ urlpatterns = decorate_urlpatterns(
             "choose-page/<int:parent_page_id>/",
             admin_views.BrowseView.as_view(),
         ),
+        path("choose-page/search/", admin_views.SearchView.as_view()),
+        path(
+            "choose-page/chosen-multiple/",
+            admin_views.ChosenMultipleView.as_view(),
+        ),
         path(
             "tag-autocomplete/",
             admin_views.tag_autocomplete,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.http import Http404, JsonResponse
+from django.urls import reverse
 
 from wagtail.admin.views import chooser
 from wagtail.admin.views.reports.page_types_usage import PageTypesUsageReportView
@@ -18,7 +19,53 @@ from wagtail.models import Page
 
 from taggit.models import Tag
 
-from practices.permissions import pages_visible_in_admin, tags_visible_in_admin
+from practices.permissions import (
+    pages_visible_in_admin,
+    pages_workable_in_admin,
+    tags_visible_in_admin,
+)
+
+
+class LiveTitles:
+    """Shows a page the person may not work on by its live title, not by the title
+    of an unpublished edit (Wagtail's admin shows `draft_title`)."""
+
+    def __init__(self, user):
+        self.everything = user.is_superuser
+        self.workable = set() if self.everything else set(pages_workable_in_admin(user))
+
+    def apply(self, page):
+        if page is not None and not self.everything and page.pk not in self.workable:
+            page.draft_title = page.title
+        return page
+
+
+class LiveTitleColumn(chooser.PageTitleColumn):
+    def __init__(self, *args, live_titles: LiveTitles, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.live_titles = live_titles
+
+    def get_value(self, instance):
+        return super().get_value(self.live_titles.apply(instance))
+
+
+class LiveTitlesMixin:
+    """For the chooser's views: their title column shows live titles."""
+
+    @property
+    def columns(self):
+        live_titles = LiveTitles(self.request.user)
+        return [
+            LiveTitleColumn(
+                column.name,
+                label=column.label,
+                is_multiple_choice=column.is_multiple_choice,
+                live_titles=live_titles,
+            )
+            if isinstance(column, chooser.PageTitleColumn)
+            else column
+            for column in super().columns
+        ]
 
 
 def tag_autocomplete(request, app_name=None, model_name=None):
@@ -43,7 +90,7 @@ def tag_autocomplete(request, app_name=None, model_name=None):
     return JsonResponse(tags, safe=False)
 
 
-class BrowseView(chooser.BrowseView):
+class BrowseView(LiveTitlesMixin, chooser.BrowseView):
     """The page chooser's browser, refusing to open a page the person may not see.
 
     Its children are narrowed by the `construct_page_chooser_queryset` hook; the
@@ -63,11 +110,44 @@ class BrowseView(chooser.BrowseView):
                 .first()
                 .specific
             )
+        LiveTitles(self.request.user).apply(self.parent_page)
         return super().get_object_list()
+
+
+class SearchView(LiveTitlesMixin, chooser.SearchView):
+    """The chooser's search: narrowed by the hook, with live titles."""
+
+
+class ChosenMultipleView(chooser.ChosenMultipleView):
+    """What the chooser returns for pages picked by id: visible pages only."""
+
+    def get(self, request):
+        visible = pages_visible_in_admin(request.user).values("pk")
+        live_titles = LiveTitles(request.user)
+        ids = [pk for pk in request.GET.getlist("id") if pk.isdigit()]
+        pages = Page.objects.filter(pk__in=ids).filter(pk__in=visible)
+        result = [
+            {
+                "id": page.pk,
+                "parentId": page.get_parent().pk,
+                "adminTitle": live_titles.apply(page).get_admin_display_title(),
+                "editUrl": reverse("wagtailadmin_pages:edit", args=(page.pk,)),
+                "url": page.url,
+            }
+            for page in pages.specific()
+        ]
+        return self.render_chosen_response(result)
 
 
 class PageTypesUsageReportView(PageTypesUsageReportView):
     """Counts and the last edited page of each type, among visible pages only."""
+
+    def decorate_paginated_queryset(self, page_types):
+        page_types = super().decorate_paginated_queryset(page_types)
+        live_titles = LiveTitles(self.request.user)
+        for item in page_types:
+            live_titles.apply(item.last_edited_page)
+        return page_types
 
     def get_queryset(self):
         queryset = ContentType.objects.filter(model__in=self.page_models)

@@ -131,6 +131,18 @@ def revoke_state_editing(user, *, by=None) -> int:
 ADMIN_PAGE_ACTIONS = ("add", "change", "publish", "lock", "unlock", "bulk_delete")
 
 
+def pages_workable_in_admin(user):
+    """The ids of the pages `user` holds a page permission on (their drafts too)."""
+    from wagtail.models import Page
+    from wagtail.permissions import page_permission_policy
+
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Page.objects.none().values_list("pk", flat=True)
+    return page_permission_policy.instances_user_has_any_permission_for(
+        user, ADMIN_PAGE_ACTIONS
+    ).values_list("pk", flat=True)
+
+
 def pages_visible_in_admin(user):
     """The pages whose titles the admin may show `user`: the pages they may work on,
     and every live, public page.
@@ -142,17 +154,14 @@ def pages_visible_in_admin(user):
     from django.db.models import Q
 
     from wagtail.models import Page
-    from wagtail.permissions import page_permission_policy
 
     public = Page.objects.live().public().values("pk")
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return Page.objects.filter(pk__in=public)
     if user.is_superuser:
         return Page.objects.all()
-    permitted = page_permission_policy.instances_user_has_any_permission_for(
-        user, ADMIN_PAGE_ACTIONS
-    ).values("pk")
-    return Page.objects.filter(Q(pk__in=public) | Q(pk__in=permitted))
+    workable = pages_workable_in_admin(user)
+    return Page.objects.filter(Q(pk__in=public) | Q(pk__in=workable))
 
 
 def tags_visible_in_admin(user):

@@ -39,6 +39,7 @@ def test_topic_filter_lists_tags_of_live_public_practices_only(client, site):
 
 FOREIGN_DRAFT = "Zqxfinnish unpublished inspection plan"
 FOREIGN_RESTRICTED = "Zqxfinnish restricted guard roster"
+FOREIGN_RETITLE = "Zqxfinnish unpublished new title"
 OWN_DRAFT = "Zqxdutch unpublished transport note"
 SEARCH = "Zqxfinnish"
 
@@ -64,6 +65,9 @@ def admin_content(site):
     )
     restrict(restricted)
     factories.good_practice("NL", title=OWN_DRAFT, publish=False, topics=["zqxown"])
+    retitled = factories.good_practice("FI", title="Finnish live practice")
+    retitled.title = FOREIGN_RETITLE  # an edit awaiting approval
+    retitled.save_revision(user=finn)
     # Last, so that it is the last edited good practice of the page types report.
     draft = factories.good_practice(
         "FI", title=FOREIGN_DRAFT, publish=False, topics=["zqxdraftonly"]
@@ -102,6 +106,7 @@ def _admin_urls(content) -> dict[str, bool]:
         "/admin/reports/page-types-usage/": True,
         "/admin/reports/page-types-usage/results/": True,
         "/admin/": False,
+        f"/admin/choose-page/chosen-multiple/?id={content['draft'].pk}": True,
     }
 
 
@@ -113,6 +118,7 @@ def test_state_editor_sees_no_other_states_drafts_in_the_admin(client, admin_con
         body = response.content.decode()
         assert FOREIGN_DRAFT not in body, url
         assert FOREIGN_RESTRICTED not in body, url
+        assert FOREIGN_RETITLE not in body, url
 
 
 def test_state_editor_still_finds_own_drafts_and_public_pages(client, admin_content):
@@ -123,6 +129,7 @@ def test_state_editor_still_finds_own_drafts_and_public_pages(client, admin_cont
     assert OWN_DRAFT in search
     browse = client.get(f"/admin/choose-page/{admin_content['finnish_page'].pk}/")
     assert browse.status_code == 200  # the live, public State page itself
+    assert "Finnish live practice" in browse.content.decode()  # by its live title
 
 
 def test_state_editor_cannot_browse_the_chooser_into_a_foreign_draft(
@@ -141,6 +148,8 @@ def test_secretariat_sees_every_states_drafts_in_the_admin(client, admin_content
         assert response.status_code in {200, 302}, url
         if shown:
             assert FOREIGN_DRAFT in response.content.decode(), url
+    browse = client.get(f"/admin/choose-page/{admin_content['finnish_page'].pk}/")
+    assert FOREIGN_RETITLE in browse.content.decode()
 
 
 def test_tag_autocomplete_suggests_only_visible_content_tags(client, admin_content):
