@@ -8,6 +8,7 @@ from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from practices.admin_views import visible_items_bulk_actions
 from practices.models import (
     AdditionalAction,
     Commitment,
@@ -104,3 +105,8 @@ def serve_documents_of_visible_pages_only(document, request):
     see the page (Wagtail's own hook checks the collection's view restrictions)."""
     if not document_visible_to(request, document):
         raise Http404
+
+
+# Registered after Wagtail's own (order), so each replaces the action of its name.
+for _action in visible_items_bulk_actions():
+    hooks.register("register_bulk_action", _action, order=1)

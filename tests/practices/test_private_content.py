@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 from wagtail.models import PageViewRestriction
 
 import pytest
@@ -119,6 +121,47 @@ def test_state_editor_sees_no_other_states_drafts_in_the_admin(client, admin_con
         assert FOREIGN_DRAFT not in body, url
         assert FOREIGN_RESTRICTED not in body, url
         assert FOREIGN_RETITLE not in body, url
+
+
+def test_bulk_actions_do_not_name_other_states_drafts(client, admin_content):
+    draft = admin_content["draft"].pk
+    finnish = admin_content["finnish_page"].pk
+    login_verified(client, admin_content["dutch"])
+    for action in ("delete", "move", "publish", "unpublish"):
+        for query in (f"id={draft}", f"id=all&childOf={finnish}"):
+            url = f"/admin/bulk/wagtailcore/page/{action}/?{query}"
+            response = client.get(url)
+            body = response.content.decode()
+            assert FOREIGN_DRAFT not in body, url
+            assert FOREIGN_RETITLE not in body, url
+    assert (
+        client.get(f"/admin/bulk/wagtailcore/page/delete/?id={draft}").status_code
+        == 404
+    )
+    client.logout()
+    login_verified(client, admin_content["secretariat"])
+    answer = client.get(f"/admin/bulk/wagtailcore/page/delete/?id={draft}")
+    assert FOREIGN_DRAFT in answer.content.decode()
+
+
+def test_image_bulk_actions_do_not_name_other_states_images(client, admin_content):
+    from django.core.files.images import ImageFile
+
+    from wagtail.images import get_image_model
+
+    from PIL import Image
+
+    png = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(png, "PNG")
+    image = get_image_model().objects.create(
+        title="Zqxfinnish unpublished site photo",
+        collection=admin_content["finnish_page"].collection,
+        file=ImageFile(png, name="photo.png"),
+    )
+    login_verified(client, admin_content["dutch"])
+    response = client.get(f"/admin/bulk/wagtailimages/image/delete/?id={image.pk}")
+    assert response.status_code == 404
+    assert "Zqxfinnish" not in response.content.decode()
 
 
 def test_state_editor_still_finds_own_drafts_and_public_pages(client, admin_content):
