@@ -1,13 +1,16 @@
 """The portal's URLs: health, accounts, the admin, then Wagtail's pages."""
 
+import re
+
 from django.conf import settings
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from portal.core import views as core_views
+from practices.media import serve_rendition
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
@@ -21,21 +24,15 @@ urlpatterns = [
     path("admin/", include("practices.admin_urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    # Of the media, only image renditions have URLs, checked like documents: no
+    # original image or document file is served from MEDIA_ROOT, in DEBUG neither.
+    re_path(
+        rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}images/(?P<path>[^/]+)$",
+        serve_rendition,
+    ),
     path("", include("exchange.coordination.urls")),
     path("progress/", include("practices.progress.urls")),
     path("", include("practices.urls")),
 ]
-
-if settings.DEBUG:
-    from pathlib import Path
-
-    from django.conf.urls.static import static
-
-    # Only image renditions: documents go through Wagtail's serve view and its
-    # checks, and original images are never served (as in production).
-    urlpatterns += static(
-        f"{settings.MEDIA_URL}images/",
-        document_root=Path(settings.MEDIA_ROOT) / "images",
-    )
 
 urlpatterns += [path("", include(wagtail_urls))]

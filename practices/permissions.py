@@ -210,25 +210,42 @@ def page_visible_to(request, page) -> bool:
     return pages_visible_in_admin(request.user).filter(pk=page.pk).exists()
 
 
+def _media_visible_to(request, item, policy) -> bool:
+    from wagtail.models import Page, ReferenceIndex
+
+    user = request.user
+    if getattr(user, "is_authenticated", False) and (
+        policy.user_has_any_permission_for_instance(user, ["change", "choose"], item)
+    ):
+        return True
+    return any(
+        isinstance(source, Page) and page_visible_to(request, source)
+        for source, _references in ReferenceIndex.get_grouped_references_to(item)
+    )
+
+
 def document_visible_to(request, document) -> bool:
     """A document is served to those who may manage it in its collection, and to
     those who may see a page that uses it.
 
     A document that no page uses, or that only drafts and restricted pages use, is
     therefore private to its State's editors (and the secretariat, which sees every
-    page) until a page using it is published.
+    page) until a page using it is published. (Wagtail's own hook checks the
+    collection's view restrictions.)
     """
     from wagtail.documents.permissions import permission_policy as document_policy
-    from wagtail.models import Page, ReferenceIndex
 
-    user = request.user
-    if getattr(user, "is_authenticated", False) and (
-        document_policy.user_has_any_permission_for_instance(
-            user, ["change", "choose"], document
-        )
+    return _media_visible_to(request, document, document_policy)
+
+
+def image_visible_to(request, image) -> bool:
+    """The same rule for an image, whose renditions the portal serves; its
+    collection's view restrictions apply too."""
+    from wagtail.images.permissions import permission_policy as image_policy
+
+    if not all(
+        restriction.accept_request(request)
+        for restriction in image.collection.get_view_restrictions()
     ):
-        return True
-    return any(
-        isinstance(source, Page) and page_visible_to(request, source)
-        for source, _references in ReferenceIndex.get_grouped_references_to(document)
-    )
+        return False
+    return _media_visible_to(request, image, image_policy)

@@ -145,18 +145,9 @@ def test_bulk_actions_do_not_name_other_states_drafts(client, admin_content):
 
 
 def test_image_bulk_actions_do_not_name_other_states_images(client, admin_content):
-    from django.core.files.images import ImageFile
-
-    from wagtail.images import get_image_model
-
-    from PIL import Image
-
-    png = io.BytesIO()
-    Image.new("RGB", (8, 8)).save(png, "PNG")
-    image = get_image_model().objects.create(
+    image = make_image(
+        admin_content["finnish_page"].collection,
         title="Zqxfinnish unpublished site photo",
-        collection=admin_content["finnish_page"].collection,
-        file=ImageFile(png, name="photo.png"),
     )
     login_verified(client, admin_content["dutch"])
     response = client.get(f"/admin/bulk/wagtailimages/image/delete/?id={image.pk}")
@@ -349,15 +340,57 @@ def test_document_of_a_restricted_page_not_served_to_anonymous_visitors(client, 
     assert fetched(client.get(document.url)) == b""
 
 
-def test_demo_serves_image_renditions_but_no_documents_or_originals(
-    client, settings, debug_urls
+def make_image(collection, title="Site photo"):
+    from django.core.files.images import ImageFile
+
+    from wagtail.images import get_image_model
+
+    from PIL import Image
+
+    png = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(png, "PNG")
+    return get_image_model().objects.create(
+        title=title, collection=collection, file=ImageFile(png, name="photo.png")
+    )
+
+
+def test_image_renditions_served_only_to_those_who_may_see_a_page_using_them(
+    client, admin_content, debug_urls
 ):
+    from portal.accounts.roles import Role
+    from practices.permissions import grant_state_editing
+
+    finnish = factories.state_page("FI")
+    image = make_image(finnish.collection)
+    draft = admin_content["draft"]
+    draft.image = image
+    draft.save()
+    rendition = image.get_rendition("width-960")
+    assert rendition.url.startswith("/media/images/")
+    original = f"/media/{image.file.name}"
+    assert original.startswith("/media/original_images/")
+    assert client.get(rendition.url).status_code == 404  # anonymous
+    assert client.get(original).status_code == 404
+    login_verified(client, admin_content["dutch"])
+    assert client.get(rendition.url).status_code == 404
+    client.logout()
+    colleague = factories.user_with_role("third@fi.example", Role.STATE_EDITOR, "FI")
+    grant_state_editing(colleague)
+    login_verified(client, colleague)
+    assert fetched(client.get(rendition.url)).startswith(b"\x89PNG")
+    assert client.get(original).status_code == 404  # never, for anyone
+    client.logout()
+    draft.save_revision().publish()
+    assert fetched(client.get(rendition.url)).startswith(b"\x89PNG")  # now public
+
+
+def test_no_file_under_media_is_served_but_renditions(client, settings, debug_urls):
     from pathlib import Path
 
     media = Path(settings.MEDIA_ROOT)
     for folder in ("images", "original_images", "documents"):
         (media / folder).mkdir(parents=True, exist_ok=True)
         (media / folder / "zqx.txt").write_bytes(b"zqx " + folder.encode())
-    assert fetched(client.get("/media/images/zqx.txt")) == b"zqx images"
-    assert client.get("/media/original_images/zqx.txt").status_code == 404
-    assert client.get("/media/documents/zqx.txt").status_code == 404
+    # A file in images/ that is no rendition is not served either.
+    for folder in ("images", "original_images", "documents"):
+        assert client.get(f"/media/{folder}/zqx.txt").status_code == 404, folder
