@@ -394,3 +394,21 @@ def test_no_file_under_media_is_served_but_renditions(client, settings, debug_ur
     # A file in images/ that is no rendition is not served either.
     for folder in ("images", "original_images", "documents"):
         assert client.get(f"/media/{folder}/zqx.txt").status_code == 404, folder
+
+
+def test_the_portals_admin_views_need_a_verified_session(client, admin_content):
+    urls = [
+        "/admin/tag-autocomplete/?term=zqx",
+        f"/admin/choose-page/{admin_content['finnish_page'].pk}/",
+        "/admin/choose-page/search/?q=Zqxfinnish",
+        f"/admin/choose-page/chosen-multiple/?id={admin_content['draft'].pk}",
+        "/admin/reports/page-types-usage/",
+    ]
+    for url in urls:
+        assert client.get(url).status_code == 302, url  # to the sign-in
+    client.force_login(admin_content["secretariat"])  # a password only
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 302, url  # to the second factor
+        assert FOREIGN_DRAFT not in response.content.decode()
+        assert b"zqx" not in response.content
