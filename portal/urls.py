@@ -1,6 +1,6 @@
 """The portal's URLs: health, accounts, the admin, then Wagtail's pages."""
 
-from pathlib import Path
+import re
 
 from django.conf import settings
 from django.urls import include, path, re_path
@@ -11,6 +11,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from portal.core import views as core_views
+from practices.media import serve_rendition
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
@@ -25,25 +26,20 @@ urlpatterns = [
         "admin/pages/<int:page_to_move_id>/set_position/",
         core_views.admin_set_page_position,
     ),
+    # The portal's narrower versions of some admin views come first.
+    path("admin/", include("practices.admin_urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    # Of the media, only image renditions have URLs, checked like documents: no
+    # original image or document file is served from MEDIA_ROOT, in DEBUG neither.
+    re_path(
+        rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}images/(?P<path>[^/]+)$",
+        serve_rendition,
+    ),
     path("", include("exchange.coordination.urls")),
     path("progress/", include("practices.progress.urls")),
     path("", include("practices.urls")),
 ]
-
-if settings.SERVE_MEDIA_RENDITIONS:
-    # Only image renditions, which Wagtail makes for public display; original
-    # images and documents never have a direct URL.
-    from django.views.static import serve
-
-    urlpatterns += [
-        re_path(
-            r"^media/images/(?P<path>[^/]+)$",
-            serve,
-            {"document_root": Path(settings.MEDIA_ROOT) / "images"},
-        )
-    ]
 
 urlpatterns += [
     # Wagtail's own password-only sign-in form would sidestep the second factor and

@@ -120,17 +120,31 @@ class ListingFilterForm(forms.Form):
     def __init__(self, data, *, filters, choices=None):
         super().__init__(data)
         if "topic" in filters:
-            self.fields["topic"].queryset = (
-                Tag.objects.filter(practices_goodpracticepagetag_items__isnull=False)
-                .distinct()
-                .order_by("name")
-            )
+            self.fields["topic"].queryset = public_topics()
         for name in list(self.fields):
             if name not in filters and name != "sort":
                 del self.fields[name]
         for name, (empty_label, field_choices) in (choices or {}).items():
             if name in self.fields:
                 self.fields[name].choices = [("", empty_label), *field_choices]
+
+
+def public_topics():
+    """The topics of live, public good practices only.
+
+    A draft's or a view-restricted page's tags would otherwise name, in every
+    visitor's topic list, subjects that are not published yet.
+    """
+    from practices.models import GoodPracticePage
+
+    published = GoodPracticePage.objects.live().public().values("pk")
+    return (
+        Tag.objects.filter(
+            practices_goodpracticepagetag_items__content_object__in=published
+        )
+        .distinct()
+        .order_by("name")
+    )
 
 
 def apply_filters(queryset, cleaned_data, *, lookups, date_field):

@@ -125,3 +125,127 @@ def revoke_state_editing(user, *, by=None) -> int:
         details={"groups": [g.pk for g in groups]},
     )
     return len(groups)
+
+
+# Everything the admin counts as having a page permission (as Wagtail's explorer).
+ADMIN_PAGE_ACTIONS = ("add", "change", "publish", "lock", "unlock", "bulk_delete")
+
+
+def pages_workable_in_admin(user):
+    """The ids of the pages `user` holds a page permission on (their drafts too)."""
+    from wagtail.models import Page
+    from wagtail.permissions import page_permission_policy
+
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Page.objects.none().values_list("pk", flat=True)
+    return page_permission_policy.instances_user_has_any_permission_for(
+        user, ADMIN_PAGE_ACTIONS
+    ).values_list("pk", flat=True)
+
+
+def pages_visible_in_admin(user):
+    """The pages whose titles the admin may show `user`: the pages they may work on,
+    and every live, public page.
+
+    Another State's drafts and view-restricted pages stay out of the choosers,
+    listings, reports and suggestions of the State editors; the secretariat,
+    whose page permissions cover every State page, sees them all.
+    """
+    from django.db.models import Q
+
+    from wagtail.models import Page
+
+    public = Page.objects.live().public().values("pk")
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Page.objects.filter(pk__in=public)
+    if user.is_superuser:
+        return Page.objects.all()
+    workable = pages_workable_in_admin(user)
+    return Page.objects.filter(Q(pk__in=public) | Q(pk__in=workable))
+
+
+def tags_visible_in_admin(user):
+    """The tags the admin may suggest to `user`: those of pages visible to them and
+    of images and documents they may choose."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import Q
+
+    from wagtail.documents import get_document_model
+    from wagtail.documents.permissions import permission_policy as document_policy
+    from wagtail.images import get_image_model
+    from wagtail.images.permissions import permission_policy as image_policy
+
+    from taggit.models import Tag
+
+    from practices.models import GoodPracticePage
+
+    pages = GoodPracticePage.objects.filter(
+        pk__in=pages_visible_in_admin(user).values("pk")
+    ).values("pk")
+    visible = Q(practices_goodpracticepagetag_items__content_object__in=pages)
+    for model, policy in (
+        (get_image_model(), image_policy),
+        (get_document_model(), document_policy),
+    ):
+        choosable = policy.instances_user_has_any_permission_for(
+            user, ["choose", "change"]
+        ).values("pk")
+        visible |= Q(
+            taggit_taggeditem_items__content_type=ContentType.objects.get_for_model(
+                model
+            ),
+            taggit_taggeditem_items__object_id__in=choosable,
+        )
+    return Tag.objects.filter(pk__in=Tag.objects.filter(visible).values("pk"))
+
+
+def page_visible_to(request, page) -> bool:
+    """May the person making `request` see `page`: live and its view restrictions
+    passed (signed in, or the password given), or a page they may work on."""
+    if page.live and all(
+        restriction.accept_request(request)
+        for restriction in page.get_view_restrictions()
+    ):
+        return True
+    return pages_visible_in_admin(request.user).filter(pk=page.pk).exists()
+
+
+def _media_visible_to(request, item, policy) -> bool:
+    from wagtail.models import Page, ReferenceIndex
+
+    user = request.user
+    if getattr(user, "is_authenticated", False) and (
+        policy.user_has_any_permission_for_instance(user, ["change", "choose"], item)
+    ):
+        return True
+    return any(
+        isinstance(source, Page) and page_visible_to(request, source)
+        for source, _references in ReferenceIndex.get_grouped_references_to(item)
+    )
+
+
+def document_visible_to(request, document) -> bool:
+    """A document is served to those who may manage it in its collection, and to
+    those who may see a page that uses it.
+
+    A document that no page uses, or that only drafts and restricted pages use, is
+    therefore private to its State's editors (and the secretariat, which sees every
+    page) until a page using it is published. (Wagtail's own hook checks the
+    collection's view restrictions.)
+    """
+    from wagtail.documents.permissions import permission_policy as document_policy
+
+    return _media_visible_to(request, document, document_policy)
+
+
+def image_visible_to(request, image) -> bool:
+    """The same rule for an image, whose renditions the portal serves; its
+    collection's view restrictions apply too."""
+    from wagtail.images.permissions import permission_policy as image_policy
+
+    if not all(
+        restriction.accept_request(request)
+        for restriction in image.collection.get_view_restrictions()
+    ):
+        return False
+    return _media_visible_to(request, image, image_policy)

@@ -1,12 +1,14 @@
 """Admin of the public content: taxonomy snippets, State set-up, delete protection."""
 
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import redirect
 
 from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from practices.admin_views import visible_items_bulk_actions
 from practices.models import (
     AdditionalAction,
     Commitment,
@@ -14,7 +16,11 @@ from practices.models import (
     Language,
     StatePage,
 )
-from practices.permissions import ensure_state_editing
+from practices.permissions import (
+    document_visible_to,
+    ensure_state_editing,
+    pages_visible_in_admin,
+)
 from practices.protection import pages_using, refusal_message
 
 
@@ -79,3 +85,28 @@ def set_up_state_editing(request, page):
     """A State page created in the admin gets its editors' group and collection."""
     if isinstance(page.specific, StatePage):
         ensure_state_editing(page.specific)
+
+
+@hooks.register("construct_page_chooser_queryset")
+def choose_only_visible_pages(pages, request):
+    """Other States' drafts and restricted pages are not offered in the chooser."""
+    return pages.filter(pk__in=pages_visible_in_admin(request.user).values("pk"))
+
+
+@hooks.register("construct_explorer_page_queryset")
+def explore_only_visible_pages(parent_page, pages, request):
+    """Nor listed in the page explorer."""
+    return pages.filter(pk__in=pages_visible_in_admin(request.user).values("pk"))
+
+
+@hooks.register("before_serve_document")
+def serve_documents_of_visible_pages_only(document, request):
+    """A document of a draft or restricted page is not found by those who may not
+    see the page (Wagtail's own hook checks the collection's view restrictions)."""
+    if not document_visible_to(request, document):
+        raise Http404
+
+
+# Registered after Wagtail's own (order), so each replaces the action of its name.
+for _action in visible_items_bulk_actions():
+    hooks.register("register_bulk_action", _action, order=1)

@@ -254,9 +254,9 @@ PREFIXES: dict[str, Rule] = {
         unrelated=Refusal.FORBIDDEN,
         note="the Wagtail admin: verified, and Wagtail's admin access",
     ),
-    # Image renditions, when the portal serves them itself (the demo); originals
-    # and documents have no direct URL.
-    "^media/": public(note="renditions only, SERVE_MEDIA_RENDITIONS"),
+    # Image renditions, checked like documents (practices.media); originals and
+    # document files have no direct URL.
+    "^media/": public(note="renditions of images the asker may see"),
     "^static/": public(note="DEBUG only"),
     # Wagtail's password-only form, answered by a redirect to the portal's sign-in.
     "_util/login/": public(note="redirects to the portal's sign-in"),

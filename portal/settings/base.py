@@ -236,9 +236,6 @@ STATIC_ROOT = BASE_DIR / "var" / "static"
 STATICFILES_DIRS = [BASE_DIR / "portal" / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.get("MEDIA_ROOT", str(VAR_DIR / "media"))
-# Production serves renditions from the web server (docs/deployment.md); the demo sets
-# this to serve them itself.
-SERVE_MEDIA_RENDITIONS = False
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -265,6 +262,9 @@ WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "odt", "txt", "csv"]
 # images are scanned too.
 WAGTAILDOCS_DOCUMENT_FORM_BASE = "practices.forms.CheckedDocumentForm"
 WAGTAILIMAGES_IMAGE_FORM_BASE = "practices.forms.CheckedImageForm"
+# Documents only through Wagtail's serve view, which checks the collection's view
+# restrictions and the pages using them (practices.wagtail_hooks); never a /media/ URL.
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
 
 # Debug pages, error mails and logs hide every secret by name and by value.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "portal.core.errors.PortalExceptionReporterFilter"

@@ -6,8 +6,6 @@ from portal.settings.base import *  # noqa: F403
 # Off by default: a traceback page shows source and local values (a document's title
 # in a view's variables) to whoever caused the error; the branded error pages do not.
 DEBUG = env.get_bool("DEBUG", default=False)
-# The demo has no web server in front: the portal itself serves image renditions.
-SERVE_MEDIA_RENDITIONS = True
 SECRET_KEY = env.get_demo_secret("SECRET_KEY", "secret_key")
 EXCHANGE_KEK = env.get_demo_secret("EXCHANGE_KEK", "exchange_kek")
 # The demo runs without ClamAV unless CLAMD_URL is set: uploads are then stored

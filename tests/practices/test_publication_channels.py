@@ -88,7 +88,7 @@ def test_api_is_read_only(client, pages):
     assert response.status_code == 405
 
 
-def test_api_media_outside_private_collections_only(client, site):
+def test_api_media_of_public_pages_outside_private_collections_only(client, site):
     from django.core.files.base import ContentFile
 
     from wagtail.documents.models import Document
@@ -98,13 +98,21 @@ def test_api_media_outside_private_collections_only(client, site):
     CollectionViewRestriction.objects.create(
         collection=private, restriction_type=CollectionViewRestriction.LOGIN
     )
-    Document.objects.create(
-        title="Public leaflet", file=ContentFile(b"leaflet", name="leaflet.txt")
-    )
-    Document.objects.create(
-        title="Internal note",
-        file=ContentFile(b"note", name="note.txt"),
-        collection=private,
-    )
+    documents = {
+        title: Document.objects.create(
+            title=title,
+            file=ContentFile(title.encode(), name="file.txt"),
+            **({"collection": private} if title == "Internal note" else {}),
+        )
+        for title in ("Public leaflet", "Internal note", "Draft annex", "Unused")
+    }
+    for title, publish in (
+        ("Public leaflet", True),
+        ("Internal note", True),
+        ("Draft annex", False),
+    ):
+        page = factories.good_practice("NL", publish=publish)
+        page.body = [("document", {"document": documents[title], "label": ""})]
+        page.save()
     titles = [d["title"] for d in client.get("/api/v2/documents/").json()["items"]]
     assert titles == ["Public leaflet"]
