@@ -32,7 +32,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "wagtail.embeds",
     "wagtail.sites",
-    "wagtail.users",
+    "portal.accounts.apps.PortalUsersConfig",  # wagtail.users, audited editor
     "wagtail.snippets",
     "wagtail.documents",
     "wagtail.images",
