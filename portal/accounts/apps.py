@@ -2,8 +2,6 @@
 
 from django.apps import AppConfig
 
-from wagtail.users.apps import WagtailUsersAppConfig
-
 
 class AccountsConfig(AppConfig):
     name = "portal.accounts"
@@ -12,9 +10,3 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from portal.accounts import receivers  # noqa: F401
-
-
-class PortalUsersConfig(WagtailUsersAppConfig):
-    """Wagtail's user admin, with the user editor of `portal.accounts.wagtail_hooks`."""
-
-    user_viewset = "portal.accounts.wagtail_hooks.UserViewSet"

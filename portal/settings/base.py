@@ -32,7 +32,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "wagtail.embeds",
     "wagtail.sites",
-    "portal.accounts.apps.PortalUsersConfig",  # wagtail.users, audited editor
+    "portal.accounts.users_app.PortalUsersConfig",  # wagtail.users, audited editor
     "wagtail.snippets",
     "wagtail.documents",
     "wagtail.images",
