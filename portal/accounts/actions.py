@@ -331,6 +331,15 @@ def vet_expert(
         clearance=clearance.value,
     )
     if clearance == Tier.HIGHLY_CONFIDENTIAL:
+        if expert.state_id is None:
+            _refuse_vetting(
+                "Highly confidential needs the approval of the focal point of the "
+                "expert's State, and this expert belongs to no State.",
+                by=by,
+                expert=expert,
+                request=request,
+                action="accounts.vetting_changed",
+            )
         _request_highly_confidential(expert, vetted_until, by=by, request=request)
         return expert
     with transaction.atomic():

@@ -306,6 +306,23 @@ def test_the_second_approval_must_come_from_another_entitled_person():
 
 
 @pytest.mark.django_db
+def test_an_expert_without_a_state_cannot_wait_for_a_focal_point(client):
+    secretariat = make_user("sec@example.org", Role.SECRETARIAT, state=None)
+    stateless = make_user("stateless@example.org", Role.VETTED_EXPERT, state=None)
+    login_verified(client, secretariat)
+    response = client.post(
+        f"/accounts/vetting/{stateless.pk}/",
+        {
+            "clearance": "highly_confidential",
+            "vetted_until": (timezone.localdate() + YEAR).isoformat(),
+        },
+    )
+    assert "belongs to no State" in response.content.decode()
+    assert not VettingApproval.objects.exists()
+    assert _denied("accounts.vetting_changed", secretariat)
+
+
+@pytest.mark.django_db
 def test_vetting_below_highly_confidential_takes_effect_at_once_and_closes_a_request():
     secretariat = make_user("sec@example.org", Role.SECRETARIAT, state=None)
     expert = make_user("expert@example.org", state="NL")
