@@ -33,8 +33,6 @@ from exchange.policy import Viewer, can_manage, viewer_for_user
 from exchange.signals import document_changed
 from exchange.storage import exchange_storage
 from exchange.uploads import inspect_upload
-from portal.accounts.guard import authorised, refuse_self_change
-from portal.accounts.roles import Role, has_role
 from portal.accounts.stepup import is_recently_verified, is_session_verified
 from portal.audit.actions import record
 from portal.tiers import TIER_ORDER, Tier
@@ -367,6 +365,8 @@ def change_partner_group(
     removed_s = {s.pk for s in remove_states} & held_states
     if not (added_m or removed_m or added_s or removed_s):
         return False
+    from portal.accounts.guard import authorised, refuse_self_change
+    from portal.accounts.roles import Role, has_role
     from portal.states.models import State
 
     codes = dict(
