@@ -483,3 +483,86 @@ def set_expiry(
         )
         _announce(document, "expiry_set")
     return document
+
+
+# --- Partner groups: membership by State and by name, never one's own.
+
+
+def change_partner_group(
+    group: PartnerGroup,
+    *,
+    add_members: Iterable = (),
+    remove_members: Iterable = (),
+    add_states: Iterable = (),
+    remove_states: Iterable = (),
+    by,
+    request=None,
+) -> bool:
+    """Add or remove members (people) and member States of a partner group.
+
+    `by` is the secretariat, someone with the admin's permission to change partner
+    groups, or None for the demo and commands; nobody adds or removes themselves or
+    their own State. Returns False when nothing changed.
+    """
+    held_members = set(group.members.values_list("pk", flat=True))
+    held_states = set(group.states.values_list("pk", flat=True))
+    added_m = {u.pk for u in add_members} - held_members
+    removed_m = {u.pk for u in remove_members} & held_members
+    added_s = {s.pk for s in add_states} - held_states
+    removed_s = {s.pk for s in remove_states} & held_states
+    if not (added_m or removed_m or added_s or removed_s):
+        return False
+    from portal.accounts.guard import authorised, refuse_self_change
+    from portal.accounts.roles import Role, has_role
+    from portal.states.models import State
+
+    codes = dict(
+        State.objects.filter(pk__in=added_s | removed_s).values_list("pk", "iso_code")
+    )
+    details = {
+        "group": group.slug,
+        "members_added": sorted(added_m),
+        "members_removed": sorted(removed_m),
+        "states_added": sorted(codes[pk] for pk in added_s),
+        "states_removed": sorted(codes[pk] for pk in removed_s),
+    }
+    action = "exchange.partner_group.membership_changed"
+    if by is not None:
+        may_manage = has_role(by, Role.SECRETARIAT) or by.has_perm(
+            "exchange.change_partnergroup"
+        )
+        if not may_manage:
+            record(action, actor=by, target=group, outcome="denied", request=request)
+            raise NotAllowed("Only the secretariat manages partner groups.")
+        own_state = by.state_id is not None and by.state_id in added_s | removed_s
+        if by.pk in added_m | removed_m or own_state:
+            refuse_self_change(by, by=by, action=action, request=request, **details)
+    with transaction.atomic(), authorised():
+        if removed_m:
+            group.members.remove(*removed_m)
+        if added_m:
+            group.members.add(*added_m)
+        if removed_s:
+            group.states.remove(*removed_s)
+        if added_s:
+            group.states.add(*added_s)
+        record(action, actor=by, target=group, request=request, details=details)
+    return True
+
+
+def set_partner_group_membership(
+    group: PartnerGroup, *, members=None, states=None, by, request=None
+) -> bool:
+    """Make `members` and `states` (when given) the whole membership of `group`."""
+    changes: dict[str, Any] = {}
+    if members is not None:
+        wanted = {u.pk: u for u in members}
+        held = {u.pk: u for u in group.members.all()}
+        changes["add_members"] = [u for pk, u in wanted.items() if pk not in held]
+        changes["remove_members"] = [u for pk, u in held.items() if pk not in wanted]
+    if states is not None:
+        wanted = {s.pk: s for s in states}
+        held = {s.pk: s for s in group.states.all()}
+        changes["add_states"] = [s for pk, s in wanted.items() if pk not in held]
+        changes["remove_states"] = [s for pk, s in held.items() if pk not in wanted]
+    return change_partner_group(group, by=by, request=request, **changes)

@@ -119,7 +119,9 @@ def ensure_demo_exchange(write=print) -> None:
             slug=slug, defaults={"name": name, "description": description}
         )
         if created:
-            group.states.set(State.objects.filter(iso_code__in=members))
+            actions.change_partner_group(
+                group, add_states=State.objects.filter(iso_code__in=members), by=None
+            )
         groups[slug] = group
         write(f"Partner group {'created' if created else 'ready'}: {name}")
     for spec in DOCUMENTS:

@@ -1,13 +1,80 @@
 """Admin for the secretariat: partner groups only; documents never appear in the admin.
 
 Restricted documents are reached through the exchange's own pages, which ask the
-policy; an admin listing would show titles to operators by role alone.
+policy; an admin listing would show titles to operators by role alone. Membership
+(States and people) is saved through `exchange.actions.set_partner_group_membership`
+with the editor as actor: audited, and never one's own or one's own State's.
 """
 
+from django.db import transaction
+
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from exchange import actions
 from exchange.models import PartnerGroup
+from portal.accounts.guard import SelfChangeRefused, refuse_self_change
+
+MEMBERSHIP_FIELDS = ("states", "members")
+
+
+class PartnerGroupForm(WagtailAdminModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        editor = self.for_user
+        if editor is None:
+            return cleaned
+        held_members = set()
+        held_states = set()
+        if self.instance.pk:
+            held_members = set(self.instance.members.values_list("pk", flat=True))
+            held_states = set(self.instance.states.values_list("pk", flat=True))
+        members = cleaned.get("members")
+        states = cleaned.get("states")
+        changed_members = (
+            held_members ^ {u.pk for u in members} if members is not None else set()
+        )
+        changed_states = (
+            held_states ^ {s.pk for s in states} if states is not None else set()
+        )
+        own = [
+            field
+            for field, mine in (
+                ("members", editor.pk in changed_members),
+                (
+                    "states",
+                    editor.state_id is not None and editor.state_id in changed_states,
+                ),
+            )
+            if mine
+        ]
+        if own:
+            try:
+                refuse_self_change(
+                    editor,
+                    by=editor,
+                    action="exchange.partner_group.membership_changed",
+                    group=self.instance.slug or cleaned.get("slug", ""),
+                    fields=own,
+                )
+            except SelfChangeRefused as refusal:
+                for field in own:
+                    self.add_error(field, str(refusal))
+        return cleaned
+
+    def save(self, commit=True):
+        group = super().save(commit=False)
+        with transaction.atomic():
+            group.save()
+            actions.set_partner_group_membership(
+                group,
+                members=self.cleaned_data.get("members"),
+                states=self.cleaned_data.get("states"),
+                by=self.for_user,
+            )
+        return group
 
 
 class PartnerGroupViewSet(SnippetViewSet):
@@ -17,6 +84,16 @@ class PartnerGroupViewSet(SnippetViewSet):
     add_to_admin_menu = True
     list_display = ["name", "slug"]
     search_fields = ["name"]
+    edit_handler = ObjectList(
+        [
+            FieldPanel("name"),
+            FieldPanel("slug"),
+            FieldPanel("description"),
+            FieldPanel("states"),
+            FieldPanel("members"),
+        ],
+        base_form_class=PartnerGroupForm,
+    )
 
 
 register_snippet(PartnerGroupViewSet)

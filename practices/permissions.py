@@ -12,6 +12,7 @@ from django.db import transaction
 
 from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission
 
+from portal.accounts.guard import authorised
 from portal.accounts.roles import Role, has_role
 from portal.audit.actions import record
 
@@ -102,8 +103,9 @@ def grant_state_editing(user, *, by=None) -> Group:
         raise NoStateToEdit(f"{user} belongs to no State with a State page.")
     group = ensure_state_editing(state_page)
     stale = user.groups.filter(name__startswith=STATE_GROUP_PREFIX).exclude(pk=group.pk)
-    user.groups.remove(*stale)
-    user.groups.add(group)
+    with authorised():  # derived from the roles, and recorded below
+        user.groups.remove(*stale)
+        user.groups.add(group)
     record(
         "practices.grant_state_editing",
         actor=by,
@@ -117,7 +119,8 @@ def grant_state_editing(user, *, by=None) -> Group:
 def revoke_state_editing(user, *, by=None) -> int:
     """Remove the user from every State editors' group; returns how many."""
     groups = list(user.groups.filter(name__startswith=STATE_GROUP_PREFIX))
-    user.groups.remove(*groups)
+    with authorised():  # derived from the roles, and recorded below
+        user.groups.remove(*groups)
     record(
         "practices.revoke_state_editing",
         actor=by,

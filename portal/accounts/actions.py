@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import datetime
 import hashlib
 import logging
@@ -12,7 +11,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.sessions.models import Session
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -21,7 +20,8 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from portal.accounts.models import Invitation, User
+from portal.accounts.guard import authorised, refuse_self_change
+from portal.accounts.models import Invitation, User, VettingApproval
 from portal.accounts.roles import Role, has_role, role_group
 from portal.accounts.signals import sessions_ended
 from portal.audit.actions import address_hash, record
@@ -32,13 +32,6 @@ logger = logging.getLogger("portal.accounts")
 
 INVITATION_LIFETIME = datetime.timedelta(hours=72)
 BACKUP_CODE_COUNT = 10
-
-
-# Set while a named action changes groups, so the m2m receiver (which audits group
-# changes made elsewhere, e.g. in the Wagtail admin) does not record them twice.
-ROLE_ACTION_IN_PROGRESS: contextvars.ContextVar[bool] = contextvars.ContextVar(
-    "role_action_in_progress", default=False
-)
 
 
 class InvitationError(Exception):
@@ -61,26 +54,84 @@ def remove_role(user: User, role: Role | str, *, by: User | None, request=None) 
 def _change_role(
     user: User, role: Role, *, holds: bool, by: User | None, request
 ) -> bool:
-    with transaction.atomic():
+    action = "accounts.role_assigned" if holds else "accounts.role_removed"
+    refuse_self_change(user, by=by, action=action, request=request, role=role.value)
+    with transaction.atomic(), authorised():
         group = role_group(role)
         # The State's page editing follows the roles even when nothing changes, so
         # that re-assigning repairs an editor whose State page came later.
         if user.groups.filter(pk=group.pk).exists() == holds:
             _sync_state_editing(user, by=by)
             return False
-        token = ROLE_ACTION_IN_PROGRESS.set(True)
-        try:
-            (user.groups.add if holds else user.groups.remove)(group)
-        finally:
-            ROLE_ACTION_IN_PROGRESS.reset(token)
+        (user.groups.add if holds else user.groups.remove)(group)
         record(
-            "accounts.role_assigned" if holds else "accounts.role_removed",
+            action, actor=by, target=user, request=request, details={"role": role.value}
+        )
+        _sync_state_editing(user, by=by)
+    return True
+
+
+def set_groups(user: User, groups, *, by: User | None, request=None) -> bool:
+    """Make `groups` the groups of `user` (the Wagtail user editor saves through
+    this); returns False when nothing changed. Never one's own groups."""
+    from django.contrib.auth.models import Group
+
+    wanted = {g.pk for g in groups}
+    held = set(user.groups.values_list("pk", flat=True)) if user.pk else set()
+    added, removed = wanted - held, held - wanted
+    if not added and not removed:
+        return False
+    names = dict(Group.objects.filter(pk__in=added | removed).values_list("pk", "name"))
+    details = {
+        "added": sorted(names[pk] for pk in added),
+        "removed": sorted(names[pk] for pk in removed),
+    }
+    refuse_self_change(
+        user, by=by, action="accounts.groups_changed", request=request, **details
+    )
+    with transaction.atomic(), authorised():
+        if removed:
+            user.groups.remove(*removed)
+        if added:
+            user.groups.add(*added)
+        record(
+            "accounts.groups_changed",
             actor=by,
             target=user,
             request=request,
-            details={"role": role.value},
+            details=details,
         )
         _sync_state_editing(user, by=by)
+    return True
+
+
+def set_superuser(user: User, is_superuser: bool, *, by: User | None, request=None):
+    """Give or take superuser status (Wagtail's "Administrator"); never one's own.
+
+    A superuser administers the CMS; the exchange policy gives it nothing."""
+    if user.pk is not None:
+        user.is_superuser = User.objects.values_list("is_superuser", flat=True).get(
+            pk=user.pk
+        )
+    if user.is_superuser == is_superuser:
+        return False
+    refuse_self_change(
+        user,
+        by=by,
+        action="accounts.superuser_changed",
+        request=request,
+        is_superuser=is_superuser,
+    )
+    with transaction.atomic(), authorised():
+        user.is_superuser = is_superuser
+        user.save(update_fields=["is_superuser"])
+        record(
+            "accounts.superuser_changed",
+            actor=by,
+            target=user,
+            request=request,
+            details={"is_superuser": is_superuser},
+        )
     return True
 
 
@@ -233,6 +284,22 @@ def experts():
     )
 
 
+class VettingRefused(PermissionDenied):
+    """A vetting or approval that this person may not give; the message says why."""
+
+
+def _refuse_vetting(message: str, *, by, expert, request, action, **details):
+    record(
+        action,
+        actor=by,
+        target=expert,
+        outcome=Outcome.DENIED,
+        request=request,
+        details={"reason": message, **details},
+    )
+    raise VettingRefused(message)
+
+
 def vet_expert(
     expert: User,
     *,
@@ -241,18 +308,63 @@ def vet_expert(
     by: User,
     request=None,
 ) -> User:
-    """The secretariat records an expert's clearance and vetting expiry."""
-    if not has_role(by, Role.SECRETARIAT):
-        raise PermissionError("Only the secretariat may vet experts.")
+    """The secretariat records an expert's clearance and vetting expiry.
+
+    Up to confidential it takes effect at once. Highly confidential is the
+    secretariat's approval only: it takes effect once the focal point of the expert's
+    State approves too (`approve_vetting`); until then the expert keeps what they had.
+    """
     clearance = Tier(clearance)
+    if not has_role(by, Role.SECRETARIAT):
+        _refuse_vetting(
+            "Only the secretariat may vet experts.",
+            by=by,
+            expert=expert,
+            request=request,
+            action="accounts.vetting_changed",
+        )
+    refuse_self_change(
+        expert,
+        by=by,
+        action="accounts.vetting_changed",
+        request=request,
+        clearance=clearance.value,
+    )
+    if clearance == Tier.HIGHLY_CONFIDENTIAL:
+        if expert.state_id is None:
+            _refuse_vetting(
+                "Highly confidential needs the approval of the focal point of the "
+                "expert's State, and this expert belongs to no State.",
+                by=by,
+                expert=expert,
+                request=request,
+                action="accounts.vetting_changed",
+            )
+        _request_highly_confidential(expert, vetted_until, by=by, request=request)
+        return expert
     with transaction.atomic():
-        # Lock the row so two secretariat members cannot interleave their changes.
-        User.objects.select_for_update().filter(pk=expert.pk).first()
-        expert.refresh_from_db()
-        before = {
-            "clearance": expert.clearance,
-            "vetted_until": expert.vetted_until,
-        }
+        # An open approval to highly confidential is superseded by this vetting.
+        VettingApproval.objects.filter(
+            expert=expert, completed_at__isnull=True
+        ).delete()
+        _apply_vetting(expert, clearance, vetted_until, by=by, request=request)
+    return expert
+
+
+def _apply_vetting(
+    expert: User,
+    clearance: Tier,
+    vetted_until: datetime.date,
+    *,
+    by: User | None,
+    request,
+    approvers: list[User] | None = None,
+) -> None:
+    # Lock the row so two secretariat members cannot interleave their changes.
+    User.objects.select_for_update().filter(pk=expert.pk).first()
+    expert.refresh_from_db()
+    before = {"clearance": expert.clearance, "vetted_until": expert.vetted_until}
+    with authorised():
         expert.clearance = clearance
         expert.vetted_until = vetted_until
         expert.vetted_by = by
@@ -260,18 +372,153 @@ def vet_expert(
         expert.save(
             update_fields=["clearance", "vetted_until", "vetted_by", "vetted_at"]
         )
-        assign_role(expert, Role.VETTED_EXPERT, by=by, request=request)
-        record(
-            "accounts.vetting_changed",
-            actor=by,
-            target=expert,
-            request=request,
-            details={
-                "before": before,
-                "after": {"clearance": clearance.value, "vetted_until": vetted_until},
-            },
+    assign_role(expert, Role.VETTED_EXPERT, by=by, request=request)
+    details = {
+        "before": before,
+        "after": {"clearance": clearance.value, "vetted_until": vetted_until},
+    }
+    if approvers:
+        details["approvers"] = [a.pk for a in approvers]
+    record(
+        "accounts.vetting_changed",
+        actor=by,
+        target=expert,
+        request=request,
+        details=details,
+    )
+
+
+def _request_highly_confidential(
+    expert: User, vetted_until: datetime.date, *, by: User, request
+) -> VettingApproval:
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=expert.pk).first()
+        approval = (
+            VettingApproval.objects.select_for_update()
+            .filter(expert=expert, completed_at__isnull=True)
+            .first()
         )
-    return expert
+        if approval is not None and approval.focal_point_approver_id == by.pk:
+            approval.delete()  # the same person cannot give the second approval
+            approval = None
+        if approval is None or approval.vetted_until != vetted_until:
+            # A changed request needs both approvals afresh.
+            if approval is not None:
+                approval.delete()
+            approval = VettingApproval.objects.create(
+                expert=expert,
+                clearance=Tier.HIGHLY_CONFIDENTIAL,
+                vetted_until=vetted_until,
+            )
+        return _approve(approval, by=by, side="secretariat", request=request)
+
+
+def pending_vetting(expert: User) -> VettingApproval | None:
+    """The open approval to highly confidential of `expert`, if any."""
+    return VettingApproval.objects.filter(
+        expert=expert, completed_at__isnull=True
+    ).first()
+
+
+def vetting_approvals_for(user: User):
+    """The open approvals `user` may give: the secretariat's, or the focal point's
+    for experts of their own State; never their own."""
+    pending = VettingApproval.objects.filter(completed_at__isnull=True).exclude(
+        expert=user
+    )
+    query = Q(pk__in=[])
+    if has_role(user, Role.SECRETARIAT):
+        query |= Q(secretariat_approver__isnull=True)
+    if has_role(user, Role.FOCAL_POINT) and user.state_id is not None:
+        query |= Q(focal_point_approver__isnull=True, expert__state_id=user.state_id)
+    return pending.filter(query).select_related("expert", "expert__state")
+
+
+def approve_vetting(
+    approval: VettingApproval, *, by: User, request=None
+) -> VettingApproval:
+    """The secretariat or the expert's State focal point approves a vetting to
+    highly confidential; the second of two different approvers makes it take effect.
+    """
+    with transaction.atomic():
+        locked = VettingApproval.objects.select_for_update().get(pk=approval.pk)
+    expert = locked.expert
+    action = "accounts.vetting_approved"
+    refuse_self_change(expert, by=by, action=action, request=request)
+    if locked.is_complete:
+        _refuse_vetting(
+            "This vetting is already in effect.",
+            by=by,
+            expert=expert,
+            request=request,
+            action=action,
+        )
+    if by.pk in (locked.secretariat_approver_id, locked.focal_point_approver_id):
+        _refuse_vetting(
+            _SAME_APPROVER, by=by, expert=expert, request=request, action=action
+        )
+    if has_role(by, Role.SECRETARIAT) and locked.secretariat_approver_id is None:
+        side = "secretariat"
+    elif (
+        has_role(by, Role.FOCAL_POINT)
+        and by.state_id is not None
+        and by.state_id == expert.state_id
+        and locked.focal_point_approver_id is None
+    ):
+        side = "focal_point"
+    else:
+        _refuse_vetting(
+            "Only the secretariat and the focal point of the expert's State may "
+            "approve a vetting to highly confidential.",
+            by=by,
+            expert=expert,
+            request=request,
+            action=action,
+        )
+    with transaction.atomic():
+        locked = VettingApproval.objects.select_for_update().get(pk=approval.pk)
+        if locked.is_complete or by.pk in (
+            locked.secretariat_approver_id,
+            locked.focal_point_approver_id,
+        ):
+            raise VettingRefused(_SAME_APPROVER)  # raced with another approval
+        return _approve(locked, by=by, side=side, request=request)
+
+
+_SAME_APPROVER = (
+    "You have already approved this vetting: the second approval must come from "
+    "another person."
+)
+
+
+def _approve(approval: VettingApproval, *, by: User, side: str, request):
+    setattr(approval, f"{side}_approver", by)
+    setattr(approval, f"{side}_approved_at", timezone.now())
+    approval.save()
+    record(
+        "accounts.vetting_approved",
+        actor=by,
+        target=approval.expert,
+        request=request,
+        details={
+            "approval": approval.pk,
+            "as": side,
+            "clearance": approval.clearance,
+            "vetted_until": approval.vetted_until,
+        },
+    )
+    if approval.secretariat_approver_id and approval.focal_point_approver_id:
+        approval.completed_at = timezone.now()
+        approval.save(update_fields=["completed_at"])
+        _apply_vetting(
+            approval.expert,
+            Tier(approval.clearance),
+            approval.vetted_until,
+            by=approval.secretariat_approver,
+            request=request,
+            approvers=[approval.secretariat_approver, approval.focal_point_approver],
+        )
+    return approval
 
 
 # --- Two-factor devices ------------------------------------------------------------

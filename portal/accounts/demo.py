@@ -13,7 +13,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.accounts import actions
-from portal.accounts.models import User
+from portal.accounts.models import User, VettingApproval
 from portal.accounts.roles import Role
 from portal.states.models import State
 from portal.tiers import Tier
@@ -65,6 +65,12 @@ DEMO_ACCOUNTS = [
         (Role.VETTED_EXPERT,),
         "BE",
         Tier.RESTRICTED,
+    ),
+    DemoAccount(
+        "focal.de@demo.nsi-portal.test",
+        "demo-focal-rhine-2026",
+        (Role.FOCAL_POINT,),
+        "DE",
     ),
     DemoAccount(
         "expert.de@demo.nsi-portal.test",
@@ -130,4 +136,27 @@ def ensure_demo_accounts() -> list[DemoLogin]:
                 by=secretariat,
             )
         logins.append(DemoLogin(account, base32_secret(key)))
+    _approve_as_focal_points()
     return logins
+
+
+def _approve_as_focal_points() -> None:
+    """Highly confidential needs the focal point's approval after the secretariat's:
+    the demo focal point of the expert's State gives it."""
+    emails = [a.email for a in DEMO_ACCOUNTS]
+    for approval in VettingApproval.objects.filter(
+        completed_at__isnull=True,
+        focal_point_approver__isnull=True,
+        expert__email__in=emails,
+    ).select_related("expert"):
+        focal = (
+            User.objects.filter(
+                email__in=emails,
+                state_id=approval.expert.state_id,
+                groups__name=Role.FOCAL_POINT,
+            )
+            .exclude(pk=approval.expert_id)
+            .first()
+        )
+        if focal is not None:
+            actions.approve_vetting(approval, by=focal)

@@ -11,7 +11,18 @@ from django.utils import timezone
 from portal.tiers import Tier
 
 
-class UserManager(BaseUserManager["User"]):
+class UserQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        """A bulk update skips `save()`: refuse one that touches access fields
+        outside the actions, as the pre_save receiver does for a single row."""
+        from portal.accounts.guard import PROTECTED_USER_FIELDS, refuse_unaudited
+
+        if any(f in kwargs or f"{f}_id" in kwargs for f in PROTECTED_USER_FIELDS):
+            refuse_unaudited("Superuser status, clearance and vetting")
+        return super().update(**kwargs)
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
     use_in_migrations = True
 
     def _create_user(self, email: str, password: str | None, **extra) -> User:
@@ -145,3 +156,55 @@ class VettingReminder(models.Model):
 
     def __str__(self) -> str:
         return f"Reminder to {self.user} for {self.vetted_until}"
+
+
+class VettingApproval(models.Model):
+    """A vetting to highly confidential waiting for its second approval.
+
+    The clearance takes effect only once both the secretariat and the focal point of
+    the expert's State approved it: two different people, neither the expert.
+    """
+
+    expert = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="vetting_approvals"
+    )
+    clearance = models.CharField(max_length=32, choices=Tier.choices)
+    vetted_until = models.DateField()
+    requested_at = models.DateTimeField(default=timezone.now)
+    secretariat_approver = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    secretariat_approved_at = models.DateTimeField(null=True, blank=True)
+    focal_point_approver = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    focal_point_approved_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["expert"],
+                condition=models.Q(completed_at__isnull=True),
+                name="one_open_vetting_approval",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(
+                    secretariat_approver=models.F("focal_point_approver")
+                ),
+                name="two_different_vetting_approvers",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(secretariat_approver=models.F("expert"))
+                & ~models.Q(focal_point_approver=models.F("expert")),
+                name="no_expert_approves_own_vetting",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Vetting of {self.expert} to {self.get_clearance_display()}"
+
+    @property
+    def is_complete(self) -> bool:
+        return self.completed_at is not None

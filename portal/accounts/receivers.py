@@ -1,4 +1,4 @@
-"""Audit records for Django's and django-axes' authentication signals."""
+"""Audit records for the authentication signals, and the backstop of account access."""
 
 from __future__ import annotations
 
@@ -9,15 +9,18 @@ from django.contrib.auth.signals import (
     user_logged_out,
     user_login_failed,
 )
-from django.db.models.signals import m2m_changed
+from django.db.models.signals import m2m_changed, post_save, pre_save
 from django.dispatch import receiver
 
 from axes.signals import user_locked_out
 
+from exchange.models import PartnerGroup
+from portal.accounts.guard import PROTECTED_USER_FIELDS, is_authorised, refuse_unaudited
 from portal.accounts.models import User
 from portal.accounts.stepup import SESSION_STARTED_AT_KEY
 from portal.audit.actions import address_hash, record
 from portal.audit.models import Outcome
+from portal.tiers import Tier
 
 
 @receiver(user_logged_in, dispatch_uid="portal_audit_login")
@@ -70,31 +73,72 @@ def _attempted_name(username: str) -> dict:
     }
 
 
-@receiver(m2m_changed, sender=User.groups.through, dispatch_uid="portal_audit_groups")
-def on_groups_changed(sender, instance, action, reverse, pk_set, **kwargs) -> None:
-    """Group changes made outside the role actions (the Wagtail admin's user and
-    group editors) are still recorded, without an actor: the signal has no request."""
-    from django.contrib.auth.models import Group
+# --- The backstop: access changes only inside the audited actions (see guard.py).
 
-    from portal.accounts.actions import ROLE_ACTION_IN_PROGRESS
+_REFUSED_M2M = ("pre_add", "pre_remove", "pre_clear")
 
-    if ROLE_ACTION_IN_PROGRESS.get():
+
+@receiver(m2m_changed, sender=User.groups.through, dispatch_uid="portal_guard_groups")
+def refuse_unaudited_group_change(sender, action, **kwargs) -> None:
+    """The Wagtail user editor and its bulk actions call the actions too; anything
+    else (a form, a script, a shell) that adds or removes a group is refused."""
+    if action in _REFUSED_M2M:
+        refuse_unaudited("Group membership")
+
+
+@receiver(
+    m2m_changed,
+    sender=PartnerGroup.members.through,
+    dispatch_uid="portal_guard_partner_members",
+)
+@receiver(
+    m2m_changed,
+    sender=PartnerGroup.states.through,
+    dispatch_uid="portal_guard_partner_states",
+)
+def refuse_unaudited_partner_group_change(sender, action, **kwargs) -> None:
+    if action in _REFUSED_M2M:
+        refuse_unaudited("Partner-group membership")
+
+
+@receiver(pre_save, sender=User, dispatch_uid="portal_guard_user_fields")
+def refuse_unaudited_access_fields(
+    sender, instance, raw=False, update_fields=None, **kwargs
+):
+    """Superuser status, clearance and vetting of an existing account change only
+    through the actions. A new account is recorded with what it starts with."""
+    if raw or is_authorised() or instance.pk is None:
         return
-    if action not in ("post_add", "post_remove", "post_clear"):
+    fields = [
+        f
+        for f in PROTECTED_USER_FIELDS
+        if update_fields is None or f in update_fields or f"{f}_id" in update_fields
+    ]
+    if not fields:
         return
-    change = action.removeprefix("post_")
-    if reverse:
-        # A group's members were edited: `instance` is the group, `pk_set` users.
-        record(
-            "accounts.groups_changed",
-            target_type="auth.group",
-            target_id=instance.pk,
-            details={"change": change, "users": sorted(pk_set or [])},
-        )
+    attnames = [User._meta.get_field(f).attname for f in fields]
+    stored = User.objects.filter(pk=instance.pk).values(*attnames).first()
+    if stored is None:
         return
-    names = Group.objects.filter(pk__in=pk_set or []).values_list("name", flat=True)
-    record(
-        "accounts.groups_changed",
-        target=instance,
-        details={"change": change, "groups": sorted(names)},
-    )
+    changed = [a for a in attnames if stored[a] != getattr(instance, a)]
+    if changed:
+        refuse_unaudited("Superuser status, clearance and vetting")
+
+
+@receiver(post_save, sender=User, dispatch_uid="portal_audit_account_created")
+def on_account_created(sender, instance, created, raw=False, **kwargs) -> None:
+    """An account created with access (a superuser, a clearance, a vetting) outside
+    the actions is recorded with what it starts with."""
+    if not created or raw or is_authorised():
+        return
+    granted = {
+        "is_superuser": instance.is_superuser,
+        "clearance": instance.clearance,
+        "vetted_until": instance.vetted_until,
+    }
+    if (
+        instance.is_superuser
+        or instance.clearance != Tier.PUBLIC
+        or instance.vetted_until
+    ):
+        record("accounts.account_created", target=instance, details=granted)

@@ -43,4 +43,9 @@ urlpatterns = [
     ),
     path("accounts/vetting/", views.vetting_list_view, name="vetting_list"),
     path("accounts/vetting/<int:pk>/", views.vetting_edit_view, name="vetting_edit"),
+    path(
+        "accounts/vetting/approvals/",
+        views.vetting_approvals_view,
+        name="vetting_approvals",
+    ),
 ]

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -220,6 +220,9 @@ def _tools(user) -> list[tuple[str, str]]:
     tools = []
     if has_role(user, Role.FOCAL_POINT):
         tools.append((reverse("accounts:invite"), "Invite experts of your State"))
+        tools.append(
+            (reverse("accounts:vetting_approvals"), "Approve vettings of your experts")
+        )
     if has_role(user, Role.SECRETARIAT):
         tools.append((reverse("accounts:vetting_list"), "Vet experts"))
     if has_role(user, Role.SECURITY_OFFICER):
@@ -345,15 +348,57 @@ def vetting_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     }
     form = VettingForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        actions.vet_expert(
-            expert,
-            clearance=form.cleaned_data["clearance"],
-            vetted_until=form.cleaned_data["vetted_until"],
-            by=request.user,
-            request=request,
-        )
-        messages.success(request, f"The vetting of {expert} was recorded.")
-        return redirect("accounts:vetting_list")
+        try:
+            actions.vet_expert(
+                expert,
+                clearance=form.cleaned_data["clearance"],
+                vetted_until=form.cleaned_data["vetted_until"],
+                by=request.user,
+                request=request,
+            )
+        except PermissionDenied as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            if actions.pending_vetting(expert) is not None:
+                messages.success(
+                    request,
+                    f"Your approval of {expert} for highly confidential was "
+                    "recorded. It takes effect once the focal point of "
+                    f"{expert.state or 'their State'} approves it too.",
+                )
+            else:
+                messages.success(request, f"The vetting of {expert} was recorded.")
+            return redirect("accounts:vetting_list")
     return render(
-        request, "accounts/vetting_edit.html", {"form": form, "expert": expert}
+        request,
+        "accounts/vetting_edit.html",
+        {
+            "form": form,
+            "expert": expert,
+            "pending": actions.pending_vetting(expert),
+        },
     )
+
+
+@role_required((Role.FOCAL_POINT, Role.SECRETARIAT))
+def vetting_approvals_view(request: HttpRequest) -> HttpResponse:
+    """Vettings to highly confidential awaiting this person's approval: the focal
+    point's for experts of their State, or the secretariat's."""
+    pending = actions.vetting_approvals_for(request.user)
+    if request.method == "POST":
+        approval = get_object_or_404(pending, pk=request.POST.get("approval") or 0)
+        try:
+            actions.approve_vetting(approval, by=request.user, request=request)
+        except PermissionDenied as refusal:
+            messages.error(request, str(refusal))
+        else:
+            approval.refresh_from_db()
+            messages.success(
+                request,
+                f"{approval.expert} is now vetted for highly confidential."
+                if approval.is_complete
+                else f"Your approval of {approval.expert} was recorded; it takes "
+                "effect once the second approver approves too.",
+            )
+        return redirect("accounts:vetting_approvals")
+    return render(request, "accounts/vetting_approvals.html", {"pending": pending})

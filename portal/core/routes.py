@@ -150,6 +150,7 @@ ROUTES: dict[str, Rule] = {
     "accounts:invite": role(Role.FOCAL_POINT, note="of a State"),
     "accounts:vetting_list": role(Role.SECRETARIAT),
     "accounts:vetting_edit": role(Role.SECRETARIAT),
+    "accounts:vetting_approvals": role(Role.FOCAL_POINT, Role.SECRETARIAT),
     # Passkeys (django-otp-webauthn's JSON views answer 403 themselves).
     "otp_webauthn:credential-registration-begin": verified(
         anonymous=Refusal.FORBIDDEN, password_only=Refusal.FORBIDDEN, method="POST"

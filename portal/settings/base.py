@@ -33,7 +33,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "wagtail.embeds",
     "wagtail.sites",
-    "wagtail.users",
+    "portal.accounts.users_app.PortalUsersConfig",  # wagtail.users, audited editor
     "wagtail.snippets",
     "wagtail.documents",
     "wagtail.images",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from portal.accounts.actions import set_superuser
 from portal.accounts.roles import Role
 from tests.browser.conftest import signed_in_context
 from tests.portal.identity import make_user
@@ -22,8 +23,7 @@ def test_page_editor_and_its_date_picker_work_under_the_policy(live_server, brow
     ensure_site_structure(Command().ensure_home_page(), iso_codes=["NL"])
     practice = good_practice("NL", title="Border monitoring equipment upkeep")
     root = make_user("root@example.org", Role.SECRETARIAT, state=None)
-    root.is_superuser = True
-    root.save(update_fields=["is_superuser"])
+    set_superuser(root, True, by=None)
     context = signed_in_context(
         browser, live_server.url, root, viewport={"width": 1366, "height": 900}
     )

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from channels.testing import WebsocketCommunicator
 
+from exchange.actions import change_partner_group
 from exchange.models import PartnerGroup
 from portal.accounts.models import User
 from portal.asgi import application
@@ -42,9 +43,12 @@ def make_user(
 def make_group(*members: User, states: tuple[str, ...] = ()) -> PartnerGroup:
     n = next(_counter)
     group = PartnerGroup.objects.create(name=f"Group {n}", slug=f"group-{n}")
-    group.members.add(*members)
-    for iso in states:
-        group.states.add(State.objects.get(iso_code=iso))
+    change_partner_group(
+        group,
+        add_members=members,
+        add_states=State.objects.filter(iso_code__in=states),
+        by=None,
+    )
     return group
 
 

@@ -22,8 +22,10 @@ from channels.layers import channel_layers
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from exchange.actions import change_partner_group
 from exchange.coordination import actions
 from exchange.policy import viewer_for_user
+from portal.accounts.guard import authorised
 from portal.tiers import TIER_ORDER
 from tests.coordination.helpers import (
     communicator,
@@ -196,14 +198,15 @@ def _cookies(users, people):
 
 
 def _remove(group, user):
-    group.members.remove(user)
+    change_partner_group(group, remove_members=[user], by=None)
     user.state_id = None
     user.save()
 
 
 def _unvet(user):
-    user.vetted_until = timezone.localdate() - datetime.timedelta(days=1)
-    user.save()
+    with authorised():  # as if the vetting had run out
+        user.vetted_until = timezone.localdate() - datetime.timedelta(days=1)
+        user.save()
 
 
 def _post(users, people, index, room):

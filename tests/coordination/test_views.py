@@ -7,9 +7,11 @@ from django.test import Client
 
 import pytest
 
+from exchange.actions import change_partner_group
 from exchange.coordination import actions
 from exchange.coordination.models import Message, Notification
 from exchange.policy import viewer_for_user
+from portal.accounts.actions import assign_role, set_groups, set_superuser
 from tests.coordination.helpers import (
     default_room,
     make_group,
@@ -128,7 +130,7 @@ def test_notifications_follow_the_policy_and_the_bell_counts_them(room_and_peopl
     feed = client.get("/notifications/feed").json()
     assert feed["unread"] == 2
     # Leaving the group hides the mention everywhere; the other notification stays.
-    room.group.members.remove(alice)
+    change_partner_group(room.group, remove_members=[alice], by=None)
     page = client.get("/notifications/").content.decode()
     assert "mentioned you" not in page and 'data-count="1"' in page
     assert [
@@ -151,10 +153,10 @@ def test_the_page_owner_hears_when_moderators_approve_or_reject(home_page):
 
     editor = make_user("edith")
     moderator = make_user("max")
-    moderator.is_superuser = True  # Wagtail publishing rights, not content access
-    moderator.save()
+    # Wagtail publishing rights, not content access
+    set_superuser(moderator, True, by=None)
     moderators = Group.objects.create(name="Coordination test moderators")
-    moderator.groups.add(moderators)
+    set_groups(moderator, [moderators], by=None)
     task = GroupApprovalTask.objects.create(name="Moderate")
     task.groups.add(moderators)
     workflow = Workflow.objects.create(name="Moderation")
@@ -199,7 +201,7 @@ def test_the_secretariat_opens_and_archives_rooms_others_get_404(room_and_people
 
     room, alice, _, _ = room_and_people
     secretary = make_user("sam", state=None)
-    secretary.groups.add(Group.objects.get_or_create(name=str(Role.SECRETARIAT))[0])
+    assign_role(secretary, Role.SECRETARIAT, by=None)
     client = verified_client(secretary)
     assert client.get("/coordination/manage/").status_code == 200
     response = client.post(

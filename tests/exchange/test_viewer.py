@@ -6,6 +6,7 @@ from django.utils import timezone
 
 import pytest
 
+from exchange.actions import change_partner_group
 from exchange.models import PartnerGroup
 from exchange.policy import ANONYMOUS, viewer_for_user
 from portal.accounts.models import User
@@ -47,8 +48,8 @@ def test_an_inactive_account_is_anonymous():
 def test_groups_reach_users_by_state_or_by_name():
     user = make_user()
     by_state = PartnerGroup.objects.create(name="Benelux", slug="benelux")
-    by_state.states.add(user.state)
+    change_partner_group(by_state, add_states=[user.state], by=None)
     by_name = PartnerGroup.objects.create(name="Forensics", slug="forensics")
-    by_name.members.add(user)
+    change_partner_group(by_name, add_members=[user], by=None)
     PartnerGroup.objects.create(name="Other", slug="other")
     assert viewer_for_user(user, verified=True).group_ids == {by_state.pk, by_name.pk}

@@ -6,6 +6,7 @@ from django.test import Client
 
 import pytest
 
+from portal.accounts.actions import set_superuser
 from portal.accounts.roles import Role
 from tests.portal.identity import make_user
 from tests.support import login_verified
@@ -37,8 +38,7 @@ def test_error_pages_carry_the_policy_too(db, home_page):
 
 def test_admin_inline_scripts_run_only_with_the_pages_nonce(db, home_page):
     editor = make_user("root@example.org", Role.SECRETARIAT, state=None)
-    editor.is_superuser = True
-    editor.save(update_fields=["is_superuser"])
+    set_superuser(editor, True, by=None)
     client = login_verified(Client(), editor)
     from practices.models import GoodPracticeIndexPage
 

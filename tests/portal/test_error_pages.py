@@ -6,6 +6,7 @@ from django.test import Client
 
 import pytest
 
+from portal.accounts.actions import set_superuser
 from portal.accounts.roles import Role
 from tests.portal.identity import make_user
 from tests.support import login_verified
@@ -14,8 +15,7 @@ from tests.support import login_verified
 @pytest.fixture
 def superuser(db, home_page):
     user = make_user("root@example.org", Role.SECRETARIAT, state=None)
-    user.is_superuser = True
-    user.save(update_fields=["is_superuser"])
+    set_superuser(user, True, by=None)
     return user
 
 

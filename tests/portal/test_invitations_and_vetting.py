@@ -7,6 +7,7 @@ import re
 
 from django.core import mail
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
 
 import pytest
@@ -149,7 +150,7 @@ def test_vetting_pages_are_not_found_for_others(client):
     login_verified(client, focal)
     assert_not_found(client.get("/accounts/vetting/"))
     assert_not_found(client.get(f"/accounts/vetting/{expert.pk}/"))
-    with pytest.raises(PermissionError):
+    with pytest.raises(actions.VettingRefused, match="Only the secretariat"):
         vet(expert, focal)
 
 
@@ -224,14 +225,24 @@ def test_password_validators_require_twelve_characters():
     validate_password(PASSWORD)
 
 
-def test_group_changes_outside_the_actions_are_still_audited():
+def test_group_changes_outside_the_actions_are_refused_and_recorded():
     from django.contrib.auth.models import Group
+
+    from portal.accounts.guard import UnauditedChange
 
     person = make_user("direct@example.org")
     group = Group.objects.get(name=Role.SECURITY_OFFICER)
-    person.groups.add(group)
-    event = AuditEvent.objects.get(action="accounts.groups_changed")
-    assert event.target_id == str(person.pk)
-    assert event.details == {"change": "add", "groups": ["Security officer"]}
-    actions.remove_role(person, Role.SECURITY_OFFICER, by=None)
-    assert AuditEvent.objects.filter(action="accounts.groups_changed").count() == 1
+    with pytest.raises(UnauditedChange), transaction.atomic():
+        person.groups.add(group)
+    with pytest.raises(UnauditedChange), transaction.atomic():
+        group.user_set.add(person)
+    assert not has_role(person, Role.SECURITY_OFFICER)
+    # A plain save runs its check before any transaction: the refusal is recorded.
+    person.clearance = "highly_confidential"
+    with pytest.raises(UnauditedChange):
+        person.save()
+    with pytest.raises(UnauditedChange):
+        User.objects.filter(pk=person.pk).update(clearance="confidential")
+    assert User.objects.get(pk=person.pk).clearance == "public"
+    events = AuditEvent.objects.filter(action="accounts.unaudited_change_refused")
+    assert [e.outcome for e in events] == ["denied", "denied"]

@@ -18,6 +18,7 @@ from channels.db import database_sync_to_async
 from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 
+from exchange.actions import change_partner_group
 from exchange.coordination import actions as coordination
 from portal.accounts.roles import Role
 from portal.core.routes import PREFIXES, ROUTES, WEBSOCKETS, Access, Refusal, rule_for
@@ -245,7 +246,7 @@ def examples(people, home_page):
     expert = vet(people["expert"], people["secretary"])
     document = share(expert, upload=text_upload())
     group = PartnerGroup.objects.create(name="Border group", slug="border-group")
-    group.members.add(expert)
+    change_partner_group(group, add_members=[expert], by=None)
     room = group.rooms.get(is_default=True)
     spare = coordination.open_room(
         group, by=people["secretary"], name="Spare", tier="restricted"
@@ -270,6 +271,7 @@ def examples(people, home_page):
         "accounts:invite": Example(holder="focal"),
         "accounts:vetting_list": Example(holder="secretary"),
         "accounts:vetting_edit": Example({"pk": expert.pk}, holder="secretary"),
+        "accounts:vetting_approvals": Example(holder="focal"),
         "audit:events": Example(holder="officer"),
         "audit:export_csv": Example(holder="officer"),
         "audit:export_jsonl": Example(holder="officer"),
@@ -454,7 +456,7 @@ def _socket_world():
     for person in (expert, outsider):
         make_totp(person)
     group = PartnerGroup.objects.create(name="Socket group", slug="socket-group")
-    group.members.add(expert)
+    change_partner_group(group, add_members=[expert], by=None)
     room = group.rooms.get(is_default=True)
     password_only = Client()
     sign_in(password_only, expert.email)  # a member, without the second factor

@@ -91,8 +91,10 @@ def test_demo_accounts_one_per_role_idempotent_with_working_codes(client):
     call_command("load_demo", stdout=out)
     call_command("load_demo", stdout=io.StringIO())
     text = out.getvalue()
-    assert User.objects.filter(email__endswith="@demo.nsi-portal.test").count() == 7
-    assert TOTPDevice.objects.filter(confirmed=True).count() == 7
+    # One per role, and a German focal point to approve highly confidential.
+    assert len(DEMO_ACCOUNTS) == 8
+    assert User.objects.filter(email__endswith="@demo.nsi-portal.test").count() == 8
+    assert TOTPDevice.objects.filter(confirmed=True).count() == 8
     for account in DEMO_ACCOUNTS:
         assert account.email in text and account.password in text
         assert len(account.password) >= 12

@@ -10,6 +10,7 @@ from django.utils import timezone
 import pytest
 
 from exchange.policy import viewer_for_user
+from portal.accounts.guard import authorised
 from portal.accounts.models import User
 from portal.accounts.roles import Role
 from portal.states.models import State
@@ -34,8 +35,9 @@ def make_person(
         first_name=first,
         last_name=last,
     )
-    for role in roles:
-        user.groups.add(Group.objects.get_or_create(name=str(role))[0])
+    with authorised():  # a fixture: the role's group, without State editing
+        for role in roles:
+            user.groups.add(Group.objects.get_or_create(name=str(role))[0])
     return user
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from exchange.actions import change_partner_group
 from exchange.models import PartnerGroup
 from portal.accounts.roles import Role
 from practices.progress import actions
@@ -27,7 +28,7 @@ def cast():
     lapsed = make_person("NL", clearance=HC, vetted=False, name="Lars Lapsed")
     below = make_person("NL", clearance="confidential", name="Bram Below")
     group = PartnerGroup.objects.create(name="Transport", slug="transport")
-    group.members.add(editor, partner)
+    change_partner_group(group, add_members=[editor, partner], by=None)
     return {
         "editor": editor,
         "compatriot": compatriot,
@@ -113,7 +114,11 @@ def test_people_a_record_already_names_stay_listed_and_named(client, cast):
         sharing={"shared_with_users": [cast["partner"].pk]},
     )
     # The partner leaves the group: no longer offered, but still named on the record.
-    PartnerGroup.objects.get(slug="transport").members.remove(cast["partner"])
+    change_partner_group(
+        PartnerGroup.objects.get(slug="transport"),
+        remove_members=[cast["partner"]],
+        by=None,
+    )
     url = f"/progress/manage/commitments/{record.pk}/"
     choices = _choices(login_verified(client, editor), url)
     assert "Paul Martin (FR)" in choices

@@ -23,6 +23,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from exchange.actions import change_partner_group
 from exchange.models import PartnerGroup
 from exchange.policy import Viewer, viewer_for_user
 from portal.states.models import State
@@ -175,7 +176,7 @@ def people(pool_group: PartnerGroup) -> dict[str, object]:
     """Anonymous, uncleared, cleared by State, by group, by name, and an operator."""
     nl_expert = make_person("NL", clearance="confidential")
     be_in_group = make_person("BE", clearance="confidential")
-    pool_group.members.add(be_in_group)
+    change_partner_group(pool_group, add_members=[be_in_group], by=None)
     return {
         "anonymous": None,
         "unverified NL": make_person("NL", clearance="confidential"),

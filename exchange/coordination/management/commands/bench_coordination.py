@@ -26,6 +26,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_static.models import StaticDevice
 
+from exchange.actions import change_partner_group
 from exchange.coordination import conf
 from exchange.coordination.actions import ensure_group_room
 from exchange.models import PartnerGroup
@@ -85,7 +86,7 @@ class Command(BaseCommand):
                 for n in range(clients + 1)
             ]
         )
-        group.members.add(*users)
+        change_partner_group(group, add_members=users, by=None)
         devices = StaticDevice.objects.bulk_create(
             [StaticDevice(user=user, name="bench") for user in users]
         )
