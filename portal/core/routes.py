@@ -142,6 +142,7 @@ ROUTES: dict[str, Rule] = {
         password_only=Refusal.SECOND_FACTOR,
         note="with a device already, adding one needs the existing one first",
     ),
+    "accounts:home": signed_in(note="asks for the second factor before any work"),
     "accounts:profile": verified(),
     "accounts:sign_out_everywhere": verified(method="POST"),
     "accounts:backup_codes": verified(),
@@ -254,6 +255,8 @@ PREFIXES: dict[str, Rule] = {
         unrelated=Refusal.FORBIDDEN,
         note="the Wagtail admin: verified, and Wagtail's admin access",
     ),
+    # Wagtail's password-only sign-in form, replaced by a redirect to the portal's.
+    "_util/login/": public(note="redirects to the portal's sign-in"),
     # Django's static view, served only when DEBUG is on.
     "^media/": public(note="DEBUG only"),
     "^static/": public(note="DEBUG only"),
