@@ -112,6 +112,13 @@ def verify_view(request: HttpRequest, *, step_up: bool = False) -> HttpResponse:
         "form": form if devices else None,
         "next": next_url,
         "passkeys": has_passkey(request.user),
+        # The page speaks of the "Backup code" choice only when it offers one
+        # that still has codes.
+        "backup_codes_left": sum(
+            device.token_set.count()
+            for device in devices
+            if isinstance(device, StaticDevice)
+        ),
     }
     return render(request, template, context)
 
