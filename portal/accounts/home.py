@@ -230,6 +230,13 @@ def secretariat_sections(user) -> list[Section]:
             more_url=reverse("accounts:vetting_list"),
             more_label="All experts",
         ),
+        Section(
+            "rooms",
+            "Coordination rooms",
+            empty="Open and archive the rooms of the partner groups.",
+            more_url=reverse("coordination:manage"),
+            more_label="Manage the rooms",
+        ),
     ]
 
 

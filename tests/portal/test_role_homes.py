@@ -213,3 +213,28 @@ def test_a_non_expert_is_not_offered_to_share_a_document(client):
     expert = vet(make_user("expert@nl.example", Role.VETTED_EXPERT), secretariat)
     html = login_verified(Client(), expert).get("/exchange/").content.decode()
     assert "/exchange/new/" in html
+
+
+def test_a_password_only_session_is_asked_to_finish_signing_in(client):
+    secretariat = make_user("sec@example.org", Role.SECRETARIAT, state=None)
+    expert = vet(make_user("expert@nl.example", Role.VETTED_EXPERT), secretariat)
+    coordination.notify(expert, "practice_approved", "Practice approved", "/")
+    sign_in(client, expert.email)
+    notifications = client.get("/notifications/").content.decode()
+    assert "No notifications" not in notifications
+    assert "Finish signing in" in notifications
+    rooms = client.get("/coordination/").content.decode()
+    assert "Finish signing in" in rooms
+
+
+def test_a_verified_editor_is_not_told_to_verify_for_coordination(client):
+    editor = make_user("editor@nl.example", Role.STATE_EDITOR)
+    html = login_verified(client, editor).get("/coordination/").content.decode()
+    assert "Finish signing in" not in html.split("<main", 1)[1]
+    assert "not: the secretariat vets experts" in html
+
+
+def test_the_secretariat_home_leads_to_room_management(client):
+    secretariat = make_user("sec@example.org", Role.SECRETARIAT, state=None)
+    html = home_of(login_verified(client, secretariat))
+    assert 'href="/coordination/manage/"' in section(html, "rooms")
