@@ -11,8 +11,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -281,21 +280,28 @@ def expert_sections(request) -> list[Section]:
         .select_related("originating_state")
         .order_by("-last_shared_at", "-pk")[:LIMIT]
     )
-    last_read = ReadMarker.objects.filter(user=user, room=OuterRef("pk")).values(
-        "last_read_id"
-    )[:1]
-    rooms = (
+    rooms = list(
         policy.visible_rooms(viewer)
         .select_related("group")
-        .annotate(read_up_to=Coalesce(Subquery(last_read), 0))
+        .order_by("group__name", "name")
     )
-    unread_rooms = []
-    for room in rooms.order_by("group__name", "name"):
-        count = Message.objects.filter(
-            room=room, deleted_at__isnull=True, pk__gt=room.read_up_to
-        ).count()
-        if count:
-            unread_rooms.append((room, count))
+    read_up_to = dict(
+        ReadMarker.objects.filter(user=user, room__in=rooms).values_list(
+            "room_id", "last_read_id"
+        )
+    )
+    # One query counts every room's unread messages, however many rooms there are.
+    after_marker = Q(pk__in=[])
+    for room in rooms:
+        after_marker |= Q(room_id=room.pk, pk__gt=read_up_to.get(room.pk, 0))
+    counts = dict(
+        Message.objects.filter(after_marker, deleted_at__isnull=True)
+        .order_by()
+        .values("room_id")
+        .annotate(unread=Count("pk"))
+        .values_list("room_id", "unread")
+    )
+    unread_rooms = [(room, counts[room.pk]) for room in rooms if counts.get(room.pk)]
     documents = Section(
         "new_documents",
         "Shared with you since your last visit"

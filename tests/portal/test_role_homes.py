@@ -238,3 +238,33 @@ def test_the_secretariat_home_leads_to_room_management(client):
     secretariat = make_user("sec@example.org", Role.SECRETARIAT, state=None)
     html = home_of(login_verified(client, secretariat))
     assert 'href="/coordination/manage/"' in section(html, "rooms")
+
+
+def test_the_expert_home_queries_do_not_grow_with_rooms(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    secretariat = make_user("sec@example.org", Role.SECRETARIAT, state=None)
+    expert = vet(make_user("expert@nl.example", Role.VETTED_EXPERT), secretariat)
+    colleague = vet(make_user("colleague@nl.example", Role.VETTED_EXPERT), secretariat)
+    client = login_verified(client, expert)
+
+    def add_room(n: int) -> None:
+        group = PartnerGroup.objects.create(name=f"Group {n}", slug=f"group-{n}")
+        group.members.add(expert, colleague)
+        room = Room.objects.get(group=group, is_default=True)
+        author = viewer_for_user(colleague, verified=True)
+        coordination.post_message(author, room.pk, f"Message {n}")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            home_of(client)
+        return len(captured)
+
+    add_room(1)
+    home_of(client)  # Warms the caches that the first page of a session fills.
+    one_room = queries()
+    for n in range(2, 6):
+        add_room(n)
+    assert queries() == one_room
+    assert section(home_of(client), "unread_rooms").count("1 unread") == 5
