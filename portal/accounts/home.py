@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 
 from exchange import policy
 from portal.accounts.roles import Role, roles_of
@@ -48,6 +48,16 @@ class Section:
     more_label: str = ""
     facts: list[tuple[str, str]] = field(default_factory=list)
     note: str = ""
+
+
+def day(value: datetime.date) -> str:
+    """A date as the portal writes it: "2 December 2026"."""
+    return dateformat.format(value, "j F Y")
+
+
+def moment(value: datetime.datetime) -> str:
+    """A time as the portal writes it, in the current time zone, named."""
+    return dateformat.format(timezone.localtime(value), "j F Y, H:i T")
 
 
 def previous_sign_in(user) -> datetime.datetime | None:
@@ -192,8 +202,8 @@ def secretariat_sections(user) -> list[Section]:
         if expert.vetted_until is None:
             return "Not yet vetted"
         if expert.vetted_until < today:
-            return f"Vetting expired on {expert.vetted_until:%-d %B %Y}"
-        return f"Vetting ends on {expert.vetted_until:%-d %B %Y}"
+            return f"Vetting expired on {day(expert.vetted_until)}"
+        return f"Vetting ends on {day(expert.vetted_until)}"
 
     return [
         Section(
@@ -251,10 +261,10 @@ def expert_sections(request) -> list[Section]:
         facts=[
             (
                 "Vetted until" if user.is_vetted() else "Vetting",
-                f"{user.vetted_until:%-d %B %Y}"
+                f"{day(user.vetted_until)}"
                 if user.is_vetted()
                 else (
-                    f"Expired on {user.vetted_until:%-d %B %Y}"
+                    f"Expired on {day(user.vetted_until)}"
                     if user.vetted_until
                     else "Not vetted yet"
                 ),
@@ -349,7 +359,7 @@ def security_officer_sections(user) -> list[Section]:
         facts = [("Last chain check", "Never")]
     else:
         facts = [
-            ("Last chain check", f"{last_check.occurred_at:%-d %B %Y, %H:%M %Z}"),
+            ("Last chain check", moment(last_check.occurred_at)),
             (
                 "Result",
                 "Intact"
