@@ -61,7 +61,12 @@ class DocumentForm(SharingFields):
     description = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}), required=False
     )
-    tier = forms.ChoiceField()
+    # No tier is preselected: a document shared at the wrong tier is a leak, so
+    # the expert chooses one each time.
+    tier = forms.ChoiceField(
+        error_messages={"required": "Choose the tier of this document."},
+        help_text="Who may see it depends on its tier: choose one.",
+    )
     handling_note = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
@@ -76,7 +81,7 @@ class DocumentForm(SharingFields):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["tier"].choices = _tier_choices(user)
+        self.fields["tier"].choices = [("", "Choose a tier"), *_tier_choices(user)]
 
 
 class VersionForm(forms.Form):

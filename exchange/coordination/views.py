@@ -29,6 +29,7 @@ from exchange.policy import (
 )
 from portal.accounts.decorators import role_required
 from portal.accounts.roles import Role
+from portal.accounts.twofactor import second_factor_url
 
 
 def _room_or_404(request, room_id: int):
@@ -66,7 +67,12 @@ def room_list(request):
     return render(
         request,
         "coordination/room_list.html",
-        {"rooms": rooms, "cleared": viewer.is_cleared},
+        {
+            "rooms": rooms,
+            "cleared": viewer.is_cleared,
+            "verified": request.user.is_verified(),
+            "second_factor_url": second_factor_url(request.user, request.path),
+        },
     )
 
 
@@ -179,7 +185,13 @@ def notification_list(request):
     return render(
         request,
         "coordination/notification_list.html",
-        {"notifications": notifications},
+        {
+            "notifications": notifications,
+            # Before the second factor the policy hides what rooms and documents
+            # are about: say so rather than "No notifications".
+            "verified": request.user.is_verified(),
+            "second_factor_url": second_factor_url(request.user, request.path),
+        },
     )
 
 

@@ -10,6 +10,7 @@ app_name = "accounts"
 urlpatterns = [
     path("accounts/login/", views.login_view, name="login"),
     path("accounts/logout/", views.logout_view, name="logout"),
+    path("my/", views.home_view, name="home"),
     path("account/", views.profile_view, name="profile"),
     path(
         "account/sign-out-everywhere/",

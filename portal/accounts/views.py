@@ -27,7 +27,7 @@ from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from portal.accounts import actions
+from portal.accounts import actions, home
 from portal.accounts.decorators import role_required, verified_session_required
 from portal.accounts.forms import (
     AcceptInvitationForm,
@@ -63,7 +63,7 @@ def _complete_verification(request: HttpRequest, device) -> None:
 
 @sensitive_post_parameters("password")
 def login_view(request: HttpRequest) -> HttpResponse:
-    next_url = safe_next(request, settings.LOGIN_REDIRECT_URL)
+    next_url = safe_next(request, reverse("accounts:home"))
     if request.user.is_authenticated and is_session_verified(request):
         return redirect(next_url)
     form = LoginForm(request, data=request.POST or None)
@@ -86,7 +86,9 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 @login_required
 def verify_view(request: HttpRequest, *, step_up: bool = False) -> HttpResponse:
     """Ask for a code from the device the person chooses (login and step-up)."""
-    next_url = safe_next(request, reverse("accounts:profile"))
+    # Signing in lands on the person's home; a step-up returns to the account.
+    fallback = "accounts:profile" if step_up else "accounts:home"
+    next_url = safe_next(request, reverse(fallback))
     if not confirmed_devices(request.user):
         return redirect(second_factor_url(request.user, next_url))
     devices = code_devices(request.user)
@@ -113,6 +115,13 @@ def verify_view(request: HttpRequest, *, step_up: bool = False) -> HttpResponse:
         "form": form if devices else None,
         "next": next_url,
         "passkeys": has_passkey(request.user),
+        # The page speaks of the "Backup code" choice only when it offers one
+        # that still has codes.
+        "backup_codes_left": sum(
+            device.token_set.count()
+            for device in devices
+            if isinstance(device, StaticDevice)
+        ),
     }
     return render(request, template, context)
 
@@ -195,6 +204,25 @@ def regenerate_backup_codes_view(request: HttpRequest) -> HttpResponse:
 
 def _step_up_url(next_url: str) -> str:
     return f"{settings.STEP_UP_URL}?{urlencode({'next': next_url})}"
+
+
+@login_required
+def home_view(request: HttpRequest) -> HttpResponse:
+    """The person's home after sign-in: their work, by role, each item linked to
+    where it is done. Before the second factor it only asks for it."""
+    verified = is_session_verified(request)
+    return render(
+        request,
+        "accounts/home.html",
+        {
+            "verified": verified,
+            "sections": home.sections_for(request) if verified else [],
+            "second_factor_url": second_factor_url(
+                request.user, reverse("accounts:home")
+            ),
+            "roles": roles_of(request.user),
+        },
+    )
 
 
 @verified_session_required

@@ -142,6 +142,7 @@ ROUTES: dict[str, Rule] = {
         password_only=Refusal.SECOND_FACTOR,
         note="with a device already, adding one needs the existing one first",
     ),
+    "accounts:home": signed_in(note="asks for the second factor before any work"),
     "accounts:profile": verified(),
     "accounts:sign_out_everywhere": verified(method="POST"),
     "accounts:backup_codes": verified(),

@@ -156,7 +156,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": f"{_VALIDATORS}.NumericPasswordValidator"},
 ]
 LOGIN_URL = "/accounts/login/"
-LOGIN_REDIRECT_URL = "/"
+LOGIN_REDIRECT_URL = "/my/"
 LOGOUT_REDIRECT_URL = "/"
 
 AXES_FAILURE_LIMIT = env.get_int("AXES_FAILURE_LIMIT", 5)

@@ -1,0 +1,110 @@
+"""Each role's home after sign-in, at a desktop and a phone width: no sideways
+scrolling, zero axe-core findings, a screenshot of each kept under test-artifacts/."""
+
+from __future__ import annotations
+
+from wagtail.models import Workflow
+
+import pytest
+
+from exchange.coordination import actions as coordination
+from exchange.coordination.models import Room
+from exchange.models import PartnerGroup
+from exchange.policy import viewer_for_user
+from portal.accounts.roles import Role
+from practices.actions import ensure_site_structure
+from practices.management.commands.load_demo import Command
+from tests.browser.conftest import signed_in_context
+from tests.browser.test_practices_pages import assert_accessible, shoot
+from tests.exchange.conftest import share
+from tests.portal.identity import make_user, vet
+from tests.practices import factories
+
+pytestmark = pytest.mark.browser
+
+WIDTHS = (1366, 390)
+# The innermost elements reaching past the viewport's right edge, to name in a failure.
+TOO_WIDE = """[...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+  .filter(e => ![...e.children].some(
+      c => c.getBoundingClientRect().right > window.innerWidth + 0.5))
+  .slice(0, 8)
+  .map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : '')
+      + ' ' + Math.round(e.getBoundingClientRect().right) + 'px')"""
+
+
+def _people():
+    home = Command().ensure_home_page()
+    ensure_site_structure(home, iso_codes=["NL", "FI"])
+    secretariat = make_user("sec@example.org", Role.SECRETARIAT, state=None)
+    editor = make_user("editor@nl.example", Role.STATE_EDITOR)
+    focal = make_user("focal@nl.example", Role.FOCAL_POINT)
+    officer = make_user("officer@example.org", Role.SECURITY_OFFICER, state=None)
+    expert = vet(make_user("expert@nl.example", Role.VETTED_EXPERT), secretariat)
+    colleague = vet(make_user("colleague@nl.example", Role.VETTED_EXPERT), secretariat)
+    vet(make_user("soon@nl.example", Role.VETTED_EXPERT), secretariat, days=12)
+
+    draft = factories.good_practice(
+        "NL", title="Securing radioactive sources in transit", publish=False
+    )
+    draft.save_revision(user=editor)
+    submitted = factories.good_practice(
+        "NL", title="A national nuclear security culture programme", publish=False
+    )
+    submitted.save_revision(user=editor)
+    Workflow.objects.get(name="Secretariat moderation").start(submitted, editor)
+
+    group = PartnerGroup.objects.create(name="Transport security", slug="transport")
+    group.members.add(expert, colleague)
+    room = Room.objects.get(group=group, is_default=True)
+    share(
+        colleague,
+        title="Border monitoring lessons from a long exercise with several partners",
+    )
+    coordination.post_message(
+        viewer_for_user(colleague, verified=True), room.pk, "The report is shared."
+    )
+    return {
+        "editor": editor,
+        "focal-point": focal,
+        "secretariat": secretariat,
+        "expert": expert,
+        "security-officer": officer,
+    }
+
+
+def _check(page, name: str) -> None:
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.reload()
+        overflow = page.evaluate(
+            "[document.documentElement.scrollWidth, window.innerWidth]"
+        )
+        assert overflow[0] <= overflow[1], (
+            f"{name} at {width} px: {overflow}; too wide: {page.evaluate(TOO_WIDE)}"
+        )
+        assert_accessible(page, f"home-{name}-{width}")
+        shoot(page, f"home-{name}-{width}")
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_every_role_home_fits_the_screen_and_passes_axe(live_server, browser):
+    base = live_server.url
+    people = _people()
+
+    visitor = browser.new_context()
+    page = visitor.new_page()
+    page.goto(base + "/")
+    _check(page, "visitor")
+    visitor.close()
+
+    for name, user in people.items():
+        context = signed_in_context(browser, base, user)
+        page = context.new_page()
+        if name == "security-officer":
+            page.goto(base + "/audit/verify/")
+        page.goto(base + "/my/")
+        assert page.locator("h1").inner_text() == "My portal"
+        assert page.locator(".home-section").count() >= 1, name
+        _check(page, name)
+        context.close()
