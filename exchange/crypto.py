@@ -343,8 +343,3 @@ class Decryptor:
         finally:
             # Let a read in flight finish before the caller closes the file.
             await asyncio.gather(pending, return_exceptions=True)
-
-
-def decrypt_all(ciphertext: BinaryIO, data_key: bytes, file_id: bytes) -> bytes:
-    """The whole verified plaintext (for PDFs, which are watermarked before sending)."""
-    return b"".join(Decryptor(ciphertext, data_key, file_id))

@@ -114,10 +114,6 @@ class Document(models.Model):
         ):
             raise ValidationError(HIGHLY_CONFIDENTIAL_SHARING_ERROR)
 
-    @property
-    def latest_version(self) -> DocumentVersion | None:
-        return self.versions.order_by("-number").first()
-
 
 HIGHLY_CONFIDENTIAL_SHARING_ERROR = (
     "A highly confidential document is shared with named individuals only: "

@@ -58,8 +58,14 @@ ANONYMOUS = Viewer()
 
 
 def viewer_for_user(user, *, verified: bool) -> Viewer:
-    """The policy's view of `user`; `verified`: the session passed a second factor."""
+    """The policy's view of `user`; `verified`: the session passed a second factor.
+
+    A user without an id (not saved) is anonymous: a None id in the group and role
+    queries would match every group that has no members by name.
+    """
     if user is None or not user.is_authenticated or not user.is_active:
+        return ANONYMOUS
+    if user.pk is None:
         return ANONYMOUS
     group_ids, focal_point_role = _groups_and_focal_point(user)
     restricted: tuple[str, ...] = ()
@@ -221,13 +227,12 @@ def visible_documents(
     from exchange.models import Document
 
     tiers = exchange_tiers_visible_to(viewer)
-    if not tiers:
+    user_id = viewer.user_id
+    if not tiers or user_id is None:
         return Document.objects.none()
     now = now or timezone.now()
     through = Document.shared_users.through
-    reach = Q(
-        pk__in=through.objects.filter(user_id=viewer.user_id).values("document_id")
-    )
+    reach = Q(pk__in=through.objects.filter(user_id=user_id).values("document_id"))
     by_state_or_group = Q(pk__in=[])
     if viewer.state_id is not None:
         by_state_or_group |= Q(originating_state_id=viewer.state_id) | Q(
@@ -369,9 +374,10 @@ def search_filter(viewer: Viewer, *, prefix: str = "") -> dict[str, Any]:
         }
     }
     tiers = exchange_tiers_visible_to(viewer)
-    if not tiers:
+    user_id = viewer.user_id
+    if not tiers or user_id is None:
         return public
-    reach: list[dict[str, Any]] = [{"terms": {f("users"): [viewer.user_id]}}]
+    reach: list[dict[str, Any]] = [{"terms": {f("users"): [user_id]}}]
     not_highly_confidential = {"term": {f("tier"): Tier.HIGHLY_CONFIDENTIAL.value}}
     if viewer.state_id is not None:
         reach.append(

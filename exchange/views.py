@@ -8,6 +8,7 @@ channel and never appears in a list or a count. Writes go through `exchange.acti
 from __future__ import annotations
 
 import datetime
+from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
@@ -323,13 +324,12 @@ def _apply_sharing(request: HttpRequest, document: Document, data) -> None:
 
 
 def _api_session_required(view):
+    @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not policy.viewer_for(request).verified_expert:
             return JsonResponse({"detail": "Not found."}, status=404)
         return view(request, *args, **kwargs)
 
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
     return wrapper
 
 

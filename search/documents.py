@@ -44,6 +44,8 @@ from elasticsearch_dsl import (
     token_filter,
 )
 
+from search.query import PAGE_LIST_FACETS
+
 logger = logging.getLogger(__name__)
 
 # Core analysis only: the portal must index on a bare Elasticsearch node.
@@ -60,16 +62,6 @@ shingle_analyzer = analyzer(
 )
 
 TEXT_FIELDS = ("title", "summary", "body", "file_text")
-FACET_FIELDS = (
-    "type",
-    "states",
-    "commitments",
-    "actions",
-    "iaea_documents",
-    "topics",
-    "language",
-    "year",
-)
 # Only these fields are read back from a hit: the body may be megabytes.
 RESULT_SOURCE_FIELDS = [
     "kind",
@@ -221,7 +213,7 @@ class PageDocument(PortalDocument):
             language=facets.get("language") or _page_language(page),
             access=public_access(),
         )
-        for name in ("states", "commitments", "actions", "iaea_documents", "topics"):
+        for name in PAGE_LIST_FACETS:
             fields[name] = sorted({str(v) for v in facets.get(name) or ()})
         return fields
 

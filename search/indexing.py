@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime
 import logging
 import threading
-import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -304,14 +303,3 @@ def rebuild(
             client.indices.delete(index=stale, ignore_unavailable=True)
     count = client.count(index=alias)["count"]
     return name, count
-
-
-def wait_for_outbox(timeout: float = 5.0) -> bool:
-    """Drain until the queue is empty or `timeout` passes (tests and the worker)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        drain()
-        if not IndexOutbox.objects.exists():
-            return True
-        time.sleep(0.1)
-    return False

@@ -15,28 +15,33 @@ MAX_SUGGEST_CHARS = 100
 PER_PAGE = 10
 # Elasticsearch answers at most 10,000 hits deep (index.max_result_window).
 MAX_RESULT_WINDOW = 10_000
-FILTER_NAMES = (
-    "type",
-    "states",
-    "commitments",
-    "actions",
-    "iaea_documents",
-    "topics",
-    "language",
-    "year",
-    "tier",
+
+
+@dataclass(frozen=True)
+class Facet:
+    """One facet: counted beside the results and chosen as a filter (`?name=value`)."""
+
+    name: str
+    label: str
+    field: str  # the indexed field it counts and filters on
+    page_list: bool = False  # a list a page gives in `search_facets()`
+
+
+# The one list of facets, in the order they are shown.
+FACETS = (
+    Facet("type", "Type", "type"),
+    Facet("states", "State", "states", page_list=True),
+    Facet("commitments", "Commitment", "commitments", page_list=True),
+    Facet("actions", "Additional action", "actions", page_list=True),
+    Facet("iaea_documents", "IAEA document", "iaea_documents", page_list=True),
+    Facet("topics", "Topic", "topics", page_list=True),
+    Facet("language", "Language", "language"),
+    Facet("year", "Year", "year"),
+    Facet("tier", "Tier", "access.tier"),
 )
-FACET_LABELS = {
-    "type": "Type",
-    "states": "State",
-    "commitments": "Commitment",
-    "actions": "Additional action",
-    "iaea_documents": "IAEA document",
-    "topics": "Topic",
-    "language": "Language",
-    "year": "Year",
-    "tier": "Tier",
-}
+FACET_LABELS = {facet.name: facet.label for facet in FACETS}
+FACET_FIELDS = {facet.name: facet.field for facet in FACETS}
+PAGE_LIST_FACETS = tuple(facet.name for facet in FACETS if facet.page_list)
 SORTS = ("relevance", "date")
 MAX_FILTER_VALUES = 20
 
@@ -93,7 +98,7 @@ def parse_params(data) -> tuple[SearchParams, list[str]]:
             f"only the first {MAX_QUERY_CHARS:,} were used."
         )
     filters: dict[str, list[str]] = {}
-    for name in FILTER_NAMES:
+    for name in FACET_LABELS:
         values = [v.strip()[:200] for v in data.getlist(name) if v.strip()]
         if name == "year":
             values = [v for v in values if re.fullmatch(r"\d{4}", v)]

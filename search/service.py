@@ -23,6 +23,7 @@ from search.client import get_client, is_configured
 from search.documents import CHECKED_KINDS, RESULT_SOURCE_FIELDS
 from search.indexing import SEARCH_ERRORS, search_aliases
 from search.query import (
+    FACET_FIELDS,
     FACET_LABELS,
     MARK_CLOSE,
     MARK_OPEN,
@@ -43,17 +44,6 @@ QUERY_FIELDS = [f"{name}^{boost}" for name, boost in BOOSTS.items()] + [
     f"{name}.en^{boost * 0.5}" for name, boost in BOOSTS.items()
 ]
 FUZZY_MAX_WORDS = 10
-FACET_FIELDS = {
-    "type": "type",
-    "states": "states",
-    "commitments": "commitments",
-    "actions": "actions",
-    "iaea_documents": "iaea_documents",
-    "topics": "topics",
-    "language": "language",
-    "year": "year",
-    "tier": "access.tier",
-}
 DEGRADED_MESSAGE = (
     "Search is running in a reduced mode at the moment: results come from the "
     "database, without typo tolerance or highlights."

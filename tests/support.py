@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import quote, urlencode
 
 from django.conf import settings
@@ -12,6 +15,8 @@ from django.conf import settings
 from portal.core.servers import free_port  # noqa: F401 - part of the toolkit
 
 ARTIFACTS_DIR = Path(settings.BASE_DIR) / "test-artifacts"
+
+T = TypeVar("T")
 
 
 def require_services() -> list[str]:
@@ -81,6 +86,30 @@ def served_test_portal(*, port: int | None = None, log_name: str = "server.log")
         yield served
 
 
+def wait_until(
+    condition: Callable[[], T],
+    *,
+    timeout: float,
+    interval: float = 0.05,
+    message: str | Callable[[], str] = "",
+) -> T:
+    """Call `condition` until it returns something true, and return that; fail after
+    `timeout` seconds with `message` (a string, or a callable for the latest state).
+
+    Only for a real service that must catch up (an index refresh, a server's
+    connections). Time inside the portal is moved with time-machine instead.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() >= deadline:
+            text = message() if callable(message) else message
+            raise AssertionError(text or f"still not so after {timeout} s")
+        time.sleep(interval)
+
+
 def artifact_path(name: str) -> Path:
     ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS_DIR / name
@@ -106,8 +135,6 @@ def login_verified(client, user):
     client.force_login(user)
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    import time
-
     session[VERIFIED_AT_SESSION_KEY] = int(time.time())
     session.save()
     return client

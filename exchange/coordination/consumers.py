@@ -49,6 +49,7 @@ class _PolicyConsumer(AsyncWebsocketConsumer):
     user = None
     viewer: Viewer = ANONYMOUS
     heartbeat: asyncio.Task | None = None
+    joined = False
 
     async def send_json(self, content: dict) -> None:
         import json
@@ -92,8 +93,26 @@ class _PolicyConsumer(AsyncWebsocketConsumer):
         """Refresh what expires (presence)."""
 
     async def still_allowed(self) -> bool:
-        """Re-ask the policy; close this socket when the answer is now no."""
-        raise NotImplementedError
+        """Re-read the session and re-ask the policy; close this socket (4403 for a
+        session no longer verified, 4404 when it may no longer stay) if now no."""
+        if not self.joined:
+            return False
+        user, viewer = await database_sync_to_async(scope_viewer)(self.scope)
+        self.viewer = viewer
+        if user is None:
+            await self.close(code=CLOSE_UNVERIFIED)
+            await self.disconnect(CLOSE_UNVERIFIED)
+            return False
+        self.user = user
+        if not await self.may_stay():
+            await self.close(code=CLOSE_NOT_FOUND)
+            await self.disconnect(CLOSE_NOT_FOUND)
+            return False
+        return True
+
+    async def may_stay(self) -> bool:
+        """What this socket needs beyond a verified session; nothing by default."""
+        return True
 
     async def recheck(self, event) -> None:
         await self.still_allowed()
@@ -103,7 +122,6 @@ class RoomConsumer(_PolicyConsumer):
     """One socket on one room: messages, edits, read markers and presence."""
 
     room_id: int = 0
-    joined = False
 
     async def connect(self) -> None:
         self.room_id = int(self.scope["url_route"]["kwargs"]["room_id"])
@@ -145,21 +163,8 @@ class RoomConsumer(_PolicyConsumer):
         room = Room.objects.filter(pk=self.room_id).first()
         return can_enter_room(self.viewer, room)
 
-    async def still_allowed(self) -> bool:
-        if not self.joined:
-            return False
-        user, viewer = await database_sync_to_async(scope_viewer)(self.scope)
-        self.viewer = viewer
-        if user is None:
-            await self.close(code=CLOSE_UNVERIFIED)
-            await self.disconnect(CLOSE_UNVERIFIED)
-            return False
-        self.user = user
-        if not await self._may_enter():
-            await self.close(code=CLOSE_NOT_FOUND)
-            await self.disconnect(CLOSE_NOT_FOUND)
-            return False
-        return True
+    async def may_stay(self) -> bool:
+        return await self._may_enter()
 
     async def on_heartbeat(self) -> None:
         await live.mark_present(self.room_id, self.user.pk, self.socket_id)
@@ -280,8 +285,6 @@ def _names(user_ids) -> list[dict]:
 class NotificationConsumer(_PolicyConsumer):
     """The bell: new notifications and the unread count of one user, live."""
 
-    joined = False
-
     async def connect(self) -> None:
         if not await self.authenticate():
             await self.refuse(CLOSE_UNVERIFIED)
@@ -307,18 +310,6 @@ class NotificationConsumer(_PolicyConsumer):
             await self.send_error(error.code, error.message)
             return
         await self.send_json({"type": "pong"})
-
-    async def still_allowed(self) -> bool:
-        if not self.joined:
-            return False
-        user, viewer = await database_sync_to_async(scope_viewer)(self.scope)
-        self.viewer = viewer
-        if user is None:
-            await self.close(code=CLOSE_UNVERIFIED)
-            await self.disconnect(CLOSE_UNVERIFIED)
-            return False
-        self.user = user
-        return True
 
     @database_sync_to_async
     def unread_count(self) -> int:

@@ -55,10 +55,6 @@ class Commitment(ProtectedTermMixin, index.Indexed, models.Model):
     def __str__(self) -> str:
         return f"{self.code}. {self.title}"
 
-    @property
-    def is_top_level(self) -> bool:
-        return self.parent_id is None
-
 
 class AdditionalAction(ProtectedTermMixin, index.Indexed, models.Model):
     """One of the 14 actions States may take beyond the commitments."""

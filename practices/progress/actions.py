@@ -176,24 +176,6 @@ def set_aggregate_publication(
     return publication
 
 
-def import_record(
-    model: type[ProgressRecord],
-    *,
-    state,
-    values: dict[str, Any],
-    sharing: dict[str, list] | None = None,
-    source: str,
-) -> ProgressRecord:
-    """Create a record on behalf of the portal itself (the demonstration loader).
-
-    Not reachable from any request: it skips the editor check, nothing else.
-    """
-    record = model(state_id=state.pk)
-    return _write(
-        record, by=None, viewer=None, values=values, sharing=sharing, source=source
-    )
-
-
 def _deny(by, record_type: str, record_id, request) -> None:
     audit(
         "progress.record_write_denied",
@@ -214,7 +196,6 @@ def _write(
     values: dict[str, Any],
     sharing: dict[str, list] | None,
     request=None,
-    source: str = "",
 ) -> ProgressRecord:
     model = type(record)
     unknown = set(values) - {*model.editable_fields, "tier"}
@@ -273,7 +254,6 @@ def _write(
                     "state": target.state.iso_code,
                     "tier": target.tier,
                     "fields": changed,
-                    **({"source": source} if source else {}),
                 },
             )
     except ValidationError:

@@ -3,6 +3,8 @@ requires a verified session."""
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
@@ -23,7 +25,11 @@ def _serious_violations(page) -> list[str]:
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_expert_enrols_totp_and_reaches_a_verified_page(live_server, page):
+def test_expert_enrols_totp_and_reaches_a_verified_page(
+    live_server, page, time_machine
+):
+    # The live server runs in this process, so the moved clock is the server's too.
+    time_machine.move_to(timezone.now(), tick=True)
     secretariat = make_user("sec@example.org", Role.SECRETARIAT, state=None)
     expert = make_user("expert@example.org", state="NL")
     vet(expert, secretariat, tier="confidential")
@@ -44,7 +50,7 @@ def test_expert_enrols_totp_and_reaches_a_verified_page(live_server, page):
     page.get_by_label("Code from your app").fill("000000")
     page.get_by_role("button", name="Activate").click()
     assert "That code is not right" in page.locator(".errorlist").inner_text()
-    page.wait_for_timeout(1100)  # django-otp's throttle after one failure
+    time_machine.shift(1.1)  # django-otp's throttle after one failure
 
     page.get_by_label("Code from your app").fill(code_from_secret(secret))
     page.get_by_role("button", name="Activate").click()

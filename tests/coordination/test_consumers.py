@@ -170,6 +170,16 @@ async def test_lapsed_vetting_and_logout_disconnect():
     await assert_closed(b, 4403)
 
 
+async def test_the_bell_closes_when_its_person_signs_out():
+    _room, (_alice, bob, _), _cookies = await two_members_and_an_outsider()
+    client = await db(verified_client)(bob)
+    bell = communicator("/ws/notifications/", session_cookie(client))
+    assert (await bell.connect(timeout=5))[0]
+    assert await bell.receive_json_from(timeout=5) == {"type": "unread", "count": 0}
+    await db(client.logout)()
+    await assert_closed(bell, 4403)
+
+
 async def test_an_archived_room_closes_its_sockets_and_refuses_new_ones():
     room, _, cookies = await two_members_and_an_outsider()
     a = await open_room(room.pk, cookies["alice"])

@@ -53,3 +53,18 @@ def test_groups_reach_users_by_state_or_by_name():
     change_partner_group(by_name, add_members=[user], by=None)
     PartnerGroup.objects.create(name="Other", slug="other")
     assert viewer_for_user(user, verified=True).group_ids == {by_state.pk, by_name.pk}
+
+
+def test_a_user_not_yet_saved_is_anonymous_and_reaches_no_group():
+    """Without an id the group and role queries would match `members IS NULL`:
+    every group nobody joined by name, and a role group nobody holds."""
+    PartnerGroup.objects.create(name="States only", slug="states-only")
+    unsaved = User(
+        email="unsaved@example.org",
+        state=State.objects.get(iso_code="NL"),
+        clearance="confidential",
+        vetted_until=timezone.localdate() + datetime.timedelta(days=30),
+    )
+    viewer = viewer_for_user(unsaved, verified=True)
+    assert viewer == ANONYMOUS
+    assert not viewer.group_ids and viewer.focal_point_state_id is None

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from portal.core.servers import serve_portal
-from tests.support import served_database_url
+from tests.support import served_database_url, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -51,18 +51,25 @@ def _serve_and_read(application: str, pool: bool) -> tuple[list, float]:
     with serve_portal(env=env) as served, httpx.Client(base_url=served.url) as client:
         for _ in range(3):  # the pool opens its connections on the first requests
             _assert_database_up(client)
-        time.sleep(0.5)
+        if pool:
+            wait_until(
+                lambda: len(_server_connections(application)) >= 2,
+                timeout=5,
+                message="the pool never opened its minimum of two connections",
+            )
         started = time.time()
         for _ in range(REQUESTS):
             _assert_database_up(client)
+        if pool:
+            return _server_connections(application), started
         # A connection closed at the end of a request leaves pg_stat_activity a
         # moment after the response: wait for the count to settle.
-        held = _server_connections(application)
-        deadline = time.monotonic() + 5
-        while held and not pool and time.monotonic() < deadline:
-            time.sleep(0.1)
-            held = _server_connections(application)
-        return held, started
+        wait_until(
+            lambda: not _server_connections(application),
+            timeout=5,
+            message=lambda: f"still held: {_server_connections(application)}",
+        )
+        return [], started
 
 
 def test_requests_reuse_pooled_connections():

@@ -20,6 +20,7 @@ from channels.testing import WebsocketCommunicator
 
 from exchange.actions import change_partner_group
 from exchange.coordination import actions as coordination
+from exchange.policy import viewer_for_user
 from portal.accounts.roles import Role
 from portal.core.routes import PREFIXES, ROUTES, WEBSOCKETS, Access, Refusal, rule_for
 from portal.routing import websocket_urlpatterns
@@ -251,9 +252,10 @@ def examples(people, home_page):
     spare = coordination.open_room(
         group, by=people["secretary"], name="Spare", tier="restricted"
     )
-    record = progress.import_record(
+    record = progress.create_record(
         CommitmentStatus,
-        state=people["editor"].state,
+        by=people["editor"],
+        viewer=viewer_for_user(people["editor"], verified=True),
         values={
             "commitment": "1",
             "status": "in_progress",
@@ -261,7 +263,6 @@ def examples(people, home_page):
             "evidence": "",
             "tier": "public",
         },
-        source="test",
     )
     doc = {"pk": document.pk}
     in_room = {"room_id": room.pk}

@@ -35,7 +35,10 @@ from tests.support import login_verified
 pytestmark = pytest.mark.django_db
 
 
-def test_person_without_device_is_sent_to_enrolment_and_activates_with_a_code(client):
+def test_person_without_device_is_sent_to_enrolment_and_activates_with_a_code(
+    client, time_machine
+):
+    time_machine.move_to(timezone.now(), tick=True)
     expert = make_user("expert@example.org", Role.VETTED_EXPERT)
     response = sign_in(client, expert.email)
     assert response.status_code == 302
@@ -55,7 +58,7 @@ def test_person_without_device_is_sent_to_enrolment_and_activates_with_a_code(cl
     assert "That code is not right" in wrong.content.decode()
     assert AuditEvent.objects.filter(action="otp.verify", outcome="failure").exists()
 
-    time.sleep(1.1)  # django-otp's throttle: 1 s after one failure
+    time_machine.shift(1.1)  # django-otp's throttle: 1 s after one failure
     done = client.post(response["Location"], {"code": code_from_secret(secret)})
     assert done.status_code == 302
     assert client.get("/account/").status_code == 200
@@ -65,7 +68,8 @@ def test_person_without_device_is_sent_to_enrolment_and_activates_with_a_code(cl
     ).exists()
 
 
-def test_login_then_verification_with_the_chosen_device(client):
+def test_login_then_verification_with_the_chosen_device(client, time_machine):
+    time_machine.move_to(timezone.now(), tick=True)
     user = make_user("editor@example.org", Role.STATE_EDITOR)
     device = make_totp(user)
     response = sign_in(client, user.email, next_url="/account/")
@@ -74,7 +78,7 @@ def test_login_then_verification_with_the_chosen_device(client):
 
     failed = verify_with(client, device, "123456")
     assert "That code is not right" in failed.content.decode()
-    time.sleep(1.1)  # django-otp's throttle: 1 s after one failure
+    time_machine.shift(1.1)  # django-otp's throttle: 1 s after one failure
 
     key_before_verification = client.session.session_key
     ok = verify_with(client, device, totp_code(device))
@@ -114,8 +118,9 @@ def test_a_wrong_code_on_the_app_does_not_throttle_backup_codes(client):
 
 
 def test_backup_codes_are_shown_once_single_use_and_regeneration_voids_old_ones(
-    client,
+    client, time_machine
 ):
+    time_machine.move_to(timezone.now(), tick=True)
     user = make_user("backup@example.org")
     make_totp(user)
     login_verified(client, user)
@@ -143,11 +148,11 @@ def test_backup_codes_are_shown_once_single_use_and_regeneration_voids_old_ones(
 
     new_codes = actions.regenerate_backup_codes(user)
     assert set(new_codes).isdisjoint(codes)
-    time.sleep(1.1)
+    time_machine.shift(1.1)
     fourth = Client()
     sign_in(fourth, user.email)
     assert verify_with(fourth, backup, codes[1]).status_code == 200
-    time.sleep(2.1)  # two failures in a row: 2 s
+    time_machine.shift(2.1)  # two failures in a row: 2 s
     assert verify_with(fourth, backup, new_codes[0]).status_code == 302
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import time
 
 from django.core.management import call_command
 from django.urls import reverse
@@ -129,10 +128,13 @@ def test_editor_cannot_publish_directly(client, editor):
     assert not GoodPracticePage.objects.live().exists()
 
 
-def test_scheduled_publication_waits_for_its_time(client, editor, secretariat):
+def test_scheduled_publication_waits_for_its_time(
+    client, editor, secretariat, time_machine
+):
+    time_machine.move_to(timezone.now(), tick=True)
     page = submit_practice(client, editor, "scheduled")
     # The schedule is set on the revision the secretariat approves.
-    page.go_live_at = timezone.now() + datetime.timedelta(seconds=2)
+    page.go_live_at = timezone.now() + datetime.timedelta(days=1)
     revision = page.save_revision(user=editor)
     page.current_workflow_state.cancel(user=editor)
     Workflow.objects.get(name="Secretariat moderation").start(page, editor)
@@ -148,7 +150,7 @@ def test_scheduled_publication_waits_for_its_time(client, editor, secretariat):
     page.refresh_from_db()
     assert not page.live  # not yet time
 
-    time.sleep(2.5)
+    time_machine.shift(datetime.timedelta(days=1, minutes=1))
     call_command("publish_scheduled", verbosity=0)
     page.refresh_from_db()
     assert page.live

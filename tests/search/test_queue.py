@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import override_settings
@@ -19,7 +17,7 @@ from search.indexing import drain, pending_count
 from search.models import IndexOutbox
 from search.query import SearchParams
 from tests.search.conftest import index_now, make_document, make_expert
-from tests.support import free_port, login_verified
+from tests.support import free_port, login_verified, wait_until
 
 pytestmark = pytest.mark.django_db
 
@@ -31,16 +29,21 @@ def announce(document: Document, kind: str) -> None:
     )
 
 
-def found_within(viewer, query: str, expected: bool, seconds: float = 5.0) -> float:
-    """Seconds until the search agrees with `expected` (fails after `seconds`)."""
-    started = time.monotonic()
-    while True:
+def found_within(viewer, query: str, expected: bool, seconds: float = 5.0) -> None:
+    """Wait until the search agrees with `expected`; fail after `seconds`."""
+
+    def agrees() -> bool:
         results = service.search(viewer, SearchParams(q=query))
-        if (results.total > 0) is expected and bool(results.hits) is expected:
-            return time.monotonic() - started
-        if time.monotonic() - started > seconds:
-            raise AssertionError(f"search still says {results.total} after {seconds}s")
-        time.sleep(0.1)
+        return (results.total > 0) is expected and bool(results.hits) is expected
+
+    wait_until(
+        agrees,
+        timeout=seconds,
+        message=lambda: (
+            f"search for {query!r} still says "
+            f"{service.search(viewer, SearchParams(q=query)).total} after {seconds} s"
+        ),
+    )
 
 
 def test_sharing_and_revocation_reach_search_within_five_seconds(
@@ -62,11 +65,11 @@ def test_sharing_and_revocation_reach_search_within_five_seconds(
 
     with django_capture_on_commit_callbacks(execute=True):
         actions.share_document(document, by=author, states=[states["BE"]])
-    assert found_within(viewer, "threat assessment", True) < 5
+    found_within(viewer, "threat assessment", True)
 
     with django_capture_on_commit_callbacks(execute=True):
         actions.revoke_document(document, by=author)
-    assert found_within(viewer, "threat assessment", False) < 5
+    found_within(viewer, "threat assessment", False)
     assert service.suggest(viewer, "quarterly") == []
     assert not IndexOutbox.objects.exists()
 
