@@ -105,7 +105,6 @@ def test_two_experts_chat_live_and_a_dropped_connection_loses_nothing(browser):
             "document.querySelectorAll('#presence li:not(.muted)').length === 2"
         )
         assert a.locator("#chat-log > li").count() == 4
-        a.wait_for_timeout(300)
         path = artifact_path("coordination-room.png")
         a.screenshot(path=path, full_page=True)
         assert path.stat().st_size > 10_000
