@@ -27,9 +27,10 @@ def main() -> None:
     from tests.search.conftest import make_expert
 
     assert connection.vendor == "sqlite", connection.vendor
-    # Only the apps the conversion touches (and what they depend on): a whole
-    # project migration takes minutes on SQLite.
-    for app in ("exchange", "portal_search"):
+    # Only the apps the conversion touches (and what they depend on, the audit
+    # trail included: creating an account is recorded): a whole project migration
+    # takes minutes on SQLite.
+    for app in ("audit", "exchange", "portal_search"):
         call_command("migrate", app, verbosity=0)
     author = make_expert(
         "migrate@example.org", State.objects.get(iso_code="NL"), "highly_confidential"
