@@ -7,6 +7,7 @@ from wagtail.models import Workflow
 
 import pytest
 
+from exchange.actions import change_partner_group
 from exchange.coordination import actions as coordination
 from exchange.coordination.models import Room
 from exchange.models import PartnerGroup
@@ -55,7 +56,7 @@ def _people():
     Workflow.objects.get(name="Secretariat moderation").start(submitted, editor)
 
     group = PartnerGroup.objects.create(name="Transport security", slug="transport")
-    group.members.add(expert, colleague)
+    change_partner_group(group, add_members=[expert, colleague], by=None)
     room = Room.objects.get(group=group, is_default=True)
     share(
         colleague,

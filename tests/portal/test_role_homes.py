@@ -12,6 +12,7 @@ from wagtail.models import Workflow
 
 import pytest
 
+from exchange.actions import change_partner_group
 from exchange.coordination import actions as coordination
 from exchange.coordination.models import Room
 from exchange.models import PartnerGroup
@@ -139,7 +140,7 @@ def test_expert_sees_new_documents_unread_rooms_and_vetting_end(client):
         make_user("stranger@fi.example", Role.VETTED_EXPERT, state="FI"), secretariat
     )
     group = PartnerGroup.objects.create(name="Transport", slug="transport")
-    group.members.add(expert, colleague)
+    change_partner_group(group, add_members=[expert, colleague], by=None)
     room = Room.objects.get(group=group, is_default=True)
 
     # A previous visit, then documents before and after it.
@@ -251,7 +252,7 @@ def test_the_expert_home_queries_do_not_grow_with_rooms(client):
 
     def add_room(n: int) -> None:
         group = PartnerGroup.objects.create(name=f"Group {n}", slug=f"group-{n}")
-        group.members.add(expert, colleague)
+        change_partner_group(group, add_members=[expert, colleague], by=None)
         room = Room.objects.get(group=group, is_default=True)
         author = viewer_for_user(colleague, verified=True)
         coordination.post_message(author, room.pk, f"Message {n}")
