@@ -186,18 +186,21 @@ YML
     wait_for Elasticsearch "$data/logs/portal-local.log" es_ready || fail "Elasticsearch not ready"
 }
 
-es_stop() {
-    local pidfile="$SERVICES/elasticsearch/es.pid"
+# Stops the process named in a pid file: TERM, up to `seconds` to exit, then KILL.
+stop_pidfile() {
+    local name="$1" pidfile="$2" seconds="$3"
     [ -f "$pidfile" ] || return 0
     local pid; pid="$(cat "$pidfile")"
     if kill -0 "$pid" 2>/dev/null; then
-        log "stopping Elasticsearch"
+        log "stopping $name"
         kill "$pid"
-        for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
+        for _ in $(seq 1 "$seconds"); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
         kill -9 "$pid" 2>/dev/null || true
     fi
     rm -f "$pidfile"
 }
+
+es_stop() { stop_pidfile Elasticsearch "$SERVICES/elasticsearch/es.pid" 60; }
 
 # -------------------------------------------------------------------- ClamAV
 # clamd with a signature database of its own: signatures cannot be downloaded here,
@@ -249,18 +252,7 @@ CONF
     wait_for ClamAV "$CLAMD_DIR/clamd.log" clamd_ready || fail "ClamAV not ready"
 }
 
-clamd_stop() {
-    local pidfile="$CLAMD_DIR/clamd.pid"
-    [ -f "$pidfile" ] || return 0
-    local pid; pid="$(cat "$pidfile")"
-    if kill -0 "$pid" 2>/dev/null; then
-        log "stopping ClamAV"
-        kill "$pid"
-        for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
-        kill -9 "$pid" 2>/dev/null || true
-    fi
-    rm -f "$pidfile"
-}
+clamd_stop() { stop_pidfile ClamAV "$CLAMD_DIR/clamd.pid" 30; }
 
 status() {
     if pg_ready 2>/dev/null; then echo "postgresql    up    127.0.0.1:$PG_PORT"; else echo "postgresql    down"; fi

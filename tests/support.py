@@ -138,3 +138,21 @@ def login_verified(client, user):
     session[VERIFIED_AT_SESSION_KEY] = int(time.time())
     session.save()
     return client
+
+
+def http_scope(path: str, *, headers: list[tuple[bytes, bytes]] = ()) -> dict:
+    """An ASGI HTTP scope for a GET of `path` on localhost, with extra `headers`."""
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"localhost"), *headers],
+        "client": ("127.0.0.1", 50000),
+        "server": ("localhost", 80),
+    }

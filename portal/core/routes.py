@@ -60,15 +60,9 @@ class Rule:
     note: str = ""
 
 
-def public(*, method: str = "GET", note: str = "") -> Rule:
-    return Rule(
-        Access.PUBLIC,
-        Refusal.NONE,
-        Refusal.NONE,
-        Refusal.NONE,
-        method=method,
-        note=note,
-    )
+def public(**options) -> Rule:
+    """Anyone: nobody is refused. `options`: `method`, `note`."""
+    return Rule(Access.PUBLIC, Refusal.NONE, Refusal.NONE, Refusal.NONE, **options)
 
 
 def signed_in(
@@ -76,17 +70,9 @@ def signed_in(
     anonymous: Refusal = Refusal.SIGN_IN,
     password_only: Refusal = Refusal.NONE,
     unrelated: Refusal = Refusal.NONE,
-    method: str = "GET",
-    note: str = "",
+    **options,
 ) -> Rule:
-    return Rule(
-        Access.SIGNED_IN,
-        anonymous,
-        password_only,
-        unrelated,
-        method=method,
-        note=note,
-    )
+    return Rule(Access.SIGNED_IN, anonymous, password_only, unrelated, **options)
 
 
 def verified(
@@ -94,33 +80,20 @@ def verified(
     anonymous: Refusal = Refusal.SIGN_IN,
     password_only: Refusal = Refusal.SECOND_FACTOR,
     unrelated: Refusal = Refusal.NONE,
-    method: str = "GET",
-    note: str = "",
+    **options,
 ) -> Rule:
-    return Rule(
-        Access.VERIFIED,
-        anonymous,
-        password_only,
-        unrelated,
-        method=method,
-        note=note,
-    )
+    return Rule(Access.VERIFIED, anonymous, password_only, unrelated, **options)
 
 
-def role(
-    *roles: Role | str,
-    unrelated: Refusal = Refusal.NOT_FOUND,
-    method: str = "GET",
-    note: str = "",
-) -> Rule:
+def role(*roles: Role | str, unrelated: Refusal = Refusal.NOT_FOUND, **options) -> Rule:
+    """Verified and holding one of `roles`; the unrelated get a 404 by default."""
     return Rule(
         Access.ROLE,
         Refusal.SIGN_IN,
         Refusal.SECOND_FACTOR,
         unrelated,
         roles=tuple(str(r) for r in roles),
-        method=method,
-        note=note,
+        **options,
     )
 
 

@@ -15,25 +15,13 @@ import pytest
 from asgiref.testing import ApplicationCommunicator
 
 from portal.core.handlers import PortalASGIHandler
+from tests.support import http_scope
 
 CSS = "/static/portal/portal.css"
 
 
 async def _get(app, path: str) -> tuple[int, dict[bytes, bytes], bytes]:
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"localhost")],
-        "client": ("127.0.0.1", 50000),
-        "server": ("localhost", 80),
-    }
+    scope = http_scope(path)
     communicator = ApplicationCommunicator(app, scope)
     await communicator.send_input({"type": "http.request", "body": b""})
     start = await communicator.receive_output(10)

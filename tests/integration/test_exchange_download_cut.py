@@ -34,7 +34,7 @@ from portal.audit.models import AuditEvent
 from portal.core.handlers import PortalASGIHandler
 from portal.states.models import State
 from tests.exchange.conftest import make_expert, share, text_upload
-from tests.support import login_verified
+from tests.support import http_scope, login_verified
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -71,23 +71,9 @@ async def download(
     disconnects the client."""
     import portal.asgi  # noqa: F401  (sets the ASGI message size as in production)
 
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [
-            (b"host", b"localhost"),
-            (b"cookie", f"{cookie.key}={cookie.value}".encode()),
-        ],
-        "client": ("127.0.0.1", 50000),
-        "server": ("localhost", 80),
-    }
+    scope = http_scope(
+        path, headers=[(b"cookie", f"{cookie.key}={cookie.value}".encode())]
+    )
     requested = False
     gone = gone or asyncio.Event()
 

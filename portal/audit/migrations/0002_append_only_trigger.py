@@ -2,6 +2,8 @@
 
 from django.db import migrations
 
+from portal.audit.triggers import on_postgresql
+
 CREATE = """
 CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger AS $$
 BEGIN
@@ -21,16 +23,6 @@ DROP FUNCTION IF EXISTS audit_event_append_only();
 """
 
 
-def create(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE, params=None)
-
-
-def drop(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP, params=None)
-
-
 class Migration(migrations.Migration):
     dependencies = [("audit", "0001_initial")]
-    operations = [migrations.RunPython(create, drop)]
+    operations = [on_postgresql(CREATE, DROP)]

@@ -8,6 +8,8 @@ role should not hold TRUNCATE on the table in the first place (docs/deployment.m
 
 from django.db import migrations
 
+from portal.audit.triggers import on_postgresql
+
 CREATE = """
 CREATE OR REPLACE FUNCTION audit_event_refuse_truncate() RETURNS trigger AS $$
 BEGIN
@@ -30,16 +32,6 @@ DROP FUNCTION IF EXISTS audit_event_refuse_truncate();
 """
 
 
-def create(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE, params=None)
-
-
-def drop(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP, params=None)
-
-
 class Migration(migrations.Migration):
     dependencies = [("audit", "0002_append_only_trigger")]
-    operations = [migrations.RunPython(create, drop)]
+    operations = [on_postgresql(CREATE, DROP)]
