@@ -223,6 +223,12 @@ CONTENT_SECURITY_POLICY = {
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 # Nor does it ask wagtail.org for new releases from each administrator's browser.
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+# Passwords are each person's own, set and reset only through the portal's account
+# pages (step-up, sessions ended, audited): the admin neither shows password fields
+# in its user editor nor offers its own change and reset forms.
+WAGTAILUSERS_PASSWORD_ENABLED = False
+WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
+WAGTAIL_PASSWORD_RESET_ENABLED = False
 
 # --- Internationalisation.
 LANGUAGE_CODE = "en"

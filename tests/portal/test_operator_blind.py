@@ -439,3 +439,28 @@ def test_fixtures_may_mark_their_setup_explicitly():
             assert is_authorised()
         assert is_authorised()
     assert not is_authorised()
+
+
+@pytest.mark.django_db
+def test_the_user_editor_cannot_set_another_persons_password(client):
+    root = _superuser()
+    expert = make_user("expert.pw@example.org", Role.VETTED_EXPERT)
+    login_verified(client, root)
+    edit = reverse("wagtailusers_users:edit", args=[expert.pk])
+    form = client.get(edit).content.decode()
+    assert 'name="password1"' not in form and 'name="password2"' not in form
+    client.post(
+        edit,
+        {
+            "email": expert.email,
+            "first_name": "Changed",
+            "last_name": "Name",
+            "password1": "taken-over-by-the-operator",
+            "password2": "taken-over-by-the-operator",
+        },
+    )
+    expert.refresh_from_db()
+    assert not expert.check_password("taken-over-by-the-operator")
+    # Nor does the admin offer its own password change or reset forms.
+    for url in ("/admin/password_reset/", "/admin/account/change_password/"):
+        assert client.get(url).status_code == 404, url
