@@ -24,6 +24,8 @@ def message_payload(message: Message, viewer=None) -> dict:
         "room": message.room_id,
         "author": {"id": message.author_id, "name": display_name(message.author)},
         "body": "" if deleted else message.body,
+        "tier": message.tier,
+        "tier_label": message.get_tier_display(),
         "created_at": message.created_at.isoformat(),
         "edited": message.edited_at is not None,
         "deleted": deleted,
