@@ -199,6 +199,40 @@ def can_manage(viewer: Viewer, document: Document) -> bool:
     )
 
 
+def may_see_distribution(viewer: Viewer, document: Document) -> bool:
+    """May `viewer` see the document's whole sharing (every State, group, person)?
+
+    Need-to-know: only those who may manage it. A recipient learns only how it
+    reaches them (`reach_of`), never who else holds it.
+    """
+    return can_manage(viewer, document)
+
+
+def reach_of(viewer: Viewer, document: Document) -> dict[str, Any]:
+    """How `document` reaches `viewer`, for a recipient's eyes: by name, through
+    their own State (the originating one or a shared one), through those of their
+    partner groups it is shared with. Empty when it does not reach them."""
+    reach: dict[str, Any] = {"by_name": False, "state": None, "groups": []}
+    if viewer.user_id is not None and any(
+        u.pk == viewer.user_id for u in document.shared_users.all()
+    ):
+        reach["by_name"] = True
+    if document.tier == Tier.HIGHLY_CONFIDENTIAL:
+        return reach
+    if viewer.state_id is not None:
+        if document.originating_state_id == viewer.state_id:
+            reach["state"] = document.originating_state
+        else:
+            reach["state"] = next(
+                (s for s in document.shared_states.all() if s.pk == viewer.state_id),
+                None,
+            )
+    reach["groups"] = [
+        g for g in document.shared_groups.all() if g.pk in viewer.group_ids
+    ]
+    return reach
+
+
 def refusal_reason(
     viewer: Viewer, document: Document, *, now: datetime.datetime | None = None
 ) -> str:
