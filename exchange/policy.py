@@ -527,9 +527,18 @@ def can_see_notification(viewer: Viewer, notification) -> bool:
     return notification.room_id is None or can_enter_room(viewer, notification.room)
 
 
-def visible_document_reference(viewer: Viewer, document) -> dict | None:
-    """A message's document reference as `viewer` may see it: None when hidden."""
+def visible_document_reference(
+    viewer: Viewer, document, *, ceiling: str | None = None
+) -> dict | None:
+    """A message's document reference as `viewer` may see it: None when hidden.
+
+    `ceiling`: the message's tier; a document raised above it is withdrawn from the
+    message for everyone (the room's high-water mark)."""
     if document is None or not can_view(viewer, document):
+        return None
+    if ceiling is not None and TIER_ORDER.index(document.tier) > TIER_ORDER.index(
+        ceiling
+    ):
         return None
     return {
         "id": document.pk,

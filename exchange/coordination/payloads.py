@@ -31,9 +31,13 @@ def message_payload(message: Message, viewer=None) -> dict:
         "deleted": deleted,
     }
     if viewer is not None and not deleted and message.document_id is not None:
-        reference = visible_document_reference(viewer, message.document)
+        reference = visible_document_reference(
+            viewer, message.document, ceiling=message.tier
+        )
         if reference is not None:
             payload["document"] = reference
+        else:  # the place of a reference this viewer may no longer see
+            payload["document_withdrawn"] = True
     return payload
 
 

@@ -141,3 +141,94 @@ async def test_the_socket_refuses_the_same_reference_with_the_same_words():
     assert await db(Message.objects.filter(room=room).count)() == 0
     assert await db(AuditEvent.objects.filter(action=REFUSED).count)() == 1
     await socket.disconnect()
+
+
+async def _frames_until_message(socket, message_id: int) -> list[dict]:
+    """Every frame up to and including the live message `message_id` (in order:
+    the layer delivers one group's events to a socket in the order sent)."""
+    frames = []
+    while True:
+        frame = await socket.receive_json_from(timeout=5)
+        frames.append(frame)
+        if frame["type"] == "message" and frame["message"]["id"] == message_id:
+            return frames
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+async def test_unsharing_and_revoking_withdraw_the_reference_from_open_screens():
+    from exchange import actions as exchange_actions
+
+    @db
+    def setup():
+        alice = make_user("alice", state="NL")
+        bob = make_user("bob", state="FR")
+        room = default_room(make_group(alice, bob))
+        document = share(alice, title="Border lessons", states=[bob.state])
+        cookies = [session_cookie(verified_client(u)) for u in (alice, bob)]
+        return room, alice, bob, document, cookies
+
+    room, alice, bob, document, (alice_cookie, bob_cookie) = await setup()
+    a = await open_room(room.pk, alice_cookie)
+    b = await open_room(room.pk, bob_cookie)
+    await a.send_json_to(
+        {"type": "message.send", "body": "See this", "document": document.pk}
+    )
+    posted = (await next_frame(b, "message"))["message"]
+    assert posted["document"]["id"] == document.pk
+    assert (await next_frame(a, "message"))["message"]["document"]
+
+    # No longer shared with Bob's State: his screen withdraws it, Alice's keeps it.
+    await db(lambda: exchange_actions.share_document(document, by=alice, states=[]))()
+    assert await next_frame(b, "document.withdrawn") == {
+        "type": "document.withdrawn",
+        "messages": [posted["id"]],
+    }
+    await a.send_json_to({"type": "message.send", "body": "Still here?"})
+    ack = await next_frame(a, "ack")
+    frames = await _frames_until_message(a, ack["id"])
+    assert "document.withdrawn" not in [f["type"] for f in frames]
+
+    def history(user):
+        response = verified_client(user).get(f"/coordination/rooms/{room.pk}/messages")
+        return response.json()["messages"][0]
+
+    bob_view = await db(history)(bob)
+    assert bob_view["document_withdrawn"] is True
+    assert "Border lessons" not in str(bob_view)
+
+    # Revoked: withdrawn from Alice's screen too.
+    await db(lambda: exchange_actions.revoke_document(document, by=alice))()
+    assert (await next_frame(a, "document.withdrawn"))["messages"] == [posted["id"]]
+    assert (await db(history)(alice))["document_withdrawn"] is True
+    for socket in (a, b):
+        await socket.disconnect()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+async def test_raising_a_document_above_the_rooms_tier_withdraws_it_for_everyone():
+    from exchange import actions as exchange_actions
+
+    @db
+    def setup():
+        alice = make_user("alice", state="NL", clearance="confidential")
+        bob = make_user("bob", state="NL", clearance="confidential")
+        room = default_room(make_group(alice, bob))  # restricted
+        document = share(alice, title="Border lessons", states=[])
+        cookies = [session_cookie(verified_client(u)) for u in (alice, bob)]
+        return room, alice, document, cookies
+
+    room, alice, document, (alice_cookie, bob_cookie) = await setup()
+    a = await open_room(room.pk, alice_cookie)
+    b = await open_room(room.pk, bob_cookie)
+    await a.send_json_to(
+        {"type": "message.send", "body": "See this", "document": document.pk}
+    )
+    posted = (await next_frame(b, "message"))["message"]
+    assert posted["document"]["id"] == document.pk
+
+    # Both may still see the document, but it now sits above the room's tier.
+    await db(lambda: exchange_actions.change_tier(document, "confidential", by=alice))()
+    for socket in (a, b):
+        frame = await next_frame(socket, "document.withdrawn")
+        assert frame["messages"] == [posted["id"]]
+        await socket.disconnect()
