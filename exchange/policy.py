@@ -199,6 +199,40 @@ def can_manage(viewer: Viewer, document: Document) -> bool:
     )
 
 
+def may_see_distribution(viewer: Viewer, document: Document) -> bool:
+    """May `viewer` see the document's whole sharing (every State, group, person)?
+
+    Need-to-know: only those who may manage it. A recipient learns only how it
+    reaches them (`reach_of`), never who else holds it.
+    """
+    return can_manage(viewer, document)
+
+
+def reach_of(viewer: Viewer, document: Document) -> dict[str, Any]:
+    """How `document` reaches `viewer`, for a recipient's eyes: by name, through
+    their own State (the originating one or a shared one), through those of their
+    partner groups it is shared with. Empty when it does not reach them."""
+    reach: dict[str, Any] = {"by_name": False, "state": None, "groups": []}
+    if viewer.user_id is not None and any(
+        u.pk == viewer.user_id for u in document.shared_users.all()
+    ):
+        reach["by_name"] = True
+    if document.tier == Tier.HIGHLY_CONFIDENTIAL:
+        return reach
+    if viewer.state_id is not None:
+        if document.originating_state_id == viewer.state_id:
+            reach["state"] = document.originating_state
+        else:
+            reach["state"] = next(
+                (s for s in document.shared_states.all() if s.pk == viewer.state_id),
+                None,
+            )
+    reach["groups"] = [
+        g for g in document.shared_groups.all() if g.pk in viewer.group_ids
+    ]
+    return reach
+
+
 def refusal_reason(
     viewer: Viewer, document: Document, *, now: datetime.datetime | None = None
 ) -> str:
@@ -493,9 +527,18 @@ def can_see_notification(viewer: Viewer, notification) -> bool:
     return notification.room_id is None or can_enter_room(viewer, notification.room)
 
 
-def visible_document_reference(viewer: Viewer, document) -> dict | None:
-    """A message's document reference as `viewer` may see it: None when hidden."""
+def visible_document_reference(
+    viewer: Viewer, document, *, ceiling: str | None = None
+) -> dict | None:
+    """A message's document reference as `viewer` may see it: None when hidden.
+
+    `ceiling`: the message's tier; a document raised above it is withdrawn from the
+    message for everyone (the room's high-water mark)."""
     if document is None or not can_view(viewer, document):
+        return None
+    if ceiling is not None and TIER_ORDER.index(document.tier) > TIER_ORDER.index(
+        ceiling
+    ):
         return None
     return {
         "id": document.pk,

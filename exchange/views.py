@@ -42,12 +42,6 @@ def _with_sharing(queryset: QuerySet[Document]) -> QuerySet[Document]:
     )
 
 
-def _with_versions(queryset: QuerySet[Document]) -> QuerySet[Document]:
-    return queryset.select_related("originating_state").prefetch_related(
-        Prefetch("versions", queryset=DocumentVersion.objects.order_by("-number"))
-    )
-
-
 def _visible_or_404(request: HttpRequest, pk) -> tuple[policy.Viewer, Document]:
     """The document with its sharing and versions, through the policy, or 404."""
     viewer = policy.viewer_for(request)
@@ -149,6 +143,8 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "document": document,
             "versions": document.versions.all(),
             "can_manage": policy.can_manage(viewer, document),
+            "full_sharing": policy.may_see_distribution(viewer, document),
+            "reach": policy.reach_of(viewer, document),
         },
     )
 
@@ -333,6 +329,26 @@ def _api_session_required(view):
     return wrapper
 
 
+def _api_sharing(document: Document, viewer: policy.Viewer) -> dict:
+    """The document's sharing as `viewer` may know it: all of it for those who may
+    manage it; for a recipient, only how it reaches them and by whom."""
+    if policy.may_see_distribution(viewer, document):
+        return {
+            "full": True,
+            "states": sorted(s.iso_code for s in document.shared_states.all()),
+            "groups": sorted(g.slug for g in document.shared_groups.all()),
+            "users": sorted(u.pk for u in document.shared_users.all()),
+        }
+    reach = policy.reach_of(viewer, document)
+    return {
+        "full": False,
+        "shared_by": str(document.owner),
+        "with_you_by_name": reach["by_name"],
+        "with_your_state": reach["state"].iso_code if reach["state"] else None,
+        "with_your_groups": sorted(g.slug for g in reach["groups"]),
+    }
+
+
 def _api_document(document: Document, request: HttpRequest) -> dict:
     return {
         "id": document.pk,
@@ -344,6 +360,7 @@ def _api_document(document: Document, request: HttpRequest) -> dict:
         "expires_at": document.expires_at,
         "last_shared_at": document.last_shared_at,
         "url": request.build_absolute_uri(document.get_absolute_url()),
+        "sharing": _api_sharing(document, policy.viewer_for(request)),
         "versions": [
             {
                 "number": v.number,
@@ -363,7 +380,7 @@ def _api_document(document: Document, request: HttpRequest) -> dict:
 def api_documents(request: HttpRequest) -> JsonResponse:
     viewer = policy.viewer_for(request)
     _, documents = _filtered(request, viewer)
-    page = Paginator(_with_versions(documents), 50).get_page(request.GET.get("page"))
+    page = Paginator(_with_sharing(documents), 50).get_page(request.GET.get("page"))
     return JsonResponse(
         {
             "count": page.paginator.count,
@@ -378,7 +395,7 @@ def api_documents(request: HttpRequest) -> JsonResponse:
 @_api_session_required
 def api_document(request: HttpRequest, pk: int) -> JsonResponse:
     viewer = policy.viewer_for(request)
-    document = _with_versions(policy.visible_documents(viewer).filter(pk=pk)).first()
+    document = _with_sharing(policy.visible_documents(viewer).filter(pk=pk)).first()
     if document is None:
         return JsonResponse({"detail": "Not found."}, status=404)
     return JsonResponse(_api_document(document, request))

@@ -8,6 +8,7 @@ room (or message) is not visible, exactly as a view would; live events go out wi
 from __future__ import annotations
 
 import datetime
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
@@ -35,6 +36,9 @@ from exchange.policy import (
 )
 from portal.audit.actions import record
 from portal.tiers import Tier
+
+if TYPE_CHECKING:
+    from exchange.models import Document
 
 
 class InvalidMessage(ValueError):
@@ -141,16 +145,112 @@ def _live_message(message: Message, event: str) -> dict:
     }
 
 
-@transaction.atomic
+class ReferenceRefused(InvalidMessage):
+    """The document may not be referenced in this room (the high-water mark).
+
+    Carries the refusal's audit details (ids, tiers and counts only)."""
+
+    def __init__(self, message: str, *, room: Room, details: dict) -> None:
+        super().__init__(message)
+        self.room = room
+        self.details = details
+
+
+def room_readers(room: Room) -> list[Viewer]:
+    """The policy views of the current members of `room` who may enter it (vetted,
+    cleared for its tier, as they are once signed in with a second factor)."""
+    readers = []
+    for user in room_members(room):
+        viewer = viewer_for_user(user, verified=True)
+        if can_enter_room(viewer, room):
+            readers.append(viewer)
+    return readers
+
+
+def members_who_cannot_see(room: Room, document: Document) -> int:
+    """How many current members of `room` may not see `document` (a count only)."""
+    return sum(1 for reader in room_readers(room) if not can_view(reader, document))
+
+
+def _check_reference(viewer: Viewer, room: Room, document_id) -> Document:
+    """The document `viewer` may reference in `room`, or `ReferenceRefused`.
+
+    The high-water mark: a room carries only what every one of its members may
+    see, at or below the room's tier. Each reader is checked again when a message
+    is rendered (`visible_document_reference`), which covers later changes. The
+    refusal tells the author how many members cannot see the document, never who
+    or why: that would disclose their clearance or the document's sharing.
+    """
+    from exchange.models import Document
+
+    get_visible_document_or_404(viewer, document_id)
+    document = Document.objects.prefetch_related(
+        "shared_users", "shared_states", "shared_groups"
+    ).get(pk=int(document_id))
+    details = {
+        "document": document.pk,
+        "document_tier": document.tier,
+        "room_tier": room.tier,
+    }
+    if Tier(document.tier).rank > Tier(room.tier).rank:
+        raise ReferenceRefused(
+            f"This document is {Tier(document.tier).label.lower()}; this room is "
+            f"{Tier(room.tier).label.lower()}. Only documents at or below the "
+            "room's tier "
+            "may be referenced here. Nothing was posted.",
+            room=room,
+            details={**details, "reason": "tier", "members_who_cannot_see": 0},
+        )
+    blind = members_who_cannot_see(room, document)
+    if blind:
+        who = (
+            "1 member of this room cannot"
+            if blind == 1
+            else (f"{blind} members of this room cannot")
+        )
+        raise ReferenceRefused(
+            f"{who} see this document, so it may not be referenced here. Share it "
+            "with them first, or post without it. Nothing was posted.",
+            room=room,
+            details={**details, "reason": "members", "members_who_cannot_see": blind},
+        )
+    return document
+
+
 def post_message(
     viewer: Viewer, room_id: int, body: str, document_id: int | None = None
 ) -> Message:
-    """Post to a room; a referenced document must be visible to the author."""
+    """Post to a room. A message is of the room's tier; a referenced document must
+    be at or below that tier and visible to every member, or `ReferenceRefused`
+    (audited as denied)."""
+    try:
+        return _post_message(viewer, room_id, body, document_id)
+    except ReferenceRefused as refused:
+        # Recorded after the post's transaction rolled back, in one of its own.
+        with transaction.atomic():
+            record(
+                "coordination.message.reference_refused",
+                actor=get_user_model().objects.filter(pk=viewer.user_id).first(),
+                target=refused.room,
+                outcome="denied",
+                details=refused.details,
+            )
+        raise
+
+
+@transaction.atomic
+def _post_message(
+    viewer: Viewer, room_id: int, body: str, document_id: int | None
+) -> Message:
     room = _visible_room_for_write(viewer, room_id)
     html = _clean_body(body)
-    document = get_visible_document_or_404(viewer, document_id) if document_id else None
+    document = _check_reference(viewer, room, document_id) if document_id else None
     message = Message.objects.create(
-        room=room, author_id=viewer.user_id, body=html, document=document
+        room=room,
+        author_id=viewer.user_id,
+        body=html,
+        tier=room.tier,
+        document=document,
     )
     message = Message.objects.select_related("author", "document").get(pk=message.pk)
     _mark_read(viewer.user_id, room, message.pk)

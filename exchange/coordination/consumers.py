@@ -23,7 +23,7 @@ from exchange.coordination import actions, conf, live
 from exchange.coordination.auth import scope_viewer
 from exchange.coordination.events import room_group, user_group
 from exchange.coordination.frames import FrameError, parse_frame
-from exchange.coordination.models import Notification, Room
+from exchange.coordination.models import Message, Notification, Room
 from exchange.coordination.payloads import display_name, notification_payload
 from exchange.policy import (
     ANONYMOUS,
@@ -241,17 +241,48 @@ class RoomConsumer(_PolicyConsumer):
         kind = "message" if event["event"] == "created" else "message.updated"
         message = event["message"]
         if event.get("document_id"):
-            reference = await self._document_reference(event["document_id"])
+            reference = await self._document_reference(
+                event["document_id"], message["tier"]
+            )
             if reference is not None:
                 message = {**message, "document": reference}
+            else:
+                message = {**message, "document_withdrawn": True}
         await self.send_json({"type": kind, "message": message})
 
+    async def document_changed(self, event) -> None:
+        """A referenced document changed: withdraw it here if this viewer lost it.
+
+        Names the messages only (ids every member already holds), never the
+        document, so a viewer who never saw it learns nothing new."""
+        if not await self.still_allowed():
+            return
+        ids = await self._messages_withdrawn(event["document_id"])
+        if ids:
+            await self.send_json({"type": "document.withdrawn", "messages": ids})
+
     @database_sync_to_async
-    def _document_reference(self, document_id: int) -> dict | None:
+    def _messages_withdrawn(self, document_id: int) -> list[int]:
+        """This room's messages whose reference to the document the viewer lost."""
         from exchange.models import Document
 
         document = Document.objects.filter(pk=document_id).first()
-        return visible_document_reference(self.viewer, document)
+        messages = Message.objects.filter(
+            room_id=self.room_id, document_id=document_id, deleted_at__isnull=True
+        ).order_by("pk")
+        return [
+            message.pk
+            for message in messages
+            if visible_document_reference(self.viewer, document, ceiling=message.tier)
+            is None
+        ]
+
+    @database_sync_to_async
+    def _document_reference(self, document_id: int, tier: str) -> dict | None:
+        from exchange.models import Document
+
+        document = Document.objects.filter(pk=document_id).first()
+        return visible_document_reference(self.viewer, document, ceiling=tier)
 
     async def room_presence(self, event) -> None:
         if not self.joined:

@@ -62,8 +62,14 @@ class Message(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     body = models.TextField()
-    # An exchange document the message points at: shown only to those members who
-    # may see it (checked when rendered, for each viewer).
+    # The high-water mark: a message is of its room's tier, fixed when posted, so it
+    # keeps its classification whatever later happens to the room.
+    tier = models.CharField(
+        max_length=32, choices=Tier.choices, default=Tier.RESTRICTED
+    )
+    # An exchange document the message points at: when posted, at or below the
+    # message's tier and visible to every member; still shown only to those members
+    # who may see it (checked when rendered, for each viewer), since sharing changes.
     document = models.ForeignKey(
         "exchange.Document",
         on_delete=models.SET_NULL,

@@ -24,14 +24,20 @@ def message_payload(message: Message, viewer=None) -> dict:
         "room": message.room_id,
         "author": {"id": message.author_id, "name": display_name(message.author)},
         "body": "" if deleted else message.body,
+        "tier": message.tier,
+        "tier_label": message.get_tier_display(),
         "created_at": message.created_at.isoformat(),
         "edited": message.edited_at is not None,
         "deleted": deleted,
     }
     if viewer is not None and not deleted and message.document_id is not None:
-        reference = visible_document_reference(viewer, message.document)
+        reference = visible_document_reference(
+            viewer, message.document, ceiling=message.tier
+        )
         if reference is not None:
             payload["document"] = reference
+        else:  # the place of a reference this viewer may no longer see
+            payload["document_withdrawn"] = True
     return payload
 
 

@@ -13,7 +13,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_out
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
-from exchange.coordination.events import recheck_rooms, recheck_users
+from exchange.coordination.events import (
+    recheck_rooms,
+    recheck_users,
+    room_group,
+    send_now,
+)
 from exchange.coordination.models import Notification, Room
 
 
@@ -110,6 +115,30 @@ def _document_changed(sender, document, kind, **kwargs) -> None:
         from exchange.coordination.actions import notify_document_shared
 
         notify_document_shared(document)
+    if kind in WITHDRAWING_KINDS:
+        announce_document_change(document.pk)
+
+
+# Changes after which someone may no longer see a document: the rooms that show it
+# are told at once (this runs after the change committed).
+WITHDRAWING_KINDS = {"shared", "tier_changed", "revoked", "expiry_set"}
+
+
+def announce_document_change(document_id: int) -> None:
+    """Ask every socket open on a room that references the document to re-ask the
+    policy for it; each withdraws the reference from a viewer who lost it."""
+    from exchange.coordination.models import Message
+
+    rooms = (
+        Message.objects.filter(document_id=document_id, deleted_at__isnull=True)
+        .values_list("room_id", flat=True)
+        .distinct()
+    )
+    for room_id in rooms:
+        send_now(
+            room_group(room_id),
+            {"type": "document.changed", "document_id": document_id},
+        )
 
 
 def _page_owner(workflow_state):

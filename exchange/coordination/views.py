@@ -136,7 +136,12 @@ def room_messages(request, room_id: int):
 def _post_message(request, viewer, room):
     wants_json = "application/json" in request.headers.get("Accept", "")
     try:
-        message = actions.post_message(viewer, room.pk, request.POST.get("body", ""))
+        message = actions.post_message(
+            viewer,
+            room.pk,
+            request.POST.get("body", ""),
+            request.POST.get("document") or None,
+        )
     except actions.InvalidMessage as error:
         if wants_json:
             return JsonResponse({"error": str(error)}, status=400)

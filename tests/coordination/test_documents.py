@@ -28,7 +28,7 @@ def mixed_room():
     alice = make_user("alice", state="NL")
     bob = make_user("bob", state="FR")
     room = default_room(make_group(alice, bob))
-    document = share(alice, title="Border lessons", states=[])  # NL only
+    document = share(alice, title="Border lessons", states=[bob.state])
     cookies = [session_cookie(verified_client(u)) for u in (alice, bob)]
     return room, alice, bob, document, cookies
 
@@ -44,10 +44,17 @@ async def test_a_document_reference_reaches_only_those_who_may_see_it():
     mine = (await next_frame(a, "message"))["message"]
     assert mine["document"]["title"] == "Border lessons"
     theirs = (await next_frame(b, "message"))["message"]
+    assert theirs["document"]["title"] == "Border lessons"
+
+    # No longer shared with Bob's State: each socket asks for its own viewer.
+    await db(lambda: exchange_actions.share_document(document, by=alice, states=[]))()
+    await a.send_json_to({"type": "message.edit", "id": mine["id"], "body": "Edited"})
+    assert (await next_frame(a, "message.updated"))["message"]["document"]
+    theirs = (await next_frame(b, "message.updated"))["message"]
     assert "document" not in theirs
     assert "Border lessons" not in str(theirs)
 
-    # Bob cannot reference it either: not found, nothing stored.
+    # Bob cannot reference what he cannot see: not found, nothing stored.
     bob_document = await db(lambda: share(alice, title="Other", states=[]))()
     await b.send_json_to(
         {"type": "message.send", "body": "mine?", "document": bob_document.pk}

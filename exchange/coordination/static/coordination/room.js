@@ -94,6 +94,8 @@
       link.textContent = message.document.title;
       ref.append("Document: ", link);
       li.append(ref);
+    } else if (message.document_withdrawn) {
+      li.append(withdrawnReference());
     }
     var age = Date.now() - new Date(message.created_at).getTime();
     if (message.author.id === userId && !message.deleted && age < editWindowMs) {
@@ -105,6 +107,23 @@
     }
     if (message.id > lastId) lastId = message.id;
     if (oldestId === null || message.id < oldestId) oldestId = message.id;
+  }
+
+  function withdrawnReference() {
+    var ref = document.createElement("p");
+    ref.className = "chat-doc withdrawn";
+    ref.textContent = "Document withdrawn: it is no longer available to you.";
+    return ref;
+  }
+
+  function withdraw(ids) {
+    ids.forEach(function (id) {
+      var li = items.get(id);
+      if (!li) return;
+      var ref = li.querySelector(".chat-doc");
+      if (ref) ref.replaceWith(withdrawnReference());
+      else li.append(withdrawnReference());
+    });
   }
 
   function tool(label, action) {
@@ -237,6 +256,9 @@
         break;
       case "ack":
         input.value = "";
+        break;
+      case "document.withdrawn":
+        withdraw(frame.messages);
         break;
       case "presence":
         renderPresence(frame.users);
