@@ -26,6 +26,7 @@ from collections.abc import AsyncIterator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import content_disposition_header
 
 from asgiref.sync import sync_to_async
@@ -75,7 +76,7 @@ def open_decryptor(version: DocumentVersion):
 
 def watermark_lines(user, download_id: str) -> list[str]:
     state = user.state.name if user.state_id else "no State"
-    when = timezone.now().strftime("%Y-%m-%d %H:%M UTC")
+    when = date_format(timezone.localtime(), "DATETIME_FORMAT")
     return [
         f"Downloaded by {user.get_full_name() or user.email} ({user.email}), {state}",
         f"{when} - download {download_id} - do not forward",

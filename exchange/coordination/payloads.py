@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
+from django.utils.formats import date_format
+
 from exchange.coordination.models import Message, Notification
+
+
+def moment_label(moment) -> str:
+    """A moment in the portal's one style ("2 December 2026, 06:01 UTC").
+
+    Written by the server so that the browser's own locale (which may say "05:50 AM")
+    does not decide how the portal writes time.
+    """
+    return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
 
 
 def display_name(user) -> str:
@@ -27,6 +39,7 @@ def message_payload(message: Message, viewer=None) -> dict:
         "tier": message.tier,
         "tier_label": message.get_tier_display(),
         "created_at": message.created_at.isoformat(),
+        "created_label": moment_label(message.created_at),
         "edited": message.edited_at is not None,
         "deleted": deleted,
     }
@@ -49,5 +62,6 @@ def notification_payload(notification: Notification) -> dict:
         "title": notification.title,
         "url": notification.url,
         "created_at": notification.created_at.isoformat(),
+        "created_label": moment_label(notification.created_at),
         "read": notification.read_at is not None,
     }

@@ -9,6 +9,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from exchange.coordination.actions import notify_vetting_expiry
 from portal.accounts.models import User, VettingReminder
@@ -43,7 +44,7 @@ def send_vetting_reminders(today: datetime.date | None = None) -> int:
                     "Your vetting for the Nuclear Security Implementation Portal "
                     "expires soon",
                     (
-                        f"Your vetting expires after {user.vetted_until:%d %B %Y}. "
+                        f"Your vetting expires after {date_format(user.vetted_until)}. "
                         "On the next day, your access to the exchange ends. Ask the "
                         "secretariat to renew it."
                     ),

@@ -235,6 +235,8 @@ LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# One date and time style for every page: portal/formats/en/formats.py.
+FORMAT_MODULE_PATH = ["portal.formats"]
 
 # --- Static and media files.
 STATIC_URL = "/static/"

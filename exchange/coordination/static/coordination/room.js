@@ -38,10 +38,6 @@
     statusLine.className = "room-status" + (kind ? " " + kind : "");
   }
 
-  function timeLabel(iso) {
-    var d = new Date(iso);
-    return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-  }
 
   var firstLoad = true; // only the first page carries the "unread since last visit" mark
 
@@ -69,7 +65,7 @@
     who.textContent = message.author.name;
     var when = document.createElement("time");
     when.dateTime = message.created_at;
-    when.textContent = timeLabel(message.created_at);
+    when.textContent = message.created_label; // the portal's one style, from the server
     head.append(who, " ", when);
     if (li.classList.contains("unread")) {
       var badge = document.createElement("span");

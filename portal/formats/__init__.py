@@ -1,0 +1,1 @@
+"""The portal's own date and time formats, one style for every page, mail and export."""
