@@ -48,17 +48,40 @@ def _with_versions(queryset: QuerySet[Document]) -> QuerySet[Document]:
     )
 
 
-def _visible_or_404(request: HttpRequest, pk) -> tuple[policy.Viewer, Document]:
+def _not_found(
+    request: HttpRequest,
+    pk,
+    *,
+    channel: str,
+    action: str = actions.VIEWED,
+    version: int | None = None,
+) -> Http404:
+    """The 404 for a document the person may not see, the attempt audited when the
+    id names one: the same answer as for a missing id, whichever it was."""
+    actions.record_refused_access(
+        pk,
+        action=action,
+        by=request.user,
+        request=request,
+        channel=channel,
+        version=version,
+    )
+    return Http404("No such document.")
+
+
+def _visible_or_404(
+    request: HttpRequest, pk, *, channel: str
+) -> tuple[policy.Viewer, Document]:
     """The document with its sharing and versions, through the policy, or 404."""
     viewer = policy.viewer_for(request)
     document = _with_sharing(policy.visible_documents(viewer).filter(pk=pk)).first()
     if document is None:
-        raise Http404("No such document.")
+        raise _not_found(request, pk, channel=channel)
     return viewer, document
 
 
-def _managed_or_404(request: HttpRequest, pk) -> Document:
-    viewer, document = _visible_or_404(request, pk)
+def _managed_or_404(request: HttpRequest, pk, *, channel: str) -> Document:
+    viewer, document = _visible_or_404(request, pk, channel=channel)
     if not policy.can_manage(viewer, document):
         raise Http404("No such document.")
     return document
@@ -141,7 +164,8 @@ def recent_documents(request: HttpRequest) -> HttpResponse:
 @require_GET
 @verified_session_required
 def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer, document = _visible_or_404(request, pk)
+    viewer, document = _visible_or_404(request, pk, channel="page")
+    actions.record_view(document, by=request.user, request=request)
     return render(
         request,
         "exchange/document_detail.html",
@@ -156,7 +180,16 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @verified_session_required
 def download(request: HttpRequest, pk: int, number: int | None = None) -> HttpResponse:
-    document = policy.get_visible_document_or_404(policy.viewer_for(request), pk)
+    try:
+        document = policy.get_visible_document_or_404(policy.viewer_for(request), pk)
+    except Http404:
+        raise _not_found(
+            request,
+            pk,
+            channel="download",
+            action=actions.DOWNLOADED,
+            version=number,
+        ) from None
     if number is None:
         version = document.versions.order_by("-number").first()
         if version is None:
@@ -207,7 +240,7 @@ def document_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @verified_session_required
 def version_create(request: HttpRequest, pk: int) -> HttpResponse:
-    document = _managed_or_404(request, pk)
+    document = _managed_or_404(request, pk, channel="version_create")
     form = VersionForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -250,7 +283,7 @@ def _no_longer_allowed(
 @verified_session_required
 def document_sharing(request: HttpRequest, pk: int) -> HttpResponse:
     # Who may manage is settled first, so the step-up prompt reveals nothing.
-    document = _managed_or_404(request, pk)
+    document = _managed_or_404(request, pk, channel="sharing")
     return _sharing_after_step_up(request, document)
 
 
@@ -380,5 +413,7 @@ def api_document(request: HttpRequest, pk: int) -> JsonResponse:
     viewer = policy.viewer_for(request)
     document = _with_versions(policy.visible_documents(viewer).filter(pk=pk)).first()
     if document is None:
+        _not_found(request, pk, channel="api")
         return JsonResponse({"detail": "Not found."}, status=404)
+    actions.record_view(document, by=request.user, request=request, channel="api")
     return JsonResponse(_api_document(document, request))
