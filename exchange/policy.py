@@ -199,6 +199,16 @@ def can_manage(viewer: Viewer, document: Document) -> bool:
     )
 
 
+def can_read_access_history(viewer: Viewer, document: Document) -> bool:
+    """May `viewer` read who accessed `document` (its access receipts)?
+
+    The originating side only, the same people who manage it: the owner and the
+    originating State's focal point, while they can see the document. Recipients,
+    other States and security officers without sharing learn nothing of it.
+    """
+    return can_manage(viewer, document)
+
+
 def refusal_reason(
     viewer: Viewer, document: Document, *, now: datetime.datetime | None = None
 ) -> str:

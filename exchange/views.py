@@ -7,6 +7,7 @@ channel and never appears in a list or a count. Writes go through `exchange.acti
 
 from __future__ import annotations
 
+import csv
 import datetime
 from functools import wraps
 
@@ -16,12 +17,18 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from exchange import actions, policy
+from exchange import actions, policy, receipts
 from exchange.downloads import serve_version
 from exchange.forms import DocumentForm, ListFilterForm, SharingForm, VersionForm
 from exchange.models import Document, DocumentVersion
@@ -166,15 +173,50 @@ def recent_documents(request: HttpRequest) -> HttpResponse:
 def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
     viewer, document = _visible_or_404(request, pk, channel="page")
     actions.record_view(document, by=request.user, request=request)
-    return render(
-        request,
-        "exchange/document_detail.html",
-        {
-            "document": document,
-            "versions": document.versions.all(),
-            "can_manage": policy.can_manage(viewer, document),
-        },
+    context = {
+        "document": document,
+        "versions": document.versions.all(),
+        "can_manage": policy.can_manage(viewer, document),
+    }
+    if policy.can_read_access_history(viewer, document):
+        form = receipts.AccessFilterForm(request.GET)
+        events = form.filter(receipts.access_events(document))
+        context["access_form"] = form
+        context["access_query"] = request.GET.urlencode()
+        context["accesses"] = list(receipts.accesses(events[: receipts.PAGE_ROWS + 1]))
+        context["accesses_more"] = len(context["accesses"]) > receipts.PAGE_ROWS
+        del context["accesses"][receipts.PAGE_ROWS :]
+    return render(request, "exchange/document_detail.html", context)
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@require_GET
+@verified_session_required
+def access_history_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
+    """The document's access history as CSV, filtered as on its page, oldest first."""
+    viewer, document = _visible_or_404(request, pk, channel="access_history")
+    if not policy.can_read_access_history(viewer, document):
+        raise Http404("No such document.")
+    form = receipts.AccessFilterForm(request.GET)
+    events = form.filter(receipts.access_events(document)).order_by("sequence")
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield writer.writerow(receipts.CSV_FIELDS)
+        for start in range(0, events.count(), 500):
+            chunk = receipts.accesses(events[start : start + 500])
+            yield from (writer.writerow(receipts.csv_row(a)) for a in chunk)
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv")
+    response["Content-Disposition"] = (
+        f'attachment; filename="document-{document.pk}-access-history.csv"'
     )
+    response["Cache-Control"] = "no-store, private"
+    return response
 
 
 @require_GET

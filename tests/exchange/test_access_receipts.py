@@ -3,6 +3,8 @@ reads that history back on the document's page."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 
 from django.test import Client
@@ -12,9 +14,11 @@ import pytest
 
 from exchange import actions
 from exchange.models import Document
+from portal.accounts.roles import Role
 from portal.audit.models import AuditEvent
 from portal.states.models import State
 from tests.exchange.conftest import (
+    FOCAL_POINT,
     make_expert,
     read_stream,
     share,
@@ -156,3 +160,132 @@ def test_a_refused_attempt_on_a_revoked_document_is_recorded():
         e for e in events_of(document, "exchange.document.viewed") if e.outcome
     ]
     assert refused.outcome == "denied" and refused.actor_id == recipient.pk
+
+
+# --- The access history, on the originating side only.
+
+
+def history_section(response) -> str:
+    """The access history's part of a document page ("" when there is none)."""
+    text = response.content.decode()
+    start = text.find('<section class="access-history"')
+    return "" if start < 0 else text[start : text.index("</section>", start)]
+
+
+def history_rows(response) -> list[list[str]]:
+    body = b"".join(response.streaming_content).decode()
+    return list(csv.reader(io.StringIO(body)))
+
+
+@pytest.fixture
+def accessed():
+    """A document of the Netherlands read by a Belgian and a German expert, and
+    refused to an outsider from France."""
+    owner = make_expert("NL", first_name="Olga", last_name="Owner")
+    belgian = make_expert("BE", first_name="Bram", last_name="Reader")
+    german = make_expert("DE", first_name="Greta", last_name="Reader")
+    outsider = make_expert("FR", first_name="Francois", last_name="Outsider")
+    document = share(owner, users=[belgian, german])
+    actions.add_version(document, text_upload(content=b"second\n"), by=owner)
+    client_for(belgian).get(reverse("exchange:detail", args=[document.pk]))
+    response = client_for(german).get(
+        reverse("exchange:download", args=[document.pk, 2])
+    )
+    read_stream(response)
+    client_for(outsider).get(reverse("exchange:detail", args=[document.pk]))
+    return {
+        "document": document,
+        "owner": owner,
+        "belgian": belgian,
+        "german": german,
+        "outsider": outsider,
+    }
+
+
+def test_the_owner_reads_who_accessed_the_document(accessed):
+    document = accessed["document"]
+    page = client_for(accessed["owner"]).get(
+        reverse("exchange:detail", args=[document.pk])
+    )
+    text = history_section(page)
+    assert "Access history" in text
+    for name in ("Bram Reader", "Greta Reader", "Francois Outsider"):
+        assert name in text
+    for word in ("Viewed", "Downloaded", "Refused"):
+        assert f"<td>{word}</td>" in text
+    assert "<td>Belgium</td>" in text and "<td>Germany</td>" in text
+
+
+def test_the_history_filters_by_kind_and_state_and_exports_as_csv(accessed):
+    document = accessed["document"]
+    owner = client_for(accessed["owner"])
+    url = reverse("exchange:access_history_csv", args=[document.pk])
+
+    rows = history_rows(owner.get(url))
+    assert rows[0][:6] == [
+        "sequence",
+        "occurred_at",
+        "kind",
+        "name",
+        "state",
+        "version",
+    ]
+    lines = {(r[2], r[3], r[4], r[5]) for r in rows[1:]}
+    assert ("viewed", "Bram Reader", "Belgium", "") in lines
+    assert ("downloaded", "Greta Reader", "Germany", "2") in lines
+    assert ("refused", "Francois Outsider", "France", "") in lines
+    download = next(r for r in rows[1:] if r[2] == "downloaded")
+    assert download[6] == document.versions.get(number=2).sha256
+    assert len(download[7]) == 32
+
+    downloads = history_rows(owner.get(url, {"kind": "downloaded"}))[1:]
+    assert [(r[2], r[3]) for r in downloads] == [("downloaded", "Greta Reader")]
+    belgians = history_rows(owner.get(url, {"state": "BE"}))[1:]
+    assert {r[3] for r in belgians} == {"Bram Reader"}
+    refused = history_rows(owner.get(url, {"kind": "refused", "state": "FR"}))[1:]
+    assert [(r[2], r[3]) for r in refused] == [("refused", "Francois Outsider")]
+
+    page = history_section(
+        owner.get(reverse("exchange:detail", args=[document.pk]), {"kind": "refused"})
+    )
+    assert "Francois Outsider" in page and "Bram Reader" not in page
+    assert "access-history.csv?kind=refused" in page
+
+
+def test_the_focal_point_of_the_originating_state_reads_it_too(accessed):
+    document = accessed["document"]
+    focal = client_for(make_expert("NL", roles=[FOCAL_POINT]))
+    page = focal.get(reverse("exchange:detail", args=[document.pk]))
+    assert "Bram Reader" in history_section(page)
+    response = focal.get(reverse("exchange:access_history_csv", args=[document.pk]))
+    assert response.status_code == 200
+
+
+def test_nobody_else_learns_of_the_history(accessed):
+    document = accessed["document"]
+    csv_url = reverse("exchange:access_history_csv", args=[document.pk])
+    detail = reverse("exchange:detail", args=[document.pk])
+    recipient = client_for(accessed["belgian"])
+    page = recipient.get(detail)
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Access history" not in text and "access-history" not in text
+    # Named recipients are listed under "Shared with"; the refused outsider is
+    # named only in the history.
+    assert "Francois Outsider" not in text
+    assert_not_found(recipient.get(csv_url))
+
+    others = [
+        make_expert("BE", roles=[FOCAL_POINT]),  # another State's focal point
+        make_expert("FR", roles=[Role.SECURITY_OFFICER]),  # no sharing reaches them
+    ]
+    for person in others:
+        client = client_for(person)
+        assert_not_found(client.get(detail))
+        assert_not_found(client.get(csv_url))
+    # An officer the sharing reaches (of the originating State) reads the
+    # document but not who else did.
+    officer = client_for(make_expert("NL", roles=[Role.SECURITY_OFFICER]))
+    text = officer.get(detail).content.decode()
+    assert "Access history" not in text and "Francois Outsider" not in text
+    assert_not_found(officer.get(csv_url))
