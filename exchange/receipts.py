@@ -161,3 +161,49 @@ def _csv_safe(value):
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return "" if value is None else value
+
+
+# --- The receipt bundle: the rows themselves, checkable without the portal.
+
+BUNDLE_FORMAT = "nsip-access-receipt/1"
+HASH_RULE = (
+    "row_hash = hex(SHA-256(previous_hash + canonical JSON of the row without "
+    "previous_hash and row_hash: keys sorted, separators ',' and ':', UTF-8))"
+)
+
+
+def document_events(document: Document) -> QuerySet[AuditEvent]:
+    """Every audit row about `document`, in chain order."""
+    return AuditEvent.objects.filter(
+        target_type=DOCUMENT, target_id=str(document.pk)
+    ).order_by("sequence")
+
+
+def receipt_bundle(document: Document, *, generated_at) -> dict:
+    """The audit rows about `document` exactly as they were hashed, with the
+    hashes that link each into the chain, and the chain's head when it was made.
+
+    A row's hash covers all of its fields, so the rows carry them all: readers'
+    addresses and user agents included. Only the originating side receives it.
+    """
+    head = AuditEvent.objects.order_by("-sequence").only("sequence", "row_hash")
+    last = head.first()
+    rows = [
+        {
+            **event.hashed_content(),
+            "previous_hash": event.previous_hash,
+            "row_hash": event.row_hash,
+        }
+        for event in document_events(document).iterator(chunk_size=500)
+    ]
+    return {
+        "format": BUNDLE_FORMAT,
+        "document": {"id": document.pk, "tier": document.tier},
+        "generated_at": generated_at.isoformat(),
+        "hash_rule": HASH_RULE,
+        "chain_head": {
+            "sequence": last.sequence if last else 0,
+            "row_hash": last.row_hash if last else "",
+        },
+        "rows": rows,
+    }

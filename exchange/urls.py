@@ -18,6 +18,7 @@ urlpatterns = [
         views.access_history_csv,
         name="access_history_csv",
     ),
+    path("<int:pk>/receipt.json", views.access_receipt, name="access_receipt"),
     path("<int:pk>/download/", views.download, name="download_latest"),
     path("<int:pk>/versions/<int:number>/download/", views.download, name="download"),
     path("api/documents/", views.api_documents, name="api_documents"),

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import csv
 import datetime
+import json
 from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.http import (
@@ -35,6 +37,7 @@ from exchange.models import Document, DocumentVersion
 from exchange.uploads import UploadRejected
 from portal.accounts.decorators import verified_session_required
 from portal.accounts.stepup import step_up_required
+from portal.audit.actions import record
 from portal.tiers import Tier
 
 PAGE_SIZE = 20
@@ -214,6 +217,34 @@ def access_history_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     response = StreamingHttpResponse(lines(), content_type="text/csv")
     response["Content-Disposition"] = (
         f'attachment; filename="document-{document.pk}-access-history.csv"'
+    )
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
+@require_GET
+@verified_session_required
+def access_receipt(request: HttpRequest, pk: int) -> HttpResponse:
+    """The receipt bundle of one document: its audit rows as hashed, in JSON."""
+    viewer, document = _visible_or_404(request, pk, channel="access_receipt")
+    if not policy.can_read_access_history(viewer, document):
+        raise Http404("No such document.")
+    now = timezone.now()
+    with transaction.atomic():
+        record(
+            "exchange.document.receipt_exported",
+            target=document,
+            request=request,
+            details={"tier": document.tier},
+        )
+        bundle = receipts.receipt_bundle(document, generated_at=now)
+    response = HttpResponse(
+        json.dumps(bundle, indent=2, sort_keys=True, cls=DjangoJSONEncoder),
+        content_type="application/json",
+    )
+    stamp = now.strftime("%Y%m%dT%H%M%SZ")
+    response["Content-Disposition"] = (
+        f'attachment; filename="document-{document.pk}-receipt-{stamp}.json"'
     )
     response["Cache-Control"] = "no-store, private"
     return response

@@ -161,6 +161,10 @@ ROUTES: dict[str, Rule] = {
         unrelated=Refusal.NOT_FOUND,
         note="the owner and the originating State's focal point; 404 to others",
     ),
+    "exchange:access_receipt": verified(
+        unrelated=Refusal.NOT_FOUND,
+        note="the owner and the originating State's focal point; 404 to others",
+    ),
     "exchange:download_latest": verified(unrelated=Refusal.NOT_FOUND, note=POLICY_404),
     "exchange:download": verified(unrelated=Refusal.NOT_FOUND, note=POLICY_404),
     "exchange:api_documents": verified(

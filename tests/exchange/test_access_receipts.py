@@ -4,7 +4,9 @@ reads that history back on the document's page."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import json
 import re
 
 from django.test import Client
@@ -16,6 +18,7 @@ from exchange import actions
 from exchange.models import Document
 from portal.accounts.roles import Role
 from portal.audit.models import AuditEvent
+from portal.audit.verify import verify_chain
 from portal.states.models import State
 from tests.exchange.conftest import (
     FOCAL_POINT,
@@ -289,3 +292,67 @@ def test_nobody_else_learns_of_the_history(accessed):
     text = officer.get(detail).content.decode()
     assert "Access history" not in text and "Francois Outsider" not in text
     assert_not_found(officer.get(csv_url))
+
+
+# --- The receipt bundle: rows that can be checked without the portal.
+
+
+def row_hash_of(row: dict) -> str:
+    """A row's hash recomputed from the bundle alone, by its stated rule."""
+    content = {k: v for k, v in row.items() if k not in ("previous_hash", "row_hash")}
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256((row["previous_hash"] + canonical).encode()).hexdigest()
+
+
+def test_the_receipt_bundle_rows_recompute_to_their_chain_hashes(accessed):
+    document = accessed["document"]
+    response = client_for(accessed["owner"]).get(
+        reverse("exchange:access_receipt", args=[document.pk])
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    bundle = json.loads(response.content)
+    assert bundle["format"] == "nsip-access-receipt/1"
+    assert bundle["document"] == {"id": document.pk, "tier": "restricted"}
+    rows = bundle["rows"]
+    actions_in = [r["action"] for r in rows]
+    for action in (
+        "exchange.document.created",
+        "exchange.document.viewed",
+        "exchange.document.downloaded",
+        "exchange.document.receipt_exported",
+    ):
+        assert action in actions_in
+    assert any(r["outcome"] == "denied" for r in rows)
+    sequences = [r["sequence"] for r in rows]
+    assert sequences == sorted(sequences)
+    for row in rows:
+        assert row_hash_of(row) == row["row_hash"], row["sequence"]
+    # The same hashes as the chain holds, and the chain's head covers them all.
+    stored = dict(
+        AuditEvent.objects.filter(sequence__in=sequences).values_list(
+            "sequence", "row_hash"
+        )
+    )
+    assert {r["sequence"]: r["row_hash"] for r in rows} == stored
+    assert bundle["chain_head"]["sequence"] >= sequences[-1]
+    assert verify_chain().ok
+
+    # One changed byte in any field is caught.
+    changed = dict(
+        rows[0], outcome="success" if rows[0]["outcome"] != "success" else "denied"
+    )
+    assert row_hash_of(changed) != changed["row_hash"]
+
+
+def test_only_the_originating_side_gets_the_receipt_bundle(accessed):
+    document = accessed["document"]
+    url = reverse("exchange:access_receipt", args=[document.pk])
+    focal = client_for(make_expert("NL", roles=[FOCAL_POINT]))
+    assert focal.get(url).status_code == 200
+    for person in (
+        accessed["belgian"],
+        make_expert("BE", roles=[FOCAL_POINT]),
+        make_expert("NL", roles=[Role.SECURITY_OFFICER]),
+    ):
+        assert_not_found(client_for(person).get(url))
