@@ -205,6 +205,20 @@ def access_history_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     if not policy.can_read_access_history(viewer, document):
         raise Http404("No such document.")
     form = receipts.AccessFilterForm(request.GET)
+    if not form.is_valid():
+        return HttpResponse(
+            "The filter is not valid: "
+            + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    with transaction.atomic():
+        record(
+            "exchange.document.access_history_exported",
+            target=document,
+            request=request,
+            details={"tier": document.tier},
+        )
     events = form.filter(receipts.access_events(document)).order_by("sequence")
     writer = csv.writer(_Echo())
 

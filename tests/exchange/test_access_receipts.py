@@ -356,3 +356,25 @@ def test_only_the_originating_side_gets_the_receipt_bundle(accessed):
         make_expert("NL", roles=[Role.SECURITY_OFFICER]),
     ):
         assert_not_found(client_for(person).get(url))
+
+
+def test_a_filter_that_is_not_valid_is_said_so(accessed):
+    document = accessed["document"]
+    owner = client_for(accessed["owner"])
+    page = owner.get(reverse("exchange:detail", args=[document.pk]), {"state": "XX"})
+    assert page.status_code == 200
+    assert "Select a valid choice" in history_section(page)
+    response = owner.get(
+        reverse("exchange:access_history_csv", args=[document.pk]), {"kind": "x"}
+    )
+    assert response.status_code == 400
+    assert "kind" in response.content.decode()
+
+
+def test_the_exports_are_themselves_audited(accessed):
+    document = accessed["document"]
+    owner = client_for(accessed["owner"])
+    history_rows(owner.get(reverse("exchange:access_history_csv", args=[document.pk])))
+    (exported,) = events_of(document, "exchange.document.access_history_exported")
+    assert exported.actor_id == accessed["owner"].pk
+    assert exported.details == {"tier": "restricted"}
