@@ -566,3 +566,63 @@ def set_partner_group_membership(
         changes["add_states"] = [s for pk, s in wanted.items() if pk not in held]
         changes["remove_states"] = [s for pk, s in held.items() if pk not in wanted]
     return change_partner_group(group, by=by, request=request, **changes)
+
+
+# --- Reads: every access to a document is recorded, allowed or refused.
+
+VIEWED = "exchange.document.viewed"
+DOWNLOADED = "exchange.document.downloaded"
+
+
+def record_view(
+    document: Document, *, by, request=None, channel: str = "page"
+) -> AuditEvent:
+    """Record that `by` read `document`'s page (or its API representation).
+
+    The policy has already said yes; the originating State reads these back as
+    its access receipts (`exchange.receipts`).
+    """
+    with transaction.atomic():
+        return record(
+            VIEWED,
+            actor=by,
+            target=document,
+            request=request,
+            details={"tier": document.tier, "channel": channel},
+        )
+
+
+def record_refused_access(
+    document_id: Any,
+    *,
+    action: str,
+    by,
+    request=None,
+    channel: str,
+    version: int | None = None,
+) -> AuditEvent | None:
+    """Record an attempt to read a document that exists but that `by` may not see.
+
+    The caller answers with the same 404 as for a missing id, so the person learns
+    nothing; the trail, and the document's originator, learn of the attempt. An id
+    that names no document is not recorded: there is nothing it could reach.
+    """
+    try:
+        pk = int(document_id)
+    except (TypeError, ValueError):
+        return None
+    document = Document.objects.filter(pk=pk).only("pk", "tier").first()
+    if document is None:
+        return None
+    details: dict[str, Any] = {"tier": document.tier, "channel": channel}
+    if version is not None:
+        details["version"] = version
+    with transaction.atomic():
+        return record(
+            action,
+            actor=by,
+            target=document,
+            outcome="denied",
+            request=request,
+            details=details,
+        )

@@ -208,6 +208,16 @@ def may_see_distribution(viewer: Viewer, document: Document) -> bool:
     return can_manage(viewer, document)
 
 
+def can_read_access_history(viewer: Viewer, document: Document) -> bool:
+    """May `viewer` read who accessed `document` (its access receipts)?
+
+    The originating side only, the same people who manage it: the owner and the
+    originating State's focal point, while they can see the document. Recipients,
+    other States and security officers without sharing learn nothing of it.
+    """
+    return can_manage(viewer, document)
+
+
 def reach_of(viewer: Viewer, document: Document) -> dict[str, Any]:
     """How `document` reaches `viewer`, for a recipient's eyes: by name, through
     their own State (the originating one or a shared one), through those of their

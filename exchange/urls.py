@@ -13,6 +13,12 @@ urlpatterns = [
     path("<int:pk>/", views.document_detail, name="detail"),
     path("<int:pk>/versions/new/", views.version_create, name="version_create"),
     path("<int:pk>/sharing/", views.document_sharing, name="sharing"),
+    path(
+        "<int:pk>/access-history.csv",
+        views.access_history_csv,
+        name="access_history_csv",
+    ),
+    path("<int:pk>/receipt.json", views.access_receipt, name="access_receipt"),
     path("<int:pk>/download/", views.download, name="download_latest"),
     path("<int:pk>/versions/<int:number>/download/", views.download, name="download"),
     path("api/documents/", views.api_documents, name="api_documents"),

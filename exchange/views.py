@@ -7,27 +7,37 @@ channel and never appears in a list or a count. Writes go through `exchange.acti
 
 from __future__ import annotations
 
+import csv
 import datetime
+import json
 from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from exchange import actions, policy
+from exchange import actions, policy, receipts
 from exchange.downloads import serve_version
 from exchange.forms import DocumentForm, ListFilterForm, SharingForm, VersionForm
 from exchange.models import Document, DocumentVersion
 from exchange.uploads import UploadRejected
 from portal.accounts.decorators import verified_session_required
 from portal.accounts.stepup import step_up_required
+from portal.audit.actions import record
 from portal.tiers import Tier
 
 PAGE_SIZE = 20
@@ -42,17 +52,40 @@ def _with_sharing(queryset: QuerySet[Document]) -> QuerySet[Document]:
     )
 
 
-def _visible_or_404(request: HttpRequest, pk) -> tuple[policy.Viewer, Document]:
+def _not_found(
+    request: HttpRequest,
+    pk,
+    *,
+    channel: str,
+    action: str = actions.VIEWED,
+    version: int | None = None,
+) -> Http404:
+    """The 404 for a document the person may not see, the attempt audited when the
+    id names one: the same answer as for a missing id, whichever it was."""
+    actions.record_refused_access(
+        pk,
+        action=action,
+        by=request.user,
+        request=request,
+        channel=channel,
+        version=version,
+    )
+    return Http404("No such document.")
+
+
+def _visible_or_404(
+    request: HttpRequest, pk, *, channel: str
+) -> tuple[policy.Viewer, Document]:
     """The document with its sharing and versions, through the policy, or 404."""
     viewer = policy.viewer_for(request)
     document = _with_sharing(policy.visible_documents(viewer).filter(pk=pk)).first()
     if document is None:
-        raise Http404("No such document.")
+        raise _not_found(request, pk, channel=channel)
     return viewer, document
 
 
-def _managed_or_404(request: HttpRequest, pk) -> Document:
-    viewer, document = _visible_or_404(request, pk)
+def _managed_or_404(request: HttpRequest, pk, *, channel: str) -> Document:
+    viewer, document = _visible_or_404(request, pk, channel=channel)
     if not policy.can_manage(viewer, document):
         raise Http404("No such document.")
     return document
@@ -135,24 +168,111 @@ def recent_documents(request: HttpRequest) -> HttpResponse:
 @require_GET
 @verified_session_required
 def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer, document = _visible_or_404(request, pk)
-    return render(
-        request,
-        "exchange/document_detail.html",
-        {
-            "document": document,
-            "versions": document.versions.all(),
-            "can_manage": policy.can_manage(viewer, document),
-            "full_sharing": policy.may_see_distribution(viewer, document),
-            "reach": policy.reach_of(viewer, document),
-        },
+    viewer, document = _visible_or_404(request, pk, channel="page")
+    actions.record_view(document, by=request.user, request=request)
+    context = {
+        "document": document,
+        "versions": document.versions.all(),
+        "can_manage": policy.can_manage(viewer, document),
+        "full_sharing": policy.may_see_distribution(viewer, document),
+        "reach": policy.reach_of(viewer, document),
+    }
+    if policy.can_read_access_history(viewer, document):
+        form = receipts.AccessFilterForm(request.GET)
+        events = form.filter(receipts.access_events(document))
+        context["access_form"] = form
+        context["access_query"] = request.GET.urlencode()
+        context["accesses"] = list(receipts.accesses(events[: receipts.PAGE_ROWS + 1]))
+        context["accesses_more"] = len(context["accesses"]) > receipts.PAGE_ROWS
+        del context["accesses"][receipts.PAGE_ROWS :]
+    return render(request, "exchange/document_detail.html", context)
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@require_GET
+@verified_session_required
+def access_history_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
+    """The document's access history as CSV, filtered as on its page, oldest first."""
+    viewer, document = _visible_or_404(request, pk, channel="access_history")
+    if not policy.can_read_access_history(viewer, document):
+        raise Http404("No such document.")
+    form = receipts.AccessFilterForm(request.GET)
+    if not form.is_valid():
+        return HttpResponse(
+            "The filter is not valid: "
+            + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    with transaction.atomic():
+        record(
+            "exchange.document.access_history_exported",
+            target=document,
+            request=request,
+            details={"tier": document.tier},
+        )
+    events = form.filter(receipts.access_events(document)).order_by("sequence")
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield writer.writerow(receipts.CSV_FIELDS)
+        for start in range(0, events.count(), 500):
+            chunk = receipts.accesses(events[start : start + 500])
+            yield from (writer.writerow(receipts.csv_row(a)) for a in chunk)
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv")
+    response["Content-Disposition"] = (
+        f'attachment; filename="document-{document.pk}-access-history.csv"'
     )
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
+@require_GET
+@verified_session_required
+def access_receipt(request: HttpRequest, pk: int) -> HttpResponse:
+    """The receipt bundle of one document: its audit rows as hashed, in JSON."""
+    viewer, document = _visible_or_404(request, pk, channel="access_receipt")
+    if not policy.can_read_access_history(viewer, document):
+        raise Http404("No such document.")
+    now = timezone.now()
+    with transaction.atomic():
+        record(
+            "exchange.document.receipt_exported",
+            target=document,
+            request=request,
+            details={"tier": document.tier},
+        )
+        bundle = receipts.receipt_bundle(document, generated_at=now)
+    response = HttpResponse(
+        json.dumps(bundle, indent=2, sort_keys=True, cls=DjangoJSONEncoder),
+        content_type="application/json",
+    )
+    stamp = now.strftime("%Y%m%dT%H%M%SZ")
+    response["Content-Disposition"] = (
+        f'attachment; filename="document-{document.pk}-receipt-{stamp}.json"'
+    )
+    response["Cache-Control"] = "no-store, private"
+    return response
 
 
 @require_GET
 @verified_session_required
 def download(request: HttpRequest, pk: int, number: int | None = None) -> HttpResponse:
-    document = policy.get_visible_document_or_404(policy.viewer_for(request), pk)
+    try:
+        document = policy.get_visible_document_or_404(policy.viewer_for(request), pk)
+    except Http404:
+        raise _not_found(
+            request,
+            pk,
+            channel="download",
+            action=actions.DOWNLOADED,
+            version=number,
+        ) from None
     if number is None:
         version = document.versions.order_by("-number").first()
         if version is None:
@@ -203,7 +323,7 @@ def document_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @verified_session_required
 def version_create(request: HttpRequest, pk: int) -> HttpResponse:
-    document = _managed_or_404(request, pk)
+    document = _managed_or_404(request, pk, channel="version_create")
     form = VersionForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -246,7 +366,7 @@ def _no_longer_allowed(
 @verified_session_required
 def document_sharing(request: HttpRequest, pk: int) -> HttpResponse:
     # Who may manage is settled first, so the step-up prompt reveals nothing.
-    document = _managed_or_404(request, pk)
+    document = _managed_or_404(request, pk, channel="sharing")
     return _sharing_after_step_up(request, document)
 
 
@@ -397,5 +517,7 @@ def api_document(request: HttpRequest, pk: int) -> JsonResponse:
     viewer = policy.viewer_for(request)
     document = _with_sharing(policy.visible_documents(viewer).filter(pk=pk)).first()
     if document is None:
+        _not_found(request, pk, channel="api")
         return JsonResponse({"detail": "Not found."}, status=404)
+    actions.record_view(document, by=request.user, request=request, channel="api")
     return JsonResponse(_api_document(document, request))

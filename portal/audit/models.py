@@ -53,9 +53,9 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"#{self.sequence} {self.action} {self.outcome}"
 
-    def canonical_content(self) -> str:
-        """The hashed content: every field but the hashes, in a stable form."""
-        content = {
+    def hashed_content(self) -> dict:
+        """Every field but the hashes, as hashed (a receipt bundle carries it)."""
+        return {
             "sequence": self.sequence,
             "occurred_at": self.occurred_at.isoformat(),
             "actor_id": self.actor_id,
@@ -68,8 +68,14 @@ class AuditEvent(models.Model):
             "user_agent": self.user_agent,
             "details": self.details,
         }
+
+    def canonical_content(self) -> str:
+        """The hashed content in a stable form: keys sorted, no spaces."""
         return json.dumps(
-            content, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder
+            self.hashed_content(),
+            sort_keys=True,
+            separators=(",", ":"),
+            cls=DjangoJSONEncoder,
         )
 
     def compute_hash(self) -> str:

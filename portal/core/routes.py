@@ -157,6 +157,14 @@ ROUTES: dict[str, Rule] = {
     "exchange:detail": verified(unrelated=Refusal.NOT_FOUND, note=POLICY_404),
     "exchange:version_create": verified(unrelated=Refusal.NOT_FOUND, note=POLICY_404),
     "exchange:sharing": verified(unrelated=Refusal.NOT_FOUND, note=POLICY_404),
+    "exchange:access_history_csv": verified(
+        unrelated=Refusal.NOT_FOUND,
+        note="the owner and the originating State's focal point; 404 to others",
+    ),
+    "exchange:access_receipt": verified(
+        unrelated=Refusal.NOT_FOUND,
+        note="the owner and the originating State's focal point; 404 to others",
+    ),
     "exchange:download_latest": verified(unrelated=Refusal.NOT_FOUND, note=POLICY_404),
     "exchange:download": verified(unrelated=Refusal.NOT_FOUND, note=POLICY_404),
     "exchange:api_documents": verified(

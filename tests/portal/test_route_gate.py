@@ -282,6 +282,8 @@ def examples(people, home_page):
         "exchange:detail": Example(doc, holder="expert"),
         "exchange:version_create": Example(doc, holder="expert"),
         "exchange:sharing": Example(doc, holder="expert"),
+        "exchange:access_history_csv": Example(doc, holder="expert"),
+        "exchange:access_receipt": Example(doc, holder="expert"),
         "exchange:download_latest": Example(doc, holder="expert"),
         "exchange:download": Example({**doc, "number": 1}, holder="expert"),
         "exchange:api_documents": Example(holder="expert"),
