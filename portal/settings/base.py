@@ -130,6 +130,14 @@ if REDIS_URL:
             },
         }
     }
+    # Counters that must hold across processes (password reset limits) live here.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env.get("REDIS_PREFIX", "portal"),
+        }
+    }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
@@ -155,6 +163,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": f"{_VALIDATORS}.CommonPasswordValidator"},
     {"NAME": f"{_VALIDATORS}.NumericPasswordValidator"},
 ]
+# A password reset link works once, for an hour.
+PASSWORD_RESET_TIMEOUT = 60 * 60
+# Reset requests allowed per hour for one address, and for one client.
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env.get_int("PASSWORD_RESET_LIMIT_PER_ADDRESS", 3)
+PASSWORD_RESET_LIMIT_PER_CLIENT = env.get_int("PASSWORD_RESET_LIMIT_PER_CLIENT", 20)
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/my/"
 LOGOUT_REDIRECT_URL = "/"
