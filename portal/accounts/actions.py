@@ -744,6 +744,14 @@ def reset_password(user: User, password: str, *, request=None) -> None:
     _set_password(user, password, action="auth.password_reset", request=request)
 
 
+def change_password(user: User, password: str, *, request=None) -> None:
+    """Set a new password from the account page; every other session ends."""
+    keep = request.session.session_key if request is not None else ""
+    _set_password(
+        user, password, action="auth.password_changed", request=request, keep=keep
+    )
+
+
 def _set_password(
     user: User, password: str, *, action: str, request=None, keep: str = ""
 ) -> None:

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import (
     AuthenticationForm,
+    PasswordChangeForm,
     SetPasswordForm,
 )
 
@@ -54,6 +55,23 @@ class NewPasswordForm(SetPasswordForm):
                 "This is your current password: choose a different one.",
             )
         return cleaned
+
+
+class ChangePasswordForm(NewPasswordForm, PasswordChangeForm):
+    """The account page's form: the current password first, then the new one."""
+
+    old_password = forms.CharField(
+        label="Current password",
+        strip=False,
+        widget=forms.PasswordInput(
+            attrs={"autocomplete": "current-password", "autofocus": True}
+        ),
+    )
+    field_order = ["old_password", "new_password1", "new_password2"]
+    error_messages = {
+        **PasswordChangeForm.error_messages,
+        "password_incorrect": "That is not your current password.",
+    }
 
 
 class CodeForm(forms.Form):

@@ -16,6 +16,7 @@ urlpatterns = [
         views.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
+    path("account/password/", views.password_change_view, name="password_change"),
     path("my/", views.home_view, name="home"),
     path("account/", views.profile_view, name="profile"),
     path(

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -32,6 +33,7 @@ from portal.accounts import actions, home
 from portal.accounts.decorators import role_required, verified_session_required
 from portal.accounts.forms import (
     AcceptInvitationForm,
+    ChangePasswordForm,
     CodeForm,
     EnrolForm,
     InvitationForm,
@@ -341,6 +343,24 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
             "Your password is changed. Sign in with it, then give your second factor.",
         )
         return HttpResponseRedirect(self.get_success_url())
+
+
+@sensitive_post_parameters("old_password", "new_password1", "new_password2")
+@verified_session_required
+@step_up_required
+def password_change_view(request: HttpRequest) -> HttpResponse:
+    form = ChangePasswordForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        actions.change_password(
+            request.user, form.cleaned_data["new_password1"], request=request
+        )
+        # This session stays signed in; every other one has ended.
+        update_session_auth_hash(request, request.user)
+        messages.success(
+            request, "Your password is changed; your other sessions have ended."
+        )
+        return redirect("accounts:profile")
+    return render(request, "accounts/password_change.html", {"form": form})
 
 
 # --- Invitations -------------------------------------------------------------------

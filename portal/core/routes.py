@@ -113,6 +113,7 @@ ROUTES: dict[str, Rule] = {
     "accounts:password_reset_confirm": public(
         note="a used, expired or forged link says so"
     ),
+    "accounts:password_change": verified(note="and a recent code"),
     "accounts:verify": signed_in(),
     "accounts:step_up": signed_in(),
     "accounts:enrol": signed_in(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import time
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
@@ -15,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 import pytest
 
 from portal.accounts.signals import sessions_ended
+from portal.accounts.stepup import VERIFIED_AT_SESSION_KEY
 from portal.audit.models import AuditEvent
 from tests.portal.identity import PASSWORD, make_totp, make_user, sign_in
 from tests.support import login_verified
@@ -263,3 +265,80 @@ def test_a_new_password_equal_to_the_old_or_weak_is_refused(
     assert message in response.content.decode()
     assert not AuditEvent.objects.filter(action="auth.password_reset").exists()
     assert sign_in(Client(), "known@example.org", PASSWORD).status_code == 302
+
+
+# --- Changing it on the account page ----------------------------------------------
+
+CHANGE_URL = "/account/password/"
+
+
+def change(client, current: str = PASSWORD, new: str = NEW_PASSWORD):
+    return client.post(
+        CHANGE_URL,
+        {"old_password": current, "new_password1": new, "new_password2": new},
+    )
+
+
+def test_the_account_page_offers_the_change(client):
+    login_verified(client, make_user("known@example.org"))
+    assert f'href="{CHANGE_URL}"' in client.get("/account/").content.decode()
+
+
+def test_changing_needs_a_fresh_code(client):
+    user = make_user("known@example.org")
+    login_verified(client, user)
+    session = client.session
+    session[VERIFIED_AT_SESSION_KEY] = int(time.time()) - settings.STEP_UP_SECONDS - 1
+    session.save()
+    for response in (client.get(CHANGE_URL), change(client)):
+        assert response.status_code == 302
+        assert response["Location"].startswith(f"{settings.STEP_UP_URL}?next=")
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
+
+
+def test_a_change_keeps_this_session_ends_the_others_and_mails_the_owner(
+    client, mailoutbox, heard_sessions_ended, django_capture_on_commit_callbacks
+):
+    user = make_user("known@example.org")
+    login_verified(client, user)
+    laptop = login_verified(Client(), user)
+    bystander = login_verified(Client(), make_user("bystander@example.org"))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = change(client)
+    assert response.status_code == 302
+    assert response["Location"] == "/account/"
+    assert client.get("/account/").status_code == 200
+    assert laptop.get("/account/").status_code == 302
+    assert bystander.get("/account/").status_code == 200
+    assert heard_sessions_ended == [(user.pk, 1)]
+    assert [mail.to for mail in mailoutbox] == [["known@example.org"]]
+    assert "changed" in mailoutbox[0].subject
+    event = AuditEvent.objects.get(action="auth.password_changed")
+    assert event.actor_id == user.pk
+    assert event.details == {"user": user.pk}
+    assert sign_in(Client(), "known@example.org", NEW_PASSWORD).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("current", "new", "message"),
+    [
+        ("not-my-password-at-all", NEW_PASSWORD, "That is not your current password"),
+        (PASSWORD, PASSWORD, "This is your current password"),
+        (PASSWORD, "password123456", "too common"),
+    ],
+)
+def test_a_refused_change_says_why_and_changes_nothing(
+    client, mailoutbox, current, new, message
+):
+    user = make_user("known@example.org")
+    login_verified(client, user)
+    laptop = login_verified(Client(), user)
+    response = change(client, current, new)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
+    assert laptop.get("/account/").status_code == 200
+    assert not mailoutbox
+    assert not AuditEvent.objects.filter(action="auth.password_changed").exists()
