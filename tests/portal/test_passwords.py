@@ -7,14 +7,18 @@ import re
 import time
 
 from django.conf import settings
+from django.contrib.auth import password_validation
 from django.contrib.auth.tokens import default_token_generator
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 import pytest
 
+from portal.accounts.demo import DEMO_ACCOUNTS
+from portal.accounts.models import User
 from portal.accounts.signals import sessions_ended
 from portal.accounts.stepup import VERIFIED_AT_SESSION_KEY
 from portal.audit.models import AuditEvent
@@ -342,3 +346,59 @@ def test_a_refused_change_says_why_and_changes_nothing(
     assert laptop.get("/account/").status_code == 200
     assert not mailoutbox
     assert not AuditEvent.objects.filter(action="auth.password_changed").exists()
+
+
+# --- The validators ----------------------------------------------------------------
+
+
+def test_the_validators_are_length_and_blocklists_without_composition_rules():
+    names = [v["NAME"].rsplit(".", 1)[-1] for v in settings.AUTH_PASSWORD_VALIDATORS]
+    assert names == [
+        "UserAttributeSimilarityValidator",
+        "MinimumLengthValidator",
+        "CommonPasswordValidator",
+    ]
+    minimum = settings.AUTH_PASSWORD_VALIDATORS[1]["OPTIONS"]["min_length"]
+    assert minimum == 12
+
+
+@pytest.mark.parametrize(
+    ("password", "accepted"),
+    [
+        ("eleven-char", False),
+        ("twelve-chars", True),
+        ("password123456", False),
+        ("qwertyuiop123", False),
+        ("58203917460183", True),  # digits only: no composition rule refuses it
+        ("all lower case words", True),
+    ],
+)
+def test_length_and_the_common_list_decide(password, accepted):
+    user = User(email="person@example.org")
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError:
+        assert not accepted
+    else:
+        assert accepted
+
+
+def test_a_password_like_the_address_is_refused():
+    user = User(email="marguerite.vandenberg@example.org")
+    with pytest.raises(ValidationError):
+        password_validation.validate_password("marguerite.vandenberg", user)
+
+
+def test_the_demo_and_test_passwords_pass_the_validators():
+    from tests.portal.test_invitations_and_vetting import (
+        NEW_PASSWORD as INVITATION_PASSWORD,
+    )
+
+    for account in DEMO_ACCOUNTS:
+        password_validation.validate_password(
+            account.password, User(email=account.email)
+        )
+    for password in (PASSWORD, NEW_PASSWORD, INVITATION_PASSWORD):
+        password_validation.validate_password(
+            password, User(email="person@example.org")
+        )
