@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordChangeForm,
+    SetPasswordForm,
+)
 
 from portal.accounts.models import User
 from portal.tiers import Tier
@@ -20,6 +24,53 @@ class LoginForm(AuthenticationForm):
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": "The email address or password is not right.",
+    }
+
+
+class PasswordResetRequestForm(forms.Form):
+    email = forms.EmailField(
+        label="Email address",
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+
+
+class NewPasswordForm(SetPasswordForm):
+    """Django's form (the validators of the settings), refusing the current
+    password as the new one."""
+
+    new_password1, new_password2 = SetPasswordForm.create_password_fields(
+        label1="New password", label2="New password again"
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        new = cleaned.get("new_password1")
+        if (
+            new
+            and not self.has_error("new_password1")
+            and self.user.check_password(new)
+        ):
+            self.add_error(
+                "new_password1",
+                "This is your current password: choose a different one.",
+            )
+        return cleaned
+
+
+class ChangePasswordForm(NewPasswordForm, PasswordChangeForm):
+    """The account page's form: the current password first, then the new one."""
+
+    old_password = forms.CharField(
+        label="Current password",
+        strip=False,
+        widget=forms.PasswordInput(
+            attrs={"autocomplete": "current-password", "autofocus": True}
+        ),
+    )
+    field_order = ["old_password", "new_password1", "new_password2"]
+    error_messages = {
+        **PasswordChangeForm.error_messages,
+        "password_incorrect": "That is not your current password.",
     }
 
 

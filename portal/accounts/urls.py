@@ -10,6 +10,13 @@ app_name = "accounts"
 urlpatterns = [
     path("accounts/login/", views.login_view, name="login"),
     path("accounts/logout/", views.logout_view, name="logout"),
+    path("accounts/password-reset/", views.password_reset_view, name="password_reset"),
+    path(
+        "accounts/password-reset/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("account/password/", views.password_change_view, name="password_change"),
     path("my/", views.home_view, name="home"),
     path("account/", views.profile_view, name="profile"),
     path(

@@ -11,12 +11,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -31,10 +33,13 @@ from portal.accounts import actions, home
 from portal.accounts.decorators import role_required, verified_session_required
 from portal.accounts.forms import (
     AcceptInvitationForm,
+    ChangePasswordForm,
     CodeForm,
     EnrolForm,
     InvitationForm,
     LoginForm,
+    NewPasswordForm,
+    PasswordResetRequestForm,
     VettingForm,
     device_label,
 )
@@ -278,6 +283,84 @@ def sign_out_everywhere_view(request: HttpRequest) -> HttpResponse:
     auth_logout(request)
     messages.success(request, "All your sessions have ended, this one included.")
     return redirect(settings.LOGIN_URL)
+
+
+# --- Passwords ---------------------------------------------------------------------
+
+
+def password_reset_view(request: HttpRequest) -> HttpResponse:
+    """Ask for a reset link. The answer is the same whether or not the address has
+    an account; only too many requests get another (for any address alike)."""
+    form = PasswordResetRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.request_password_reset(
+                form.cleaned_data["email"],
+                request=request,
+                reset_url_for=lambda uidb64, token: request.build_absolute_uri(
+                    reverse("accounts:password_reset_confirm", args=[uidb64, token])
+                ),
+            )
+        except actions.ResetLimited:
+            form.add_error(
+                None,
+                "Too many reset requests for this address or from this network. "
+                "Wait an hour, then ask again.",
+            )
+            return render(
+                request, "accounts/password_reset.html", {"form": form}, status=429
+            )
+        return render(request, "accounts/password_reset_sent.html")
+    return render(request, "accounts/password_reset.html", {"form": form})
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's single-use, expiring link (the token changes with the password);
+    the new password is set by the audited action, and nobody is signed in: the
+    person signs in with it and their second factor."""
+
+    template_name = "accounts/password_reset_confirm.html"
+    form_class = NewPasswordForm
+    post_reset_login = False
+    success_url = reverse_lazy("accounts:login")
+
+    def dispatch(self, *args, **kwargs):
+        response = super().dispatch(*args, **kwargs)
+        # A good link first redirects to the form (keeping the token out of
+        # Referer headers); anything else that is not the form is a bad link.
+        if not self.validlink and response.status_code != 302:
+            actions.record_rejected_reset_link(request=self.request)
+            response.status_code = 410
+        return response
+
+    def form_valid(self, form):
+        actions.reset_password(
+            self.user, form.cleaned_data["new_password1"], request=self.request
+        )
+        del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
+        messages.success(
+            self.request,
+            "Your password is changed. Sign in with it, then give your second factor.",
+        )
+        return HttpResponseRedirect(self.get_success_url())
+
+
+@sensitive_post_parameters("old_password", "new_password1", "new_password2")
+@verified_session_required
+@step_up_required
+def password_change_view(request: HttpRequest) -> HttpResponse:
+    form = ChangePasswordForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        actions.change_password(
+            request.user, form.cleaned_data["new_password1"], request=request
+        )
+        # This session stays signed in; every other one has ended.
+        update_session_auth_hash(request, request.user)
+        messages.success(
+            request, "Your password is changed; your other sessions have ended."
+        )
+        return redirect("accounts:profile")
+    return render(request, "accounts/password_change.html", {"form": form})
 
 
 # --- Invitations -------------------------------------------------------------------

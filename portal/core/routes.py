@@ -109,6 +109,11 @@ ROUTES: dict[str, Rule] = {
     "accounts:login": public(),
     "accounts:logout": public(method="POST"),
     "accounts:accept_invitation": public(note="an unknown token answers 410"),
+    "accounts:password_reset": public(note="one answer whatever the address"),
+    "accounts:password_reset_confirm": public(
+        note="a used, expired or forged link says so"
+    ),
+    "accounts:password_change": verified(note="and a recent code"),
     "accounts:verify": signed_in(),
     "accounts:step_up": signed_in(),
     "accounts:enrol": signed_in(

@@ -130,6 +130,14 @@ if REDIS_URL:
             },
         }
     }
+    # Counters that must hold across processes (password reset limits) live here.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env.get("REDIS_PREFIX", "portal"),
+        }
+    }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
@@ -146,6 +154,9 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 _VALIDATORS = "django.contrib.auth.password_validation"
+# Length and blocklists, no composition rules (NIST SP 800-63B): at least 12
+# characters, not on the common-password list, not close to the person's own name
+# or address. An all-digit password of that length is accepted like any other.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": f"{_VALIDATORS}.UserAttributeSimilarityValidator"},
     {
@@ -153,8 +164,12 @@ AUTH_PASSWORD_VALIDATORS = [
         "OPTIONS": {"min_length": 12},
     },
     {"NAME": f"{_VALIDATORS}.CommonPasswordValidator"},
-    {"NAME": f"{_VALIDATORS}.NumericPasswordValidator"},
 ]
+# A password reset link works once, for an hour.
+PASSWORD_RESET_TIMEOUT = 60 * 60
+# Reset requests allowed per hour for one address, and for one client.
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env.get_int("PASSWORD_RESET_LIMIT_PER_ADDRESS", 3)
+PASSWORD_RESET_LIMIT_PER_CLIENT = env.get_int("PASSWORD_RESET_LIMIT_PER_CLIENT", 20)
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/my/"
 LOGOUT_REDIRECT_URL = "/"

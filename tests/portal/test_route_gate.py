@@ -268,6 +268,9 @@ def examples(people, home_page):
     in_room = {"room_id": room.pk}
     return {
         "accounts:accept_invitation": Example({"token": "no-such-token"}),
+        "accounts:password_reset_confirm": Example(
+            {"uidb64": "MA", "token": "no-such-token"}
+        ),
         "accounts:remove_device": Example(missing=True),
         "accounts:invite": Example(holder="focal"),
         "accounts:vetting_list": Example(holder="secretary"),
