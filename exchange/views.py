@@ -188,6 +188,19 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "exchange/document_detail.html", context)
 
 
+def _originators_document(request: HttpRequest, pk, *, channel: str) -> Document:
+    """The document whose access history the person may read (its owner, its State's
+    focal point); anyone else gets the same 404 as for a missing id."""
+    viewer, document = _visible_or_404(request, pk, channel=channel)
+    if not policy.can_read_access_history(viewer, document):
+        raise Http404("No such document.")
+    return document
+
+
+def _record_export(action: str, document: Document, request: HttpRequest) -> None:
+    record(action, target=document, request=request, details={"tier": document.tier})
+
+
 class _Echo:
     def write(self, value: str) -> str:
         return value
@@ -197,9 +210,7 @@ class _Echo:
 @verified_session_required
 def access_history_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     """The document's access history as CSV, filtered as on its page, oldest first."""
-    viewer, document = _visible_or_404(request, pk, channel="access_history")
-    if not policy.can_read_access_history(viewer, document):
-        raise Http404("No such document.")
+    document = _originators_document(request, pk, channel="access_history")
     form = receipts.AccessFilterForm(request.GET)
     if not form.is_valid():
         return HttpResponse(
@@ -209,12 +220,7 @@ def access_history_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
             content_type="text/plain; charset=utf-8",
         )
     with transaction.atomic():
-        record(
-            "exchange.document.access_history_exported",
-            target=document,
-            request=request,
-            details={"tier": document.tier},
-        )
+        _record_export("exchange.document.access_history_exported", document, request)
     events = form.filter(receipts.access_events(document)).order_by("sequence")
     writer = csv.writer(_Echo())
 
@@ -236,17 +242,10 @@ def access_history_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
 @verified_session_required
 def access_receipt(request: HttpRequest, pk: int) -> HttpResponse:
     """The receipt bundle of one document: its audit rows as hashed, in JSON."""
-    viewer, document = _visible_or_404(request, pk, channel="access_receipt")
-    if not policy.can_read_access_history(viewer, document):
-        raise Http404("No such document.")
+    document = _originators_document(request, pk, channel="access_receipt")
     now = timezone.now()
     with transaction.atomic():
-        record(
-            "exchange.document.receipt_exported",
-            target=document,
-            request=request,
-            details={"tier": document.tier},
-        )
+        _record_export("exchange.document.receipt_exported", document, request)
         bundle = receipts.receipt_bundle(document, generated_at=now)
     response = HttpResponse(
         json.dumps(bundle, indent=2, sort_keys=True, cls=DjangoJSONEncoder),
