@@ -39,14 +39,18 @@ def site(db):
 
 def main_nav(html: str) -> list[str]:
     """The links of the header's main menu, in order."""
-    nav = re.search(r'<nav class="main-nav" aria-label="Main">(.*?)</nav>', html, re.S)
+    nav = re.search(
+        r'<nav class="main-nav[^"]*"[^>]*aria-label="Main">(.*?)</nav>', html, re.S
+    )
     assert nav, "the page has the main menu"
     return re.findall(r'href="([^"]+)"', nav.group(1))
 
 
 def account_nav(html: str) -> str:
     nav = re.search(
-        r'<nav class="account-nav" aria-label="Account">(.*?)</nav>', html, re.S
+        r'<nav class="account-nav[^"]*"[^>]*aria-label="Account">(.*?)</nav>',
+        html,
+        re.S,
     )
     assert nav, "the page has the account menu"
     return nav.group(1)
