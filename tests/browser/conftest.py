@@ -93,3 +93,34 @@ def signed_in_context(browser, base_url: str, user, **options):
         ]
     )
     return context
+
+
+# The phone and the desktop widths every key page must fit.
+WIDTHS = (1366, 390)
+# The innermost elements that reach past the viewport, to name in a failure.
+TOO_WIDE = """[...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+  .filter(e => ![...e.children].some(
+      c => c.getBoundingClientRect().right > window.innerWidth + 0.5))
+  .slice(0, 8)
+  .map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : '')
+      + ' ' + Math.round(e.getBoundingClientRect().right) + 'px')"""
+
+
+def fits_both_widths(page, name: str, *, ready: str = "main", height: int = 844):
+    """At each of WIDTHS: nothing wider than the viewport, zero axe-core violations,
+    a screenshot kept as `<name>-<width>.png`."""
+    from tests.browser.test_practices_pages import assert_accessible, shoot
+
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": height})
+        page.reload()
+        page.locator(ready).first.wait_for()
+        sizes = page.evaluate(
+            "[document.documentElement.scrollWidth, window.innerWidth]"
+        )
+        assert sizes[0] <= sizes[1], (
+            f"{name} at {width} px: {sizes}; too wide: {page.evaluate(TOO_WIDE)}"
+        )
+        assert_accessible(page, f"{name}-{width}")
+        shoot(page, f"{name}-{width}")

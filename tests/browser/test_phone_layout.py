@@ -15,9 +15,8 @@ from portal.accounts.roles import Role
 from portal.audit.actions import record
 from practices.actions import ensure_site_structure
 from practices.management.commands.load_demo import Command
-from tests.browser.conftest import signed_in_context
+from tests.browser.conftest import fits_both_widths, signed_in_context
 from tests.browser.test_practices_pages import assert_accessible, shoot
-from tests.browser.test_role_homes import TOO_WIDE
 from tests.exchange.conftest import share, text_upload
 from tests.portal.identity import make_user, vet
 from tests.practices import factories
@@ -25,7 +24,6 @@ from tests.support import free_port, served_test_portal
 
 pytestmark = pytest.mark.browser
 
-WIDTHS = (1366, 390)
 PHONE = 390
 
 
@@ -82,18 +80,7 @@ def _content():
 
 
 def _check(page, name: str, *, ready: str = "main") -> None:
-    for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 844})
-        page.reload()
-        page.locator(ready).first.wait_for()
-        sizes = page.evaluate(
-            "[document.documentElement.scrollWidth, window.innerWidth]"
-        )
-        assert sizes[0] <= sizes[1], (
-            f"{name} at {width} px: {sizes}; too wide: {page.evaluate(TOO_WIDE)}"
-        )
-        assert_accessible(page, f"layout-{name}-{width}")
-        shoot(page, f"layout-{name}-{width}")
+    fits_both_widths(page, f"layout-{name}", ready=ready)
 
 
 def _assert_tables_stack(page, name: str) -> None:

@@ -15,23 +15,14 @@ from exchange.policy import viewer_for_user
 from portal.accounts.roles import Role
 from practices.actions import ensure_site_structure
 from practices.management.commands.load_demo import Command
-from tests.browser.conftest import signed_in_context
-from tests.browser.test_practices_pages import assert_accessible, shoot
+from tests.browser.conftest import fits_both_widths, signed_in_context
 from tests.exchange.conftest import share
 from tests.portal.identity import make_user, vet
 from tests.practices import factories
 
 pytestmark = pytest.mark.browser
 
-WIDTHS = (1366, 390)
 # The innermost elements reaching past the viewport's right edge, to name in a failure.
-TOO_WIDE = """[...document.querySelectorAll('body *')]
-  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)
-  .filter(e => ![...e.children].some(
-      c => c.getBoundingClientRect().right > window.innerWidth + 0.5))
-  .slice(0, 8)
-  .map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : '')
-      + ' ' + Math.round(e.getBoundingClientRect().right) + 'px')"""
 
 
 def _people():
@@ -75,17 +66,7 @@ def _people():
 
 
 def _check(page, name: str) -> None:
-    for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 900})
-        page.reload()
-        overflow = page.evaluate(
-            "[document.documentElement.scrollWidth, window.innerWidth]"
-        )
-        assert overflow[0] <= overflow[1], (
-            f"{name} at {width} px: {overflow}; too wide: {page.evaluate(TOO_WIDE)}"
-        )
-        assert_accessible(page, f"home-{name}-{width}")
-        shoot(page, f"home-{name}-{width}")
+    fits_both_widths(page, f"home-{name}", height=900)
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
