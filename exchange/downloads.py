@@ -78,7 +78,7 @@ def watermark_lines(user, download_id: str) -> list[str]:
     state = user.state.name if user.state_id else "no State"
     when = date_format(timezone.localtime(), "DATETIME_FORMAT")
     return [
-        f"Downloaded by {user.get_full_name() or user.email} ({user.email}), {state}",
+        f"Downloaded by {user.display_name}, {state}",
         f"{when} - download {download_id} - do not forward",
     ]
 

@@ -18,7 +18,7 @@ def moment_label(moment) -> str:
 
 
 def display_name(user) -> str:
-    return user.get_full_name() or user.email.split("@", 1)[0]
+    return user.display_name
 
 
 def message_payload(message: Message, viewer=None) -> dict:

@@ -7,6 +7,7 @@ import datetime
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from portal.tiers import Tier
 
@@ -96,6 +97,11 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.email
+
+    @property
+    def display_name(self) -> str:
+        """How the portal names a person to others: never by the email address."""
+        return self.get_full_name() or _("Expert #%(id)s") % {"id": self.pk}
 
     def is_vetted(self, today: datetime.date | None = None) -> bool:
         """Active, vetted, and the vetting has not expired."""
