@@ -28,6 +28,7 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 
 from exchange import actions, policy, receipts
@@ -38,6 +39,7 @@ from exchange.uploads import UploadRejected
 from portal.accounts.decorators import verified_session_required
 from portal.accounts.stepup import step_up_required
 from portal.audit.actions import record
+from portal.audit.models import AuditEvent
 from portal.tiers import Tier
 
 PAGE_SIZE = 20
@@ -279,6 +281,29 @@ def download(request: HttpRequest, pk: int, number: int | None = None) -> HttpRe
     else:
         version = get_object_or_404(DocumentVersion, document=document, number=number)
     return serve_version(request, document, version)
+
+
+@require_GET
+@verified_session_required
+def download_record(request: HttpRequest, download_id: str) -> HttpResponse:
+    """Where the download id printed on a marked file leads: that download in its
+    document's access history, for those who may read the history; 404 otherwise."""
+    event = (
+        AuditEvent.objects.filter(
+            action=actions.DOWNLOADED,
+            target_type=receipts.DOCUMENT,
+            details__download_id=download_id,
+        )
+        .only("target_id")
+        .first()
+    )
+    if event is None:
+        raise Http404("No such download.")
+    document = _originators_document(
+        request, event.target_id, channel="download_record"
+    )
+    query = urlencode({"download": download_id})
+    return redirect(f"{document.get_absolute_url()}?{query}#access-history-title")
 
 
 @require_http_methods(["GET", "POST"])
