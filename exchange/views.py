@@ -40,7 +40,7 @@ from portal.accounts.decorators import verified_session_required
 from portal.accounts.stepup import step_up_required
 from portal.audit.actions import record
 from portal.audit.models import AuditEvent
-from portal.tiers import Tier
+from portal.tiers import Tier, highest
 
 PAGE_SIZE = 20
 
@@ -144,6 +144,7 @@ def document_list(request: HttpRequest) -> HttpResponse:
             "query": query.urlencode(),
             "viewer": viewer,
             "is_expert": viewer.verified_expert,
+            "classification": highest(d.tier for d in page.object_list),
         },
     )
 
@@ -153,7 +154,7 @@ def document_list(request: HttpRequest) -> HttpResponse:
 def recent_documents(request: HttpRequest) -> HttpResponse:
     viewer = policy.viewer_for(request)
     since = timezone.now() - datetime.timedelta(days=settings.EXCHANGE_RECENT_DAYS)
-    documents = (
+    documents = list(
         policy.visible_documents(viewer)
         .filter(last_shared_at__gte=since)
         .exclude(owner_id=viewer.user_id)
@@ -163,7 +164,11 @@ def recent_documents(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "exchange/recent_documents.html",
-        {"documents": documents, "days": settings.EXCHANGE_RECENT_DAYS},
+        {
+            "documents": documents,
+            "days": settings.EXCHANGE_RECENT_DAYS,
+            "classification": highest(d.tier for d in documents),
+        },
     )
 
 
@@ -178,6 +183,7 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_manage": policy.can_manage(viewer, document),
         "full_sharing": policy.may_see_distribution(viewer, document),
         "reach": policy.reach_of(viewer, document),
+        "classification": document.tier,
     }
     if policy.can_read_access_history(viewer, document):
         form = receipts.AccessFilterForm(request.GET)
@@ -370,6 +376,7 @@ def version_create(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "document": document,
             "max_bytes": settings.EXCHANGE_MAX_UPLOAD_BYTES,
+            "classification": document.tier,
         },
         status=400 if form.errors else 200,
     )
@@ -433,7 +440,7 @@ def _sharing_after_step_up(request: HttpRequest, document: Document) -> HttpResp
     return render(
         request,
         "exchange/document_sharing.html",
-        {"form": form, "document": document},
+        {"form": form, "document": document, "classification": document.tier},
         status=400 if form.errors else 200,
     )
 
