@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import os
 import uuid
@@ -297,6 +298,11 @@ def serve_version(
         try:
             with handle:
                 data = b"".join(decryptor)
+            # Marking rewrites the file: check first that it is the one uploaded.
+            if hashlib.sha256(data).hexdigest() != version.sha256:
+                raise crypto.TamperedFile(
+                    "The file's SHA-256 differs from the one recorded at upload."
+                )
         except crypto.TamperedFile as error:
             return _refuse(request, document, version, download_id, error)
         try:
