@@ -234,9 +234,15 @@ def _mark_odt(data: bytes, marking: Marking) -> bytes:
             part = page.find(f"style:{name}", _ODF)
             if part is None:
                 part = etree.Element(f"{{{_ODF['style']}}}{name}")
-                # The header comes first in a master page, the footer after it.
-                after_header = len(page.findall("style:header", _ODF))
-                page.insert(0 if name == "header" else after_header, part)
+                # Headers (and their left and first variants) come first in a
+                # master page, footers right after them.
+                headers = [
+                    c
+                    for c in page
+                    if isinstance(c.tag, str)
+                    and etree.QName(c).localname.startswith("header")
+                ]
+                page.insert(0 if name == "header" else len(headers), part)
             _odf_paragraphs(part, lines)
     marked = etree.tostring(styles, xml_declaration=True, encoding="UTF-8")
     out = io.BytesIO()

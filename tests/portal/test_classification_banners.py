@@ -12,6 +12,7 @@ import pytest
 from exchange.actions import change_partner_group
 from exchange.coordination import actions as coordination
 from exchange.models import PartnerGroup
+from portal.accounts.roles import Role
 from portal.tiers import highest
 from tests.exchange.conftest import make_expert, share
 from tests.support import login_verified
@@ -145,3 +146,36 @@ def test_the_highest_tier_ignores_public_and_unknown_values():
     assert highest(["restricted", "highly_confidential", "confidential"]) == (
         "highly_confidential"
     )
+
+
+def test_a_states_progress_page_carries_the_highest_tier_of_its_records(home_page):
+    from practices.progress import actions as progress
+    from practices.progress.models import CommitmentStatus
+    from tests.progress.conftest import make_person, verified_viewer
+
+    editor = make_person(
+        "NL", roles=(Role.STATE_EDITOR,), clearance="confidential", name="Anna Visser"
+    )
+    progress.create_record(
+        CommitmentStatus,
+        by=editor,
+        viewer=verified_viewer(editor),
+        values={
+            "commitment": "1",
+            "status": "in_progress",
+            "statement": "Inspection plan of the regulator",
+            "evidence": "",
+            "tier": "confidential",
+        },
+    )
+    url = reverse("progress:state", args=["NL"])
+    client = login_verified(Client(), editor)
+    page = client.get(url)
+    assert "Inspection plan of the regulator" in page.content.decode()
+    assert_banners(page, "confidential")
+    assert_banners(client.get(reverse("progress:manage")), "confidential")
+    # The public sees the State's page without the record, and without a banner.
+    public = Client().get(url)
+    assert public.status_code == 200
+    assert "Inspection plan of the regulator" not in public.content.decode()
+    assert banners(public) == []
