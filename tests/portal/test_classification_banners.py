@@ -149,24 +149,13 @@ def test_the_highest_tier_ignores_public_and_unknown_values():
 
 
 def test_a_states_progress_page_carries_the_highest_tier_of_its_records(home_page):
-    from practices.progress import actions as progress
-    from practices.progress.models import CommitmentStatus
-    from tests.progress.conftest import make_person, verified_viewer
+    from tests.progress.conftest import make_commitment_status, make_person
 
     editor = make_person(
         "NL", roles=(Role.STATE_EDITOR,), clearance="confidential", name="Anna Visser"
     )
-    progress.create_record(
-        CommitmentStatus,
-        by=editor,
-        viewer=verified_viewer(editor),
-        values={
-            "commitment": "1",
-            "status": "in_progress",
-            "statement": "Inspection plan of the regulator",
-            "evidence": "",
-            "tier": "confidential",
-        },
+    make_commitment_status(
+        editor, tier="confidential", statement="Inspection plan of the regulator"
     )
     url = reverse("progress:state", args=["NL"])
     client = login_verified(Client(), editor)
