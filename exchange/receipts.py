@@ -46,7 +46,8 @@ def access_events(document: Document) -> QuerySet[AuditEvent]:
 
 
 class AccessFilterForm(forms.Form):
-    """The history's filter: what kind of access, by people of which State."""
+    """The history's filter: what kind of access, by people of which State, and
+    one download by the id marked on its file."""
 
     kind = forms.ChoiceField(
         required=False,
@@ -60,6 +61,16 @@ class AccessFilterForm(forms.Form):
         to_field_name="iso_code",
         empty_label=_("Any"),
     )
+    download = forms.RegexField(
+        required=False,
+        label=_("Download id"),
+        regex=r"^[0-9a-fA-F]{32}$",
+        max_length=32,
+        strip=True,
+        error_messages={
+            "invalid": _("A download id is the 32 letters and digits on the file.")
+        },
+    )
 
     def filter(self, events: QuerySet[AuditEvent]) -> QuerySet[AuditEvent]:
         if not self.is_valid():
@@ -70,6 +81,9 @@ class AccessFilterForm(forms.Form):
         elif kind:
             action = VIEWED if kind == VIEWED_KIND else DOWNLOADED
             events = events.filter(action=action, outcome=Outcome.SUCCESS)
+        download = self.cleaned_data["download"]
+        if download:
+            events = events.filter(details__download_id=download.lower())
         state = self.cleaned_data["state"]
         if state is not None:
             # By the reader's State today: the trail records the person, not it.

@@ -28,6 +28,7 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 
 from exchange import actions, policy, receipts
@@ -38,7 +39,8 @@ from exchange.uploads import UploadRejected
 from portal.accounts.decorators import verified_session_required
 from portal.accounts.stepup import step_up_required
 from portal.audit.actions import record
-from portal.tiers import Tier
+from portal.audit.models import AuditEvent
+from portal.tiers import Tier, highest
 
 PAGE_SIZE = 20
 
@@ -142,6 +144,7 @@ def document_list(request: HttpRequest) -> HttpResponse:
             "query": query.urlencode(),
             "viewer": viewer,
             "is_expert": viewer.verified_expert,
+            "classification": highest(d.tier for d in page.object_list),
         },
     )
 
@@ -151,7 +154,7 @@ def document_list(request: HttpRequest) -> HttpResponse:
 def recent_documents(request: HttpRequest) -> HttpResponse:
     viewer = policy.viewer_for(request)
     since = timezone.now() - datetime.timedelta(days=settings.EXCHANGE_RECENT_DAYS)
-    documents = (
+    documents = list(
         policy.visible_documents(viewer)
         .filter(last_shared_at__gte=since)
         .exclude(owner_id=viewer.user_id)
@@ -161,7 +164,11 @@ def recent_documents(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "exchange/recent_documents.html",
-        {"documents": documents, "days": settings.EXCHANGE_RECENT_DAYS},
+        {
+            "documents": documents,
+            "days": settings.EXCHANGE_RECENT_DAYS,
+            "classification": highest(d.tier for d in documents),
+        },
     )
 
 
@@ -176,6 +183,7 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_manage": policy.can_manage(viewer, document),
         "full_sharing": policy.may_see_distribution(viewer, document),
         "reach": policy.reach_of(viewer, document),
+        "classification": document.tier,
     }
     if policy.can_read_access_history(viewer, document):
         form = receipts.AccessFilterForm(request.GET)
@@ -281,6 +289,29 @@ def download(request: HttpRequest, pk: int, number: int | None = None) -> HttpRe
     return serve_version(request, document, version)
 
 
+@require_GET
+@verified_session_required
+def download_record(request: HttpRequest, download_id: str) -> HttpResponse:
+    """Where the download id printed on a marked file leads: that download in its
+    document's access history, for those who may read the history; 404 otherwise."""
+    event = (
+        AuditEvent.objects.filter(
+            action=actions.DOWNLOADED,
+            target_type=receipts.DOCUMENT,
+            details__download_id=download_id,
+        )
+        .only("target_id")
+        .first()
+    )
+    if event is None:
+        raise Http404("No such download.")
+    document = _originators_document(
+        request, event.target_id, channel="download_record"
+    )
+    query = urlencode({"download": download_id})
+    return redirect(f"{document.get_absolute_url()}?{query}#access-history-title")
+
+
 @require_http_methods(["GET", "POST"])
 @verified_session_required
 def document_create(request: HttpRequest) -> HttpResponse:
@@ -345,6 +376,7 @@ def version_create(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "document": document,
             "max_bytes": settings.EXCHANGE_MAX_UPLOAD_BYTES,
+            "classification": document.tier,
         },
         status=400 if form.errors else 200,
     )
@@ -408,7 +440,7 @@ def _sharing_after_step_up(request: HttpRequest, document: Document) -> HttpResp
     return render(
         request,
         "exchange/document_sharing.html",
-        {"form": form, "document": document},
+        {"form": form, "document": document, "classification": document.tier},
         status=400 if form.errors else 200,
     )
 

@@ -172,6 +172,10 @@ ROUTES: dict[str, Rule] = {
     ),
     "exchange:download_latest": verified(unrelated=Refusal.NOT_FOUND, note=POLICY_404),
     "exchange:download": verified(unrelated=Refusal.NOT_FOUND, note=POLICY_404),
+    "exchange:download_record": verified(
+        unrelated=Refusal.NOT_FOUND,
+        note="the owner and the originating State's focal point; 404 to others",
+    ),
     "exchange:api_documents": verified(
         anonymous=Refusal.NOT_FOUND,
         password_only=Refusal.NOT_FOUND,

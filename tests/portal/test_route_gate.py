@@ -289,6 +289,7 @@ def examples(people, home_page):
         "exchange:access_receipt": Example(doc, holder="expert"),
         "exchange:download_latest": Example(doc, holder="expert"),
         "exchange:download": Example({**doc, "number": 1}, holder="expert"),
+        "exchange:download_record": Example({"download_id": "0" * 32}, missing=True),
         "exchange:api_documents": Example(holder="expert"),
         "exchange:api_document": Example(doc, holder="expert"),
         "coordination:room": Example(in_room, holder="expert"),
