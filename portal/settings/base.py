@@ -144,6 +144,12 @@ else:
 # --- Search: Elasticsearch when configured, the database otherwise.
 ELASTICSEARCH_URL = env.get("ELASTICSEARCH_URL")
 ELASTICSEARCH_INDEX_PREFIX = env.get("ELASTICSEARCH_INDEX_PREFIX", "portal")
+# Seconds a search waits on a node; after a failure the breaker sends searches to the
+# database for ELASTICSEARCH_BREAKER_SECONDS before probing Elasticsearch again.
+ELASTICSEARCH_TIMEOUT = env.get_int("ELASTICSEARCH_TIMEOUT", 5)
+ELASTICSEARCH_BREAKER_SECONDS = env.get_int("ELASTICSEARCH_BREAKER_SECONDS", 10)
+# Bulk writes (the outbox drain, rebuilds) may wait longer and retry with back-off.
+ELASTICSEARCH_BULK_TIMEOUT = env.get_int("ELASTICSEARCH_BULK_TIMEOUT", 60)
 SEARCH_BACKEND = "elasticsearch" if ELASTICSEARCH_URL else "database"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 
