@@ -114,8 +114,12 @@ if DATABASE_POOL and DATABASES["default"]["ENGINE"] == "django.db.backends.postg
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": env.get_int("DATABASE_POOL_MIN", 2),
         "max_size": env.get_int("DATABASE_POOL_MAX", 10),
-        "timeout": 10,
+        "timeout": env.get_int("DATABASE_POOL_TIMEOUT", 10),
     }
+    # The pool checks a connection before lending it (Django's health checks turn on
+    # psycopg's check): after PostgreSQL restarts, the pool replaces its dead
+    # connections instead of failing the next requests with them.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Real time: Redis when configured, the in-memory layer for the one-process demo.
