@@ -30,7 +30,10 @@ def test_an_unreachable_database_answers_the_branded_503_page():
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:{free_port()}/portal",
         "DATABASE_POOL": "false",
     }
-    with serve_portal(env=env) as served, httpx.Client(base_url=served.url, timeout=30) as client:
+    with (
+        serve_portal(env=env) as served,
+        httpx.Client(base_url=served.url, timeout=30) as client,
+    ):
         # Search answers from Elasticsearch alone while it finds nothing to re-check.
         for path in ["/", "/good-practices/", "/progress/"]:
             response = client.get(path)
@@ -74,7 +77,10 @@ def test_the_pool_replaces_connections_that_a_restart_ended():
         "DATABASE_POOL_MIN": "3",
         "DATABASE_POOL_MAX": "4",
     }
-    with serve_portal(env=env) as served, httpx.Client(base_url=served.url, timeout=30) as client:
+    with (
+        serve_portal(env=env) as served,
+        httpx.Client(base_url=served.url, timeout=30) as client,
+    ):
         for path in PAGES:
             assert client.get(path).status_code < 500, path
         wait_until(
