@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import dj_database_url
 from csp import constants as csp
 
@@ -340,6 +342,11 @@ EXCHANGE_RECENT_DAYS = 30
 CLAMD_URL = env.get("CLAMD_URL")
 CLAMD_TIMEOUT_SECONDS = env.get_int("CLAMD_TIMEOUT_SECONDS", 120)
 EXCHANGE_SCAN_REQUIRED = True
+# Uploads are received into this folder, so that the sweep finds what a crashed
+# process left there (exchange/orphans.py); files younger than the grace are kept.
+FILE_UPLOAD_TEMP_DIR = env.get("FILE_UPLOAD_TEMP_DIR", str(VAR_DIR / "uploads"))
+Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
+EXCHANGE_ORPHAN_GRACE_SECONDS = env.get_int("EXCHANGE_ORPHAN_GRACE_SECONDS", 6 * 3600)
 STORAGES["exchange"] = {
     # Outside MEDIA_ROOT: no URL ever serves these files; only the download view does.
     "BACKEND": "exchange.storage.ExchangeFileSystemStorage",
