@@ -50,3 +50,5 @@ urlpatterns += [
     ),
     path("", include(wagtail_urls)),
 ]
+
+handler500 = "portal.core.views.server_error"

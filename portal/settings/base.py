@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import dj_database_url
 from csp import constants as csp
 
@@ -114,8 +116,12 @@ if DATABASE_POOL and DATABASES["default"]["ENGINE"] == "django.db.backends.postg
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": env.get_int("DATABASE_POOL_MIN", 2),
         "max_size": env.get_int("DATABASE_POOL_MAX", 10),
-        "timeout": 10,
+        "timeout": env.get_int("DATABASE_POOL_TIMEOUT", 10),
     }
+    # The pool checks a connection before lending it (Django's health checks turn on
+    # psycopg's check): after PostgreSQL restarts, the pool replaces its dead
+    # connections instead of failing the next requests with them.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Real time: Redis when configured, the in-memory layer for the one-process demo.
@@ -144,6 +150,12 @@ else:
 # --- Search: Elasticsearch when configured, the database otherwise.
 ELASTICSEARCH_URL = env.get("ELASTICSEARCH_URL")
 ELASTICSEARCH_INDEX_PREFIX = env.get("ELASTICSEARCH_INDEX_PREFIX", "portal")
+# Seconds a search waits on a node; after a failure the breaker sends searches to the
+# database for ELASTICSEARCH_BREAKER_SECONDS before probing Elasticsearch again.
+ELASTICSEARCH_TIMEOUT = env.get_int("ELASTICSEARCH_TIMEOUT", 5)
+ELASTICSEARCH_BREAKER_SECONDS = env.get_int("ELASTICSEARCH_BREAKER_SECONDS", 10)
+# Bulk writes (the outbox drain, rebuilds) may wait longer and retry with back-off.
+ELASTICSEARCH_BULK_TIMEOUT = env.get_int("ELASTICSEARCH_BULK_TIMEOUT", 60)
 SEARCH_BACKEND = "elasticsearch" if ELASTICSEARCH_URL else "database"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 
@@ -330,6 +342,11 @@ EXCHANGE_RECENT_DAYS = 30
 CLAMD_URL = env.get("CLAMD_URL")
 CLAMD_TIMEOUT_SECONDS = env.get_int("CLAMD_TIMEOUT_SECONDS", 120)
 EXCHANGE_SCAN_REQUIRED = True
+# Uploads are received into this folder, so that the sweep finds what a crashed
+# process left there (exchange/orphans.py); files younger than the grace are kept.
+FILE_UPLOAD_TEMP_DIR = env.get("FILE_UPLOAD_TEMP_DIR", str(VAR_DIR / "uploads"))
+Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
+EXCHANGE_ORPHAN_GRACE_SECONDS = env.get_int("EXCHANGE_ORPHAN_GRACE_SECONDS", 6 * 3600)
 STORAGES["exchange"] = {
     # Outside MEDIA_ROOT: no URL ever serves these files; only the download view does.
     "BACKEND": "exchange.storage.ExchangeFileSystemStorage",
