@@ -19,6 +19,7 @@ INSTALLED_APPS = [
     "portal.states",
     "portal.core",
     "portal.audit",
+    "portal.mail",
     "practices",
     "practices.progress",
     "exchange",
@@ -276,10 +277,19 @@ EMAIL_PORT = env.get_int("EMAIL_PORT", 587)
 EMAIL_HOST_USER = env.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env.get_bool("EMAIL_USE_TLS", default=True)
+# A mail server that accepts the connection and then hangs holds a queued mail for
+# this many seconds at most; the mail is tried again later (portal/mail/queue.py).
+EMAIL_TIMEOUT = env.get_int("EMAIL_TIMEOUT", 10)
+# Backoff of a mail that could not be sent: the first retry after this many
+# seconds, doubling up to the maximum; mail is never dropped.
+MAIL_RETRY_SECONDS = env.get_int("MAIL_RETRY_SECONDS", 30)
+MAIL_RETRY_MAX_SECONDS = env.get_int("MAIL_RETRY_MAX_SECONDS", 3600)
+# Links in mail point here.
+PORTAL_BASE_URL = env.get("PORTAL_BASE_URL", "http://127.0.0.1:8000")
 
 # --- Wagtail.
 WAGTAIL_SITE_NAME = "Nuclear Security Implementation Portal"
-WAGTAILADMIN_BASE_URL = env.get("PORTAL_BASE_URL", "http://127.0.0.1:8000")
+WAGTAILADMIN_BASE_URL = PORTAL_BASE_URL
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "odt", "txt", "csv"]
 # Public documents get the exchange's checks: no active content, scanned for malware;
 # images are scanned too.
