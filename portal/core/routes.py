@@ -130,6 +130,9 @@ ROUTES: dict[str, Rule] = {
     "accounts:vetting_list": role(Role.SECRETARIAT),
     "accounts:vetting_edit": role(Role.SECRETARIAT),
     "accounts:vetting_approvals": role(Role.FOCAL_POINT, Role.SECRETARIAT),
+    "accounts:factor_resets": role(
+        Role.FOCAL_POINT, Role.SECRETARIAT, note="and a recent code"
+    ),
     # Mail choices, and the signed one-click link of each mail (RFC 8058).
     "mail:preferences": verified(method="POST"),
     "mail:unsubscribe": public(note="a signed link; a bad one answers 410"),
