@@ -25,7 +25,9 @@ class QueuedMail(models.Model):
         blank=True,
         related_name="+",
     )
-    to_address = models.EmailField()
+    # Empty for the stand-in of a password reset asked for an address without an
+    # account: the worker drops it unsent (see request_password_reset).
+    to_address = models.EmailField(blank=True)
     subject = models.CharField(max_length=255)
     text = models.TextField()
     html = models.TextField()

@@ -195,6 +195,9 @@ def drain(*, limit: int = 100) -> int:
                 row = _due().select_for_update(skip_locked=True).first()
                 if row is None:
                     break
+                if not row.to_address:
+                    _done(row)
+                    continue
                 try:
                     _message(row, connection).send()
                 except (smtplib.SMTPException, OSError) as error:
@@ -202,13 +205,8 @@ def drain(*, limit: int = 100) -> int:
                     if isinstance(error, _SERVER_DOWN):
                         break
                     continue
-                row.sent_at = timezone.now()
                 row.attempts += 1
-                row.text = row.html = ""
-                row.last_error = ""
-                row.save(
-                    update_fields=["sent_at", "attempts", "text", "html", "last_error"]
-                )
+                _done(row)
                 sent += 1
     finally:
         try:
@@ -216,6 +214,13 @@ def drain(*, limit: int = 100) -> int:
         except (smtplib.SMTPException, OSError):
             logger.debug("closing the mail connection failed", exc_info=True)
     return sent
+
+
+def _done(row: QueuedMail) -> None:
+    row.sent_at = timezone.now()
+    row.text = row.html = ""
+    row.last_error = ""
+    row.save(update_fields=["sent_at", "attempts", "text", "html", "last_error"])
 
 
 def _failed(row: QueuedMail, error: Exception) -> None:
