@@ -39,6 +39,9 @@ class _Handler:
             envelope.original_content or envelope.content,
             policy=email.policy.default,
         )
+        # A folded header (an encoded subject) parses with its leading blank.
+        for name, value in list(message.items()):
+            message.replace_header(name, str(value).strip())
         with self.server.lock:
             self.server.received.append(message)
         return "250 Message accepted for delivery"

@@ -19,7 +19,6 @@ INSTALLED_APPS = [
     "portal.states",
     "portal.core",
     "portal.audit",
-    "portal.mail",
     "practices",
     "practices.progress",
     "exchange",
@@ -41,6 +40,8 @@ INSTALLED_APPS = [
     "wagtail.search",
     "wagtail.admin",
     "wagtail",
+    # After Wagtail's admin: it replaces the admin's own approval and rejection mail.
+    "portal.mail",
     "modelcluster",
     "taggit",
     "django_otp",
