@@ -87,6 +87,21 @@ def smtp_server(settings):
     server.stop()
 
 
+@pytest.fixture
+def heard_sessions_ended():
+    """(user id, number of sessions) of each `sessions_ended` signal sent."""
+    from portal.accounts.signals import sessions_ended
+
+    heard = []
+
+    def listener(sender, user, session_keys, **kwargs):
+        heard.append((user.pk, len(session_keys)))
+
+    sessions_ended.connect(listener)
+    yield heard
+    sessions_ended.disconnect(listener)
+
+
 class _SentMail(Sequence):
     """The locmem outbox as a recipient sees it: the mail queue is sent first.
 

@@ -659,28 +659,25 @@ def factor_reset_candidates(by: User):
 def request_factor_reset(account: User, *, by: User, request=None) -> FactorReset:
     """The focal point of the account's State asks to remove all its factors."""
     action = "accounts.factor_reset_requested"
+    refusal = ""
     if account.pk == by.pk:
-        _refuse_factor_reset(
+        refusal = (
             "You cannot ask for a reset of your own second factors: the focal "
             "point of your State and the secretariat decide it for you. Use a "
-            "backup code if you have one.",
-            by=by,
-            account=account,
-            request=request,
-            action=action,
+            "backup code if you have one."
         )
-    if (
+    elif (
         not has_role(by, Role.FOCAL_POINT)
         or by.state_id is None
         or by.state_id != account.state_id
     ):
-        _refuse_factor_reset(
+        refusal = (
             "Only the focal point of the account's State may ask for a reset of its "
-            "second factors.",
-            by=by,
-            account=account,
-            request=request,
-            action=action,
+            "second factors."
+        )
+    if refusal:
+        _refuse_factor_reset(
+            refusal, by=by, account=account, request=request, action=action
         )
     try:
         with transaction.atomic():
@@ -723,30 +720,19 @@ def confirm_factor_reset(reset: FactorReset, *, by: User, request=None) -> Facto
     every session ends (sockets too), and it enrols afresh at its next sign-in."""
     action = "accounts.factor_reset_confirmed"
     account = reset.account
+    refusal = ""
     if not has_role(by, Role.SECRETARIAT):
-        _refuse_factor_reset(
-            "Only the secretariat may confirm a reset of second factors.",
-            by=by,
-            account=account,
-            request=request,
-            action=action,
-        )
-    if by.pk == account.pk:
-        _refuse_factor_reset(
-            "You cannot confirm a reset of your own second factors.",
-            by=by,
-            account=account,
-            request=request,
-            action=action,
-        )
-    if by.pk == reset.requested_by_id:
-        _refuse_factor_reset(
+        refusal = "Only the secretariat may confirm a reset of second factors."
+    elif by.pk == account.pk:
+        refusal = "You cannot confirm a reset of your own second factors."
+    elif by.pk == reset.requested_by_id:
+        refusal = (
             "You asked for this reset: another person, of the secretariat, must "
-            "confirm it.",
-            by=by,
-            account=account,
-            request=request,
-            action=action,
+            "confirm it."
+        )
+    if refusal:
+        _refuse_factor_reset(
+            refusal, by=by, account=account, request=request, action=action
         )
     with transaction.atomic():
         locked = FactorReset.objects.select_for_update().get(pk=reset.pk)

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from portal.mail.kinds import Kind
 from portal.tiers import Tier
@@ -63,25 +64,23 @@ def tier_label(tier: str) -> str:
     return str(Tier(tier).label).lower() if tier else _("restricted")
 
 
+_SHARED_WITH = {
+    Kind.SHARED_WITH_YOU: _lazy("you"),
+    Kind.SHARED_WITH_STATE: _lazy("your State"),
+    Kind.SHARED_WITH_GROUP: _lazy("your partner group"),
+}
+
+
 def headline(notice: Notice) -> str:
     """The one line that names the event: the subject, and a digest's line."""
     tier = tier_label(notice.tier)
     article = _("An") if tier[:1] in "aeiou" else _("A")
     kind = notice.kind
-    if kind == Kind.SHARED_WITH_YOU:
-        return _("%(a)s %(tier)s document was shared with you") % {
+    if kind in _SHARED_WITH:
+        return _("%(a)s %(tier)s document was shared with %(whom)s") % {
             "a": article,
             "tier": tier,
-        }
-    if kind == Kind.SHARED_WITH_STATE:
-        return _("%(a)s %(tier)s document was shared with your State") % {
-            "a": article,
-            "tier": tier,
-        }
-    if kind == Kind.SHARED_WITH_GROUP:
-        return _("%(a)s %(tier)s document was shared with your partner group") % {
-            "a": article,
-            "tier": tier,
+            "whom": _SHARED_WITH[kind],
         }
     if kind == Kind.MENTION:
         return _("You were mentioned in %(a)s %(tier)s coordination room") % {
@@ -121,7 +120,7 @@ def compose(notice: Notice) -> Composed:
     link = absolute(notice.link)
     label = _("Open it on the portal")
     paragraphs: list[str] = []
-    if kind in (Kind.SHARED_WITH_YOU, Kind.SHARED_WITH_STATE, Kind.SHARED_WITH_GROUP):
+    if kind in _SHARED_WITH:
         paragraphs = [
             _(
                 "Sign in with your second factor to see what it is. This mail does "

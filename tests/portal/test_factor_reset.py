@@ -13,7 +13,6 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from portal.accounts import actions
 from portal.accounts.models import FactorReset
 from portal.accounts.roles import Role
-from portal.accounts.signals import sessions_ended
 from portal.audit.models import AuditEvent
 from portal.mail.queue import drain
 from tests.portal.identity import make_totp, make_user, sign_in, verify_with
@@ -36,18 +35,6 @@ def people():
     }
 
 
-@pytest.fixture
-def heard():
-    heard = []
-
-    def listener(sender, user, session_keys, **kwargs):
-        heard.append((user.pk, len(session_keys)))
-
-    sessions_ended.connect(listener)
-    yield heard
-    sessions_ended.disconnect(listener)
-
-
 def test_a_backup_code_still_signs_in_without_the_phone(people):
     owner = people["owner"]
     make_totp(owner)
@@ -61,7 +48,7 @@ def test_a_backup_code_still_signs_in_without_the_phone(people):
 
 
 def test_focal_point_asks_secretariat_confirms_and_the_account_enrols_again(
-    people, heard, smtp_server, django_capture_on_commit_callbacks
+    people, heard_sessions_ended, smtp_server, django_capture_on_commit_callbacks
 ):
     owner, focal, sec = people["owner"], people["focal"], people["secretariat"]
     make_totp(owner)
@@ -91,7 +78,7 @@ def test_focal_point_asks_secretariat_confirms_and_the_account_enrols_again(
     assert reset.confirmed_by == sec and reset.is_confirmed
     assert list(devices_for_user(owner, confirmed=None)) == []
     assert laptop.get("/account/").status_code == 302  # its sessions ended
-    assert heard == [(owner.pk, 1)]
+    assert heard_sessions_ended == [(owner.pk, 1)]
 
     actions_logged = list(
         AuditEvent.objects.filter(target_id=str(owner.pk))

@@ -19,7 +19,6 @@ import pytest
 
 from portal.accounts.demo import DEMO_ACCOUNTS
 from portal.accounts.models import User
-from portal.accounts.signals import sessions_ended
 from portal.accounts.stepup import VERIFIED_AT_SESSION_KEY
 from portal.audit.models import AuditEvent
 from tests.portal.identity import PASSWORD, make_totp, make_user, sign_in
@@ -37,18 +36,6 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture
-def heard_sessions_ended():
-    heard = []
-
-    def listener(sender, user, session_keys, **kwargs):
-        heard.append((user.pk, len(session_keys)))
-
-    sessions_ended.connect(listener)
-    yield heard
-    sessions_ended.disconnect(listener)
 
 
 def ask_reset(client, email, **extra):
