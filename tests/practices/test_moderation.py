@@ -189,4 +189,7 @@ def test_the_author_hears_that_the_page_needs_changes_with_the_comment(
     body = text_of(mail)
     assert "The reviewer's comment:\r\nPlease remove the site layout." in body
     assert f"/admin/pages/{page.pk}/edit/" in body
-    assert secretariat.email not in [m["To"] for m in smtp_server.messages]
+    # Only the author hears of the decision.
+    assert [m["To"] for m in smtp_server.messages if "changes" in m["Subject"]] == [
+        editor.email
+    ]
