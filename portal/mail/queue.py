@@ -83,6 +83,8 @@ def deliver(
 
 
 def _save_once(row):
+    if isinstance(row, QueuedMail) and settings.MAIL_SEND_ON_COMMIT:
+        transaction.on_commit(_drain_quietly)
     if row.key is None:
         row.save()
         return row
@@ -214,6 +216,14 @@ def drain(*, limit: int = 100) -> int:
         except (smtplib.SMTPException, OSError):
             logger.debug("closing the mail connection failed", exc_info=True)
     return sent
+
+
+def _drain_quietly() -> None:
+    """Best effort: whatever is not sent now, the next drain sends."""
+    try:
+        drain(limit=20)
+    except Exception:  # never fail the request that queued the mail
+        logger.exception("sending queued mail after commit failed")
 
 
 def _done(row: QueuedMail) -> None:

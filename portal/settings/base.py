@@ -285,6 +285,9 @@ EMAIL_TIMEOUT = env.get_int("EMAIL_TIMEOUT", 10)
 # seconds, doubling up to the maximum; mail is never dropped.
 MAIL_RETRY_SECONDS = env.get_int("MAIL_RETRY_SECONDS", 30)
 MAIL_RETRY_MAX_SECONDS = env.get_int("MAIL_RETRY_MAX_SECONDS", 3600)
+# Also send right after the queuing transaction commits, in the request (the demo,
+# which runs no worker). Off: a slow mail server would slow the request down.
+MAIL_SEND_ON_COMMIT = env.get_bool("MAIL_SEND_ON_COMMIT", default=False)
 # Links in mail point here.
 PORTAL_BASE_URL = env.get("PORTAL_BASE_URL", "http://127.0.0.1:8000")
 

@@ -170,3 +170,13 @@ def test_a_reset_for_an_unknown_address_is_dropped_unsent(smtp_server):
     row.refresh_from_db()
     assert row.sent_at is not None and row.text == ""
     assert smtp_server.messages == []
+
+
+def test_the_demo_sends_right_after_the_commit(
+    settings, smtp_server, django_capture_on_commit_callbacks
+):
+    settings.MAIL_SEND_ON_COMMIT = True
+    person = make_user("reader@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        queue.deliver(person, SHARED)
+    assert [m["To"] for m in smtp_server.messages] == ["reader@example.org"]
