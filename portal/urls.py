@@ -18,6 +18,7 @@ urlpatterns = [
     path("readyz", core_views.readyz, name="readyz"),
     path("", include("portal.accounts.urls")),
     path("audit/", include("portal.audit.urls")),
+    path("", include("portal.mail.urls")),
     path("account/passkeys/", include("portal.accounts.passkeys")),
     path("search/", include("search.urls")),
     path("exchange/", include("exchange.urls")),

@@ -14,23 +14,27 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from django_otp import devices_for_user
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.accounts import ratelimit
 from portal.accounts.guard import authorised, refuse_self_change
-from portal.accounts.models import Invitation, User, VettingApproval
+from portal.accounts.models import FactorReset, Invitation, User, VettingApproval
 from portal.accounts.roles import Role, has_role, role_group
 from portal.accounts.signals import sessions_ended
 from portal.audit.actions import address_hash, record
 from portal.audit.models import Outcome
+from portal.mail.kinds import Kind
+from portal.mail.messages import Notice, compose
+from portal.mail.queue import deliver, enqueue
 from portal.tiers import Tier
 
 logger = logging.getLogger("portal.accounts")
@@ -183,19 +187,19 @@ def invite_expert(
             request=request,
             details={"email_sha256": address_hash(email), "state": by.state.iso_code},
         )
-    link = accept_url_for(token)
-    send_mail(
-        "Your invitation to the Nuclear Security Implementation Portal",
-        (
-            f"{by} invites you to join the Nuclear Security Implementation Portal as "
-            f"an expert of {by.state}.\n\nOpen this link within 72 hours to create "
-            f"your account (it works once):\n{link}\n\nAfter you sign in, you will "
-            "set up two-factor authentication; the secretariat then vets your "
-            "account before you can exchange documents."
-        ),
-        settings.DEFAULT_FROM_EMAIL,
-        [email],
-    )
+        enqueue(
+            compose(
+                Notice(
+                    Kind.INVITATION,
+                    link=accept_url_for(token),
+                    inviter=by.display_name,
+                    state=str(by.state),
+                    hours=int(INVITATION_LIFETIME.total_seconds() // 3600),
+                )
+            ),
+            kind=Kind.INVITATION,
+            to=email,
+        )
     return SentInvitation(invitation, token)
 
 
@@ -581,6 +585,10 @@ def confirm_totp_device(user: User, device: TOTPDevice, *, request=None) -> None
             request=request,
             details={"device": device.persistent_id, "kind": "totp"},
         )
+        deliver(
+            user,
+            Notice(Kind.FACTOR_ADDED, link=reverse("accounts:profile"), stage="app"),
+        )
 
 
 def regenerate_backup_codes(user: User, *, request=None) -> list[str]:
@@ -618,10 +626,146 @@ def remove_device(user: User, device, *, request=None) -> None:
         )
 
 
+# --- Lost second factors ----------------------------------------------------------
+
+
+class FactorResetRefused(PermissionDenied):
+    """A factor reset this person may not ask for or confirm; the message says why."""
+
+
+def _refuse_factor_reset(message: str, *, by, account, request, action):
+    record(
+        action,
+        actor=by,
+        target=account,
+        outcome=Outcome.DENIED,
+        request=request,
+        details={"reason": message},
+    )
+    raise FactorResetRefused(message)
+
+
+def factor_reset_candidates(by: User):
+    """The accounts whose factor reset `by` may ask for: their State's, not theirs."""
+    if not has_role(by, Role.FOCAL_POINT) or by.state_id is None:
+        return User.objects.none()
+    return (
+        User.objects.filter(state_id=by.state_id, is_active=True)
+        .exclude(pk=by.pk)
+        .order_by("last_name", "first_name", "email")
+    )
+
+
+def request_factor_reset(account: User, *, by: User, request=None) -> FactorReset:
+    """The focal point of the account's State asks to remove all its factors."""
+    action = "accounts.factor_reset_requested"
+    refusal = ""
+    if account.pk == by.pk:
+        refusal = (
+            "You cannot ask for a reset of your own second factors: the focal "
+            "point of your State and the secretariat decide it for you. Use a "
+            "backup code if you have one."
+        )
+    elif (
+        not has_role(by, Role.FOCAL_POINT)
+        or by.state_id is None
+        or by.state_id != account.state_id
+    ):
+        refusal = (
+            "Only the focal point of the account's State may ask for a reset of its "
+            "second factors."
+        )
+    if refusal:
+        _refuse_factor_reset(
+            refusal, by=by, account=account, request=request, action=action
+        )
+    try:
+        with transaction.atomic():
+            reset = FactorReset.objects.create(account=account, requested_by=by)
+            record(
+                action,
+                actor=by,
+                target=account,
+                request=request,
+                details={"reset": reset.pk},
+            )
+            deliver(
+                account,
+                Notice(
+                    Kind.FACTOR_RESET,
+                    link=reverse("accounts:login"),
+                    stage="requested",
+                ),
+            )
+    except IntegrityError:
+        _refuse_factor_reset(
+            "A reset of this account's second factors is already waiting for the "
+            "secretariat.",
+            by=by,
+            account=account,
+            request=request,
+            action=action,
+        )
+    return reset
+
+
+def pending_factor_resets():
+    return FactorReset.objects.filter(confirmed_at__isnull=True).select_related(
+        "account", "account__state", "requested_by"
+    )
+
+
+def confirm_factor_reset(reset: FactorReset, *, by: User, request=None) -> FactorReset:
+    """The secretariat confirms: every device and backup code of the account goes,
+    every session ends (sockets too), and it enrols afresh at its next sign-in."""
+    action = "accounts.factor_reset_confirmed"
+    account = reset.account
+    refusal = ""
+    if not has_role(by, Role.SECRETARIAT):
+        refusal = "Only the secretariat may confirm a reset of second factors."
+    elif by.pk == account.pk:
+        refusal = "You cannot confirm a reset of your own second factors."
+    elif by.pk == reset.requested_by_id:
+        refusal = (
+            "You asked for this reset: another person, of the secretariat, must "
+            "confirm it."
+        )
+    if refusal:
+        _refuse_factor_reset(
+            refusal, by=by, account=account, request=request, action=action
+        )
+    with transaction.atomic():
+        locked = FactorReset.objects.select_for_update().get(pk=reset.pk)
+        if locked.is_confirmed:
+            raise FactorResetRefused("This reset was already confirmed.")
+        removed = []
+        for device in devices_for_user(account, confirmed=None):
+            removed.append(device.persistent_id)
+            device.delete()
+        locked.confirmed_by = by
+        locked.confirmed_at = timezone.now()
+        locked.save(update_fields=["confirmed_by", "confirmed_at"])
+        record(
+            action,
+            actor=by,
+            target=account,
+            request=request,
+            details={"reset": locked.pk, "devices": removed},
+        )
+        sign_out_everywhere(account, request=request, by=by)
+        deliver(
+            account,
+            Notice(Kind.FACTOR_RESET, link=reverse("accounts:login"), stage="done"),
+        )
+    return locked
+
+
 # --- Sessions ----------------------------------------------------------------------
 
 
-def sign_out_everywhere(user: User, *, request=None, keep: str = "") -> list[str]:
+def sign_out_everywhere(
+    user: User, *, request=None, keep: str = "", by: User | None = None
+) -> list[str]:
     """End every session of `user` but the one keyed `keep` (none by default, so
     this one included); returns the ended keys.
 
@@ -640,7 +784,7 @@ def sign_out_everywhere(user: User, *, request=None, keep: str = "") -> list[str
         Session.objects.filter(session_key__in=ended).delete()
         record(
             "auth.sessions_ended",
-            actor=user,
+            actor=by or user,
             target=user,
             request=request,
             details={"count": len(ended)},
@@ -696,15 +840,13 @@ def request_password_reset(email: str, *, request=None, reset_url_for) -> bool:
     token = default_token_generator.make_token(user)
     uidb64 = urlsafe_base64_encode(force_bytes(user.pk or 0))
     link = reset_url_for(uidb64, token)
-    hours = settings.PASSWORD_RESET_TIMEOUT // 3600
-    body = (
-        "Someone, we hope you, asked to reset the password of your account on the "
-        "Nuclear Security Implementation Portal.\n\n"
-        f"Open this link within {hours} hour(s) to choose a new password (it works "
-        f"once):\n{link}\n\n"
-        "After that you sign in with the new password and your second factor as "
-        "usual. If you did not ask for this, ignore this mail: your password stays "
-        "as it is."
+    # Built for a known and an unknown address alike (the same work).
+    composed = compose(
+        Notice(
+            Kind.PASSWORD_RESET,
+            link=link,
+            hours=settings.PASSWORD_RESET_TIMEOUT // 3600,
+        )
     )
     with transaction.atomic():
         record(
@@ -717,15 +859,10 @@ def request_password_reset(email: str, *, request=None, reset_url_for) -> bool:
         )
     if not within:
         raise ResetLimited
-    if account is None:
-        return False
-    send_mail(
-        "Reset your password on the Nuclear Security Implementation Portal",
-        body,
-        settings.DEFAULT_FROM_EMAIL,
-        [account.email],
-    )
-    return True
+    # An address without an account gets a row with no recipient, which the
+    # worker drops unsent: the request does the same writes either way.
+    enqueue(composed, kind=Kind.PASSWORD_RESET, to=account.email if account else "")
+    return account is not None
 
 
 def record_rejected_reset_link(*, request=None) -> None:
@@ -762,22 +899,7 @@ def _set_password(
             action, actor=user, target=user, request=request, details={"user": user.pk}
         )
         sign_out_everywhere(user, request=request, keep=keep or "")
-        transaction.on_commit(lambda: _mail_password_changed(user))
-
-
-def _mail_password_changed(user: User) -> None:
-    when = timezone.now().strftime("%d %B %Y at %H:%M UTC")
-    send_mail(
-        "Your password on the Nuclear Security Implementation Portal was changed",
-        (
-            f"The password of your account was changed on {when}, and every other "
-            "session of your account was ended.\n\n"
-            "If you did not change it, reset your password from the sign-in page "
-            "now and tell the secretariat."
-        ),
-        settings.DEFAULT_FROM_EMAIL,
-        [user.email],
-    )
+        deliver(user, Notice(Kind.PASSWORD_CHANGED, link=reverse("accounts:login")))
 
 
 def _sync_state_editing(user: User, *, by: User | None) -> None:

@@ -183,7 +183,7 @@ def focal_point_section(user) -> Section:
 def secretariat_sections(user) -> list[Section]:
     from wagtail.models import TaskState
 
-    from portal.accounts.actions import experts
+    from portal.accounts.actions import experts, pending_factor_resets
 
     queue = (
         TaskState.objects.reviewable_by(user)
@@ -238,6 +238,22 @@ def secretariat_sections(user) -> list[Section]:
             empty=f"No expert's vetting ends within {REMINDER_DAYS} days.",
             more_url=reverse("accounts:vetting_list"),
             more_label="All experts",
+        ),
+        Section(
+            "factor_resets",
+            "Second-factor resets to confirm",
+            [
+                Item(
+                    reset.account.display_name,
+                    reverse("accounts:factor_resets"),
+                    detail=f"Asked by {reset.requested_by.display_name}",
+                    when=reset.requested_at,
+                )
+                for reset in pending_factor_resets().exclude(requested_by=user)[:LIMIT]
+            ],
+            empty="No reset of a lost second factor is waiting.",
+            more_url=reverse("accounts:factor_resets"),
+            more_label="All resets",
         ),
         Section(
             "rooms",

@@ -130,6 +130,12 @@ ROUTES: dict[str, Rule] = {
     "accounts:vetting_list": role(Role.SECRETARIAT),
     "accounts:vetting_edit": role(Role.SECRETARIAT),
     "accounts:vetting_approvals": role(Role.FOCAL_POINT, Role.SECRETARIAT),
+    "accounts:factor_resets": role(
+        Role.FOCAL_POINT, Role.SECRETARIAT, note="and a recent code"
+    ),
+    # Mail choices, and the signed one-click link of each mail (RFC 8058).
+    "mail:preferences": verified(method="POST"),
+    "mail:unsubscribe": public(note="a signed link; a bad one answers 410"),
     # Passkeys (django-otp-webauthn's JSON views answer 403 themselves).
     "otp_webauthn:credential-registration-begin": verified(
         anonymous=Refusal.FORBIDDEN, password_only=Refusal.FORBIDDEN, method="POST"

@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "wagtail.search",
     "wagtail.admin",
     "wagtail",
+    # After Wagtail's admin: it replaces the admin's own approval and rejection mail.
+    "portal.mail",
     "modelcluster",
     "taggit",
     "django_otp",
@@ -288,10 +290,22 @@ EMAIL_PORT = env.get_int("EMAIL_PORT", 587)
 EMAIL_HOST_USER = env.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env.get_bool("EMAIL_USE_TLS", default=True)
+# A mail server that accepts the connection and then hangs holds a queued mail for
+# this many seconds at most; the mail is tried again later (portal/mail/queue.py).
+EMAIL_TIMEOUT = env.get_int("EMAIL_TIMEOUT", 10)
+# Backoff of a mail that could not be sent: the first retry after this many
+# seconds, doubling up to the maximum; mail is never dropped.
+MAIL_RETRY_SECONDS = env.get_int("MAIL_RETRY_SECONDS", 30)
+MAIL_RETRY_MAX_SECONDS = env.get_int("MAIL_RETRY_MAX_SECONDS", 3600)
+# Also send right after the queuing transaction commits, in the request (the demo,
+# which runs no worker). Off: a slow mail server would slow the request down.
+MAIL_SEND_ON_COMMIT = env.get_bool("MAIL_SEND_ON_COMMIT", default=False)
+# Links in mail point here.
+PORTAL_BASE_URL = env.get("PORTAL_BASE_URL", "http://127.0.0.1:8000")
 
 # --- Wagtail.
 WAGTAIL_SITE_NAME = "Nuclear Security Implementation Portal"
-WAGTAILADMIN_BASE_URL = env.get("PORTAL_BASE_URL", "http://127.0.0.1:8000")
+WAGTAILADMIN_BASE_URL = PORTAL_BASE_URL
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "odt", "txt", "csv"]
 # Public documents get the exchange's checks: no active content, scanned for malware;
 # images are scanned too.

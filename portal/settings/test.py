@@ -52,3 +52,5 @@ STORAGES["exchange"] = {
 EXCHANGE_POLICY_EXAMPLES = env.get_int("EXCHANGE_POLICY_EXAMPLES", 500)
 # Examples of the property-based search leakage test (more in a long run).
 SEARCH_LEAKAGE_EXAMPLES = env.get_int("SEARCH_LEAKAGE_EXAMPLES", 60)
+# Examples of the property-based test that no mail carries restricted text.
+MAIL_LEAKAGE_EXAMPLES = env.get_int("MAIL_LEAKAGE_EXAMPLES", 300)

@@ -276,6 +276,8 @@ def examples(people, home_page):
         "accounts:vetting_list": Example(holder="secretary"),
         "accounts:vetting_edit": Example({"pk": expert.pk}, holder="secretary"),
         "accounts:vetting_approvals": Example(holder="focal"),
+        "accounts:factor_resets": Example(holder="focal"),
+        "mail:unsubscribe": Example({"token": "no-such-token"}),
         "audit:events": Example(holder="officer"),
         "audit:export_csv": Example(holder="officer"),
         "audit:export_jsonl": Example(holder="officer"),
