@@ -35,7 +35,8 @@ from exchange.downloads import serve_version
 from exchange.forms import DocumentForm, ListFilterForm, SharingForm, VersionForm
 from exchange.models import Document, DocumentVersion
 from exchange.uploads import UploadRejected
-from portal.accounts.decorators import verified_session_required
+from portal.accounts.decorators import role_required, verified_session_required
+from portal.accounts.roles import Role
 from portal.accounts.stepup import step_up_required
 from portal.audit.actions import record
 from portal.tiers import Tier
@@ -246,17 +247,56 @@ def access_receipt(request: HttpRequest, pk: int) -> HttpResponse:
     now = timezone.now()
     with transaction.atomic():
         _record_export("exchange.document.receipt_exported", document, request)
-        bundle = receipts.receipt_bundle(document, generated_at=now)
+        bundle = receipts.receipt_bundle(document, generated_at=now, actor=request.user)
+    return _bundle_response(bundle, f"document-{document.pk}-receipt", now)
+
+
+def _bundle_response(bundle: dict, name: str, now) -> HttpResponse:
     response = HttpResponse(
         json.dumps(bundle, indent=2, sort_keys=True, cls=DjangoJSONEncoder),
         content_type="application/json",
     )
     stamp = now.strftime("%Y%m%dT%H%M%SZ")
-    response["Content-Disposition"] = (
-        f'attachment; filename="document-{document.pk}-receipt-{stamp}.json"'
-    )
+    response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.json"'
     response["Cache-Control"] = "no-store, private"
     return response
+
+
+@require_GET
+@role_required(Role.FOCAL_POINT)
+def state_receipts(request: HttpRequest) -> HttpResponse:
+    """The focal point's receipts page: the bundle of every document of their State
+    that they manage, over a period; the form until the period is valid."""
+    viewer = policy.viewer_for(request)
+    state = request.user.state
+    form = receipts.StatePeriodForm(request.GET or None)
+    if state is None or viewer.focal_point_state_id is None:
+        raise Http404("No such page.")
+    documents = policy.visible_documents(viewer).filter(
+        originating_state_id=viewer.focal_point_state_id
+    )
+    if not form.is_valid():
+        return render(
+            request,
+            "exchange/state_receipts.html",
+            {"form": form, "state": state, "count": documents.count()},
+            status=400 if form.is_bound else 200,
+        )
+    since, until = form.cleaned_data["since"], form.cleaned_data["until"]
+    now = timezone.now()
+    with transaction.atomic():
+        record(
+            "exchange.state.receipt_exported",
+            target=state,
+            request=request,
+            details={"since": since.isoformat(), "until": until.isoformat()},
+        )
+        bundle = receipts.state_receipt_bundle(
+            documents, state, since, until, generated_at=now, actor=request.user
+        )
+    return _bundle_response(
+        bundle, f"{state.iso_code.lower()}-receipts-{since}-{until}", now
+    )
 
 
 @require_GET
