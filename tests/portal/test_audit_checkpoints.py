@@ -136,9 +136,12 @@ def test_checkpoints_are_append_only_in_the_database():
         "UPDATE audit_checkpoint SET key_id = 'x'",
         "DELETE FROM audit_checkpoint",
     ):
-        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(sql)
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql)
     assert Checkpoint.objects.count() == 1
 
 
@@ -245,9 +248,7 @@ def test_focal_points_and_security_officers_read_the_checkpoints():
 
 
 def test_the_security_officer_signs_a_checkpoint_on_demand():
-    officer = login_verified(
-        Client(), make_expert("NL", roles=[Role.SECURITY_OFFICER])
-    )
+    officer = login_verified(Client(), make_expert("NL", roles=[Role.SECURITY_OFFICER]))
     response = officer.post(reverse("audit:sign_checkpoint"), follow=True)
     assert "Checkpoint signed at row #" in response.content.decode()
     checkpoint = Checkpoint.objects.get()
