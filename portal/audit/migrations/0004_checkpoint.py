@@ -2,25 +2,7 @@
 
 from django.db import migrations, models
 
-from portal.audit.triggers import on_postgresql
-
-# Checkpoints are append-only like the rows they sign.
-APPEND_ONLY = """
-CREATE OR REPLACE FUNCTION audit_checkpoint_append_only() RETURNS trigger AS $$
-BEGIN
-    RAISE EXCEPTION 'audit_checkpoint is append-only: % is not allowed', TG_OP
-        USING ERRCODE = 'insufficient_privilege';
-END;
-$$ LANGUAGE plpgsql;
-
-CREATE TRIGGER audit_checkpoint_append_only
-    BEFORE UPDATE OR DELETE ON audit_checkpoint
-    FOR EACH ROW EXECUTE FUNCTION audit_checkpoint_append_only();
-"""
-DROP = """
-DROP TRIGGER IF EXISTS audit_checkpoint_append_only ON audit_checkpoint;
-DROP FUNCTION IF EXISTS audit_checkpoint_append_only();
-"""
+from portal.audit.triggers import append_only
 
 
 class Migration(migrations.Migration):
@@ -47,5 +29,6 @@ class Migration(migrations.Migration):
                 'ordering': ['sequence'],
             },
         ),
-        on_postgresql(APPEND_ONLY, DROP),
+        # Checkpoints are append-only like the rows they sign.
+        append_only("audit_checkpoint"),
     ]
