@@ -17,6 +17,11 @@ operators, that
   inserted or reordered without a signature failing;
 - the bundle holds every row the portal listed for it (the list is signed).
 
+Given the portal's list of checkpoints (`/audit/checkpoints.json`) instead of a
+bundle, it checks that list; with `--earlier FILE` (an earlier bundle or list) it
+checks that every checkpoint of the earlier copy is still there unchanged, which
+proves that the rows since were appended, not rewritten, truncated or reordered.
+
 It prints one verdict: VERIFIED, or NOT VERIFIED with the first row or checkpoint
 that does not hold. Exit status 0 verified, 1 not verified, 2 unreadable input.
 The portal computes its hashes and signatures with the functions below, so both
@@ -43,6 +48,7 @@ BUNDLE_FORMAT = "nsip-access-receipt/2"
 CHECKPOINT_FORMAT = "nsip-audit-checkpoint/1"
 MANIFEST_FORMAT = "nsip-access-receipt-manifest/1"
 KEYS_FORMAT = "nsip-audit-keys/1"
+CHECKPOINT_LIST_FORMAT = "nsip-audit-checkpoints/1"
 # A clock difference tolerated between the portal and the checking machine.
 CLOCK_SKEW = datetime.timedelta(minutes=5)
 
@@ -86,6 +92,7 @@ BUNDLE_FIELDS = frozenset(
         "signature",
     }
 )
+CHECKPOINT_LIST_FIELDS = frozenset({"format", "keys", "checkpoints"})
 SIGNATURE_FIELDS = frozenset({"key_id", "value"})
 KEY_FIELDS = frozenset({"key_id", "algorithm", "public_key", "status"})
 
@@ -234,23 +241,14 @@ def _verify_signature(keys, key, value: str, payload: bytes, where: str) -> None
         ) from None
 
 
-def verify_bundle(bundle, keys_document, *, now: datetime.datetime) -> str:
-    """The verdict's summary when every check holds; raises `Refused` otherwise."""
-    _fields(bundle, BUNDLE_FIELDS, "the bundle")
-    if bundle["format"] != BUNDLE_FORMAT:
-        raise Refused(f"the bundle is not in the format {BUNDLE_FORMAT}")
-    keys = load_keys(keys_document)
-    generated_at = _not_future(bundle["generated_at"], "the bundle", now)
-    for name in ("rows", "checkpoints", "segments", "listed_rows"):
-        if not isinstance(bundle[name], list):
-            raise Refused(f"the bundle's {name} are not a list")
-    if not bundle["checkpoints"]:
-        raise Refused("the bundle holds no signed checkpoint")
-
-    # Checkpoints: signed, chained, in order, not from the future.
+def verify_checkpoints(items, keys, *, now: datetime.datetime) -> dict[int, dict]:
+    """Checkpoints by row number: each signed by a known key, not from the future,
+    in order, and linked to the one before it."""
+    if not isinstance(items, list) or not items:
+        raise Refused("there is no signed checkpoint")
     checkpoints: dict[int, dict] = {}
     previous = None
-    for cp in bundle["checkpoints"]:
+    for cp in items:
         where = f"checkpoint #{cp.get('sequence')}" if isinstance(cp, dict) else ""
         _fields(cp, CHECKPOINT_FIELDS, where or "a checkpoint")
         if not isinstance(cp["sequence"], int) or cp["sequence"] < 1:
@@ -274,6 +272,82 @@ def verify_bundle(bundle, keys_document, *, now: datetime.datetime) -> str:
                 raise Refused(f"{where} is dated before the checkpoint before it")
         checkpoints[cp["sequence"]] = cp
         previous = cp
+    return checkpoints
+
+
+def compare_with_earlier(current: list, earlier: list, keys, *, now) -> str:
+    """An earlier copy's checkpoints must all be in `current`, unchanged: then the
+    rows since were appended, not rewritten, truncated or reordered (each
+    checkpoint signs the digest of every row before it, and the hash of the
+    checkpoint before it)."""
+    verify_checkpoints(earlier, keys, now=now)
+    by_sequence = {cp["sequence"]: cp for cp in current}
+    first, latest = current[0]["sequence"], current[-1]["sequence"]
+    compared = 0
+    for cp in earlier:
+        sequence = cp["sequence"]
+        if sequence > latest:
+            raise Refused(
+                f"checkpoint #{sequence} of the earlier copy is newer than this "
+                f"copy's latest, #{latest}: the newest rows were cut off"
+            )
+        if sequence < first:
+            continue  # before this copy's first checkpoint: nothing to compare
+        if sequence not in by_sequence:
+            raise Refused(
+                f"checkpoint #{sequence} of the earlier copy is missing: the chain "
+                "was rewritten"
+            )
+        if by_sequence[sequence] != cp:
+            raise Refused(
+                f"checkpoint #{sequence} is not the one signed earlier: the chain "
+                "was rewritten"
+            )
+        compared += 1
+    if not compared:
+        raise Refused(
+            "no checkpoint of the earlier copy is in this one: nothing to compare "
+            "(compare with the full list, /audit/checkpoints.json)"
+        )
+    return f"{compared} earlier checkpoints found unchanged"
+
+
+def verify_checkpoint_list(document, keys_document, *, now) -> str:
+    """The portal's full list of checkpoints (/audit/checkpoints.json)."""
+    _fields(document, CHECKPOINT_LIST_FIELDS, "the checkpoint list")
+    if document["format"] != CHECKPOINT_LIST_FORMAT:
+        raise Refused(
+            f"the checkpoint list is not in the format {CHECKPOINT_LIST_FORMAT}"
+        )
+    keys = load_keys(keys_document)
+    checkpoints = verify_checkpoints(document["checkpoints"], keys, now=now)
+    first = document["checkpoints"][0]
+    if first["previous_checkpoint_hash"] != GENESIS_HASH:
+        raise Refused(
+            f"checkpoint #{first['sequence']} opens the list but names a checkpoint "
+            "before it: the list is not complete"
+        )
+    latest = document["checkpoints"][-1]
+    return (
+        f"{len(checkpoints)} checkpoints chained up to #{latest['sequence']} "
+        f"(signed {latest['created_at']} by key {latest['key_id']})"
+    )
+
+
+def verify_bundle(bundle, keys_document, *, now: datetime.datetime) -> str:
+    """The verdict's summary when every check holds; raises `Refused` otherwise."""
+    _fields(bundle, BUNDLE_FIELDS, "the bundle")
+    if bundle["format"] != BUNDLE_FORMAT:
+        raise Refused(f"the bundle is not in the format {BUNDLE_FORMAT}")
+    keys = load_keys(keys_document)
+    generated_at = _not_future(bundle["generated_at"], "the bundle", now)
+    for name in ("rows", "checkpoints", "segments", "listed_rows"):
+        if not isinstance(bundle[name], list):
+            raise Refused(f"the bundle's {name} are not a list")
+    if not bundle["checkpoints"]:
+        raise Refused("the bundle holds no signed checkpoint")
+
+    checkpoints = verify_checkpoints(bundle["checkpoints"], keys, now=now)
     latest = bundle["checkpoints"][-1]
     if _timestamp(latest["created_at"], "") > generated_at + CLOCK_SKEW:
         raise Refused(
@@ -406,19 +480,43 @@ def _read_json(path: str, what: str):
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
-        description="Verify an access receipt bundle of the portal offline."
+        description="Verify an access receipt bundle of the portal, or its list of "
+        "signed checkpoints, offline."
     )
-    parser.add_argument("bundle", help="the receipt bundle (JSON) to check")
+    parser.add_argument(
+        "bundle", help="a receipt bundle, or the checkpoint list, to check (JSON)"
+    )
     parser.add_argument(
         "--key",
         required=True,
         help="the portal's public keys (/.well-known/portal-audit-keys.json)",
     )
+    parser.add_argument(
+        "--earlier",
+        help="an earlier bundle or checkpoint list whose checkpoints must all "
+        "still be there, unchanged",
+    )
     args = parser.parse_args(argv)
+    now = datetime.datetime.now(datetime.UTC)
     try:
-        bundle = _read_json(args.bundle, "bundle")
+        document = _read_json(args.bundle, "bundle")
         keys = _read_json(args.key, "key file")
-        summary = verify_bundle(bundle, keys, now=datetime.datetime.now(datetime.UTC))
+        if isinstance(document, dict) and (
+            document.get("format") == CHECKPOINT_LIST_FORMAT
+        ):
+            summary = verify_checkpoint_list(document, keys, now=now)
+        else:
+            summary = verify_bundle(document, keys, now=now)
+        if args.earlier:
+            earlier = _read_json(args.earlier, "earlier copy")
+            if not isinstance(earlier, dict) or "checkpoints" not in earlier:
+                raise Refused("the earlier copy holds no checkpoints")
+            summary += "; " + compare_with_earlier(
+                document["checkpoints"],
+                earlier["checkpoints"],
+                load_keys(keys),
+                now=now,
+            )
     except OSError as error:
         print(f"ERROR: {error}", file=sys.stderr)
         return 2
@@ -426,9 +524,8 @@ def main(argv=None) -> int:
         print(f"NOT VERIFIED: {verdict}")
         return 1
     except (KeyError, TypeError, AttributeError) as error:
-        print(
-            f"NOT VERIFIED: the bundle is malformed ({type(error).__name__}: {error})"
-        )
+        kind = type(error).__name__
+        print(f"NOT VERIFIED: the bundle is malformed ({kind}: {error})")
         return 1
     print(f"VERIFIED: {summary}")
     return 0

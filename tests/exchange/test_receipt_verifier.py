@@ -37,15 +37,20 @@ def client_for(user) -> Client:
     return login_verified(Client(), user)
 
 
-def run_verifier(tmp_path, bundle, keys) -> subprocess.CompletedProcess:
+def run_verifier(tmp_path, bundle, keys, earlier=None) -> subprocess.CompletedProcess:
     """The verifier as a State runs it: its own process, without Django."""
     bundle_path, keys_path = tmp_path / "bundle.json", tmp_path / "keys.json"
-    for path, value in ((bundle_path, bundle), (keys_path, keys)):
+    files = [(bundle_path, bundle), (keys_path, keys)]
+    command = [sys.executable, "-I", str(VERIFIER), str(bundle_path)]
+    command += ["--key", str(keys_path)]
+    if earlier is not None:
+        files.append((tmp_path / "earlier.json", earlier))
+        command += ["--earlier", str(tmp_path / "earlier.json")]
+    for path, value in files:
         path.write_text(value if isinstance(value, str) else json.dumps(value))
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
-    command = [sys.executable, "-I", str(VERIFIER), str(bundle_path)]
     return subprocess.run(
-        [*command, "--key", str(keys_path)],
+        command,
         capture_output=True,
         text=True,
         timeout=60,
@@ -245,6 +250,99 @@ def test_a_missing_file_is_an_error_not_a_verdict(tmp_path, receipt):
     )
     assert result.returncode == 2
     assert "cannot read the bundle" in result.stderr
+
+
+# --- The list of checkpoints, and an earlier copy of it.
+
+
+def _checkpoint_list(person) -> dict:
+    response = client_for(person).get(reverse("audit:checkpoints"))
+    assert response.status_code == 200
+    return response.json()
+
+
+def _cut_newest(sequence: int) -> None:
+    """What someone with the database's superuser could do: cut the newest rows
+    and the checkpoints over them, then let the portal sign again."""
+    from django.db import connection
+
+    tables = {
+        "audit_auditevent": "audit_event_append_only",
+        "audit_checkpoint": "audit_checkpoint_append_only",
+    }
+    with connection.cursor() as cursor:
+        for table, trigger in tables.items():
+            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}")
+            cursor.execute(
+                f"DELETE FROM {table} WHERE sequence >= %s",  # noqa: S608 - fixed names
+                [sequence],
+            )
+            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {trigger}")
+
+
+def test_the_checkpoint_list_verifies_and_an_earlier_copy_is_found_in_it(tmp_path):
+    from portal.audit.actions import record
+
+    focal = make_expert("NL", roles=[FOCAL_POINT])
+    record("test.event")
+    sign_checkpoint()
+    earlier = _checkpoint_list(focal)
+    record("test.event")
+    sign_checkpoint()
+    current = _checkpoint_list(focal)
+    keys = Client().get("/.well-known/portal-audit-keys.json").json()
+    result = run_verifier(tmp_path, current, keys, earlier=earlier)
+    assert result.returncode == 0, result.stdout
+    assert "2 checkpoints chained" in result.stdout
+    assert "1 earlier checkpoints found unchanged" in result.stdout
+
+
+def test_an_earlier_copy_shows_that_the_newest_rows_were_cut_and_resigned(tmp_path):
+    from portal.audit.actions import record
+
+    focal = make_expert("NL", roles=[FOCAL_POINT])
+    record("test.event")
+    first = sign_checkpoint()
+    record("test.event")
+    record("test.event")
+    second = sign_checkpoint()
+    earlier = _checkpoint_list(focal)
+    _cut_newest(first.sequence + 1)
+    record("test.event")
+    third = sign_checkpoint()
+    assert third.sequence < second.sequence
+    current = _checkpoint_list(focal)
+    keys = Client().get("/.well-known/portal-audit-keys.json").json()
+    # The new list holds together on its own: only the earlier copy shows the cut.
+    assert run_verifier(tmp_path, current, keys).returncode == 0
+    result = run_verifier(tmp_path, current, keys, earlier=earlier)
+    assert result.returncode == 1
+    assert (
+        f"checkpoint #{second.sequence} of the earlier copy is newer than this "
+        f"copy's latest, #{third.sequence}: the newest rows were cut off"
+    ) in result.stdout
+
+
+def test_a_rewritten_checkpoint_differs_from_the_earlier_copy(tmp_path):
+    from portal.audit.actions import record
+
+    focal = make_expert("NL", roles=[FOCAL_POINT])
+    record("test.event")
+    record("test.event")
+    first = sign_checkpoint()
+    earlier = _checkpoint_list(focal)
+    # Rewrite: the same number of rows, the last one other, signed again.
+    _cut_newest(first.sequence - 1)
+    record("test.other")
+    again = sign_checkpoint()
+    assert again.sequence == first.sequence
+    keys = Client().get("/.well-known/portal-audit-keys.json").json()
+    result = run_verifier(tmp_path, _checkpoint_list(focal), keys, earlier=earlier)
+    assert result.returncode == 1
+    assert (
+        f"checkpoint #{first.sequence} is not the one signed earlier: the chain was "
+        "rewritten"
+    ) in result.stdout
 
 
 # --- A State's bundle over a period.
