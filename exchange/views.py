@@ -28,6 +28,7 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from exchange import actions, policy, receipts
@@ -38,7 +39,7 @@ from exchange.uploads import UploadRejected
 from portal.accounts.decorators import role_required, verified_session_required
 from portal.accounts.roles import Role
 from portal.accounts.stepup import step_up_required
-from portal.audit.actions import record
+from portal.audit.actions import CheckpointRefused, record
 from portal.tiers import Tier
 
 PAGE_SIZE = 20
@@ -245,10 +246,27 @@ def access_receipt(request: HttpRequest, pk: int) -> HttpResponse:
     """The receipt bundle of one document: its audit rows as hashed, in JSON."""
     document = _originators_document(request, pk, channel="access_receipt")
     now = timezone.now()
-    with transaction.atomic():
-        _record_export("exchange.document.receipt_exported", document, request)
-        bundle = receipts.receipt_bundle(document, generated_at=now, actor=request.user)
+    try:
+        with transaction.atomic():
+            _record_export("exchange.document.receipt_exported", document, request)
+            bundle = receipts.receipt_bundle(
+                document, generated_at=now, actor=request.user
+            )
+    except CheckpointRefused:
+        return _unsigned()
     return _bundle_response(bundle, f"document-{document.pk}-receipt", now)
+
+
+def _unsigned() -> HttpResponse:
+    """The chain since the last checkpoint does not add up: nothing is signed."""
+    return HttpResponse(
+        _(
+            "No receipt can be signed: the audit chain does not verify since its "
+            "last checkpoint. Please tell the security officer."
+        ),
+        status=503,
+        content_type="text/plain; charset=utf-8",
+    )
 
 
 def _bundle_response(bundle: dict, name: str, now) -> HttpResponse:
@@ -284,16 +302,19 @@ def state_receipts(request: HttpRequest) -> HttpResponse:
         )
     since, until = form.cleaned_data["since"], form.cleaned_data["until"]
     now = timezone.now()
-    with transaction.atomic():
-        record(
-            "exchange.state.receipt_exported",
-            target=state,
-            request=request,
-            details={"since": since.isoformat(), "until": until.isoformat()},
-        )
-        bundle = receipts.state_receipt_bundle(
-            documents, state, since, until, generated_at=now, actor=request.user
-        )
+    try:
+        with transaction.atomic():
+            record(
+                "exchange.state.receipt_exported",
+                target=state,
+                request=request,
+                details={"since": since.isoformat(), "until": until.isoformat()},
+            )
+            bundle = receipts.state_receipt_bundle(
+                documents, state, since, until, generated_at=now, actor=request.user
+            )
+    except CheckpointRefused:
+        return _unsigned()
     return _bundle_response(
         bundle, f"{state.iso_code.lower()}-receipts-{since}-{until}", now
     )

@@ -52,7 +52,8 @@ def signed_bundle(
     bundle = {
         "format": rules.BUNDLE_FORMAT,
         "scope": scope,
-        "generated_at": generated_at.isoformat(),
+        # Not before the checkpoint signed for it.
+        "generated_at": max(generated_at, latest.created_at).isoformat(),
         "hash_rule": HASH_RULE,
         "rows": rows,
         **_links([row["sequence"] for row in rows], checkpoints),

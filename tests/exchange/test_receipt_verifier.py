@@ -345,6 +345,30 @@ def test_a_rewritten_checkpoint_differs_from_the_earlier_copy(tmp_path):
     ) in result.stdout
 
 
+def test_no_receipt_is_signed_over_a_chain_that_does_not_verify():
+    from django.db import connection
+
+    owner = make_expert("NL")
+    document = share(owner)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "ALTER TABLE audit_auditevent DISABLE TRIGGER audit_event_append_only"
+        )
+        cursor.execute(
+            "UPDATE audit_auditevent SET outcome = 'failure' WHERE sequence = "
+            "(SELECT max(sequence) FROM audit_auditevent)"
+        )
+        cursor.execute(
+            "ALTER TABLE audit_auditevent ENABLE TRIGGER audit_event_append_only"
+        )
+    response = client_for(owner).get(
+        reverse("exchange:access_receipt", args=[document.pk])
+    )
+    assert response.status_code == 503
+    assert "No receipt can be signed" in response.content.decode()
+    assert not AuditEvent.objects.filter(action="audit.checkpoint_signed").exists()
+
+
 # --- A State's bundle over a period.
 
 
