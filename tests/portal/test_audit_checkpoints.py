@@ -85,7 +85,7 @@ def test_the_command_signs_once_and_says_so():
     assert "signed already" in out.getvalue()
     out = io.StringIO()
     call_command("audit_verify", stdout=out)
-    assert "1 signed checkpoints" in out.getvalue()
+    assert "1 signed checkpoint;" in out.getvalue()
 
 
 def _drop_rows_from(sequence: int) -> None:

@@ -30,7 +30,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Audit chain intact: {report.checked} rows, "
-                f"{report.checkpoints} signed checkpoints; head hash "
+                f"{report.checkpoints} signed checkpoint"
+                f"{'' if report.checkpoints == 1 else 's'}; head hash "
                 f"{report.head_hash}"
             )
         )
