@@ -169,7 +169,7 @@ def test_a_rotated_key_keeps_older_checkpoints_verifiable():
         )
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_runs_at_once_sign_one_checkpoint():
     """Both runs wait on the chain's lock, held here on a connection of its own,
     then race for it: the one that gets it second finds the head signed."""
