@@ -34,6 +34,7 @@ urlpatterns = [
         name="access_history_csv",
     ),
     path("<int:pk>/receipt.json", views.access_receipt, name="access_receipt"),
+    path("receipts/", views.state_receipts, name="state_receipts"),
     path("<int:pk>/download/", views.download, name="download_latest"),
     path("<int:pk>/versions/<int:number>/download/", views.download, name="download"),
     path(

@@ -430,6 +430,16 @@ def sections_for(request) -> list[Section]:
         sections.append(progress_section(user))
     if Role.FOCAL_POINT in roles:
         sections.append(focal_point_section(user))
+        sections.append(
+            Section(
+                "receipts",
+                "Access receipts",
+                empty="Who opened your State's documents, signed: a bundle for a "
+                "period that you can check without the portal.",
+                more_url=reverse("exchange:state_receipts"),
+                more_label="Your State's access receipts",
+            )
+        )
     if Role.SECRETARIAT in roles:
         sections += secretariat_sections(user)
     if Role.VETTED_EXPERT in roles:

@@ -155,6 +155,11 @@ ROUTES: dict[str, Rule] = {
     "audit:export_csv": role(Role.SECURITY_OFFICER),
     "audit:export_jsonl": role(Role.SECURITY_OFFICER),
     "audit:verify": role(Role.SECURITY_OFFICER),
+    "audit:sign_checkpoint": role(Role.SECURITY_OFFICER, method="POST"),
+    "audit:checkpoints": role(
+        Role.FOCAL_POINT, Role.SECURITY_OFFICER, note="signed checkpoints, JSON"
+    ),
+    "audit_public_keys": public(note="the checkpoints' public keys, no secret"),
     # Search: public, trimmed by the policy for each viewer.
     "search:page": public(),
     "search:api": public(),
@@ -176,6 +181,7 @@ ROUTES: dict[str, Rule] = {
         unrelated=Refusal.NOT_FOUND,
         note="the owner and the originating State's focal point; 404 to others",
     ),
+    "exchange:state_receipts": role(Role.FOCAL_POINT, note="of their own State"),
     "exchange:download_latest": verified(unrelated=Refusal.NOT_FOUND, note=POLICY_404),
     "exchange:download": verified(unrelated=Refusal.NOT_FOUND, note=POLICY_404),
     "exchange:download_record": verified(

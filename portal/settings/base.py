@@ -334,6 +334,10 @@ LOGGING = {
 # (kept readable until `manage.py rotate_exchange_key` has re-wrapped everything).
 EXCHANGE_KEK = env.get("EXCHANGE_KEK")
 EXCHANGE_PREVIOUS_KEKS = env.get_list("EXCHANGE_PREVIOUS_KEKS", [])
+# The audit chain's signing key (Ed25519, base64 of 32 raw bytes or PEM) and the
+# public keys it replaced, whose checkpoints stay verifiable (docs/deployment.md).
+AUDIT_SIGNING_KEY = env.get("AUDIT_SIGNING_KEY")
+AUDIT_RETIRED_PUBLIC_KEYS = env.get_list("AUDIT_RETIRED_PUBLIC_KEYS", [])
 EXCHANGE_CHUNK_SIZE = 1024 * 1024
 EXCHANGE_MAX_UPLOAD_BYTES = env.get_int("EXCHANGE_MAX_UPLOAD_BYTES", 256 * 1024 * 1024)
 # Detected media type -> file name extensions it may carry.

@@ -44,6 +44,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F
 DATABASES["default"]["TEST"] = {"NAME": env.get("PORTAL_TEST_DATABASE", "test_portal")}  # noqa: F405
 
 EXCHANGE_KEK = "test-only-exchange-key-encryption-key"
+# A fixed Ed25519 key for the audit checkpoints (the base64 of 32 bytes).
+AUDIT_SIGNING_KEY = "dGVzdC1vbmx5LWF1ZGl0LXNpZ25pbmcta2V5LTMyYiE="
 STORAGES["exchange"] = {
     "BACKEND": "exchange.storage.ExchangeFileSystemStorage",
     "OPTIONS": {"location": tempfile.mkdtemp(prefix="portal-test-exchange-")},
