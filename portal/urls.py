@@ -17,6 +17,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
     path("", include("portal.accounts.urls")),
+    path("", include("portal.people.urls")),
     path("audit/", include("portal.audit.urls")),
     path("account/passkeys/", include("portal.accounts.passkeys")),
     path("search/", include("search.urls")),
