@@ -26,6 +26,12 @@ class PickerSelect(forms.SelectMultiple):
 class PeopleField(forms.ModelMultipleChoiceField):
     """Named recipients, chosen by name among the vetted experts of the directory."""
 
+    def clean(self, value):
+        # An empty entry (a form that posts "users=" for nobody) chooses nobody.
+        if isinstance(value, (list, tuple)):
+            value = [v for v in value if v not in ("", None)]
+        return super().clean(value)
+
     def label_from_instance(self, obj) -> str:
         state = obj.state.name if obj.state_id else gettext("no State")
         return f"{obj.display_name} ({state})"
