@@ -340,7 +340,7 @@ def _notify_mentions(message: Message, room: Room) -> None:
             notify(
                 user,
                 Notification.Kind.MENTION,
-                f"{message.author} mentioned you in {room}",
+                f"{message.author.display_name} mentioned you in {room}",
                 f"/coordination/rooms/{room.pk}/#message-{message.pk}",
                 room=room,
             )

@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 
 from exchange.models import Document
-from tests.browser.conftest import choose_by_name, signed_in_context
+from portal.accounts.roles import Role
+from tests.browser.conftest import choose_by_name, fits_both_widths, signed_in_context
 from tests.browser.test_practices_pages import assert_accessible, shoot
 from tests.exchange.conftest import make_expert
 from tests.support import served_test_portal
@@ -20,7 +21,9 @@ TITLE = "Insider threat programme review"
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_an_expert_shares_a_document_by_picking_a_colleague_by_name(browser):
-    owner = make_expert("NL", first_name="Anna", last_name="Bakker")
+    owner = make_expert(
+        "NL", first_name="Anna", last_name="Bakker", roles=(Role.VETTED_EXPERT,)
+    )
     colleague = make_expert(
         "DE", clearance="confidential", first_name="Jonas", last_name="Schmidt"
     )
@@ -89,3 +92,14 @@ def test_an_expert_shares_a_document_by_picking_a_colleague_by_name(browser):
         page.wait_for_url(f"**/exchange/{document.pk}/")
         context.close()
         assert list(document.shared_users.all()) == [junior]
+
+        # The directory the names come from: both widths, axe-core, no address.
+        context = signed_in_context(browser, server.url, owner)
+        page = context.new_page()
+        page.goto(f"{server.url}/people/")
+        assert page.get_by_role("row").filter(has_text="Jonas Schmidt").count() == 1
+        assert colleague.email not in page.content()
+        fits_both_widths(page, "people-directory")
+        page.goto(f"{server.url}/account/directory-entry/")
+        fits_both_widths(page, "people-directory-entry")
+        context.close()
