@@ -145,6 +145,14 @@ def test_a_mention_is_notified_by_the_author_s_name():
     notification = Notification.objects.get(user=bob, kind=Notification.Kind.MENTION)
     assert notification.title.startswith("Alice Jansen mentioned you")
     assert alice.email not in notification.title
+    # By name, as the room shows people: "@bob.de.wit".
+    coordination.post_message(
+        viewer_for_user(alice, verified=True), room.pk, "Thanks @Bob.de.Wit."
+    )
+    assert (
+        Notification.objects.filter(user=bob, kind=Notification.Kind.MENTION).count()
+        == 2
+    )
 
 
 # --- The sharing form: by name, cleared for the tier ---------------------------
