@@ -4,28 +4,37 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
-from exchange.models import PartnerGroup
+from exchange import policy
+from exchange.models import HIGHLY_CONFIDENTIAL_SHARING_ERROR, PartnerGroup
 from portal.states.models import State
 from portal.tiers import Tier
 
 
-class EmailListField(forms.CharField):
-    """Named recipients as email addresses, one per line or comma-separated."""
+class PickerSelect(forms.SelectMultiple):
+    """A multi-select that `exchange/static/exchange/picker.js` turns into a
+    type-ahead combobox; without the script it stays a plain multi-select."""
 
-    widget = forms.Textarea(attrs={"rows": 3})
+    def __init__(self, *, kind: str, **attrs):
+        super().__init__(attrs={"data-picker": kind, "size": 6, **attrs})
+
+
+class PeopleField(forms.ModelMultipleChoiceField):
+    """Named recipients, chosen by name among the vetted experts of the directory."""
 
     def clean(self, value):
-        value = super().clean(value) or ""
-        emails = sorted({e.strip().lower() for e in value.replace(",", "\n").split()})
-        users = list(get_user_model().objects.filter(email__in=emails, is_active=True))
-        missing = sorted(set(emails) - {u.email for u in users})
-        if missing:
-            # Only exact addresses match, so this reveals no more than an address book.
-            raise forms.ValidationError(
-                "No active account has the address: " + ", ".join(missing)
-            )
-        return users
+        # An empty entry (a form that posts "users=" for nobody) chooses nobody.
+        if isinstance(value, (list, tuple)):
+            value = [v for v in value if v not in ("", None)]
+        return super().clean(value)
+
+    def label_from_instance(self, obj) -> str:
+        state = obj.state.name if obj.state_id else gettext("no State")
+        return f"{obj.display_name} ({state})"
 
 
 def _tier_choices(user) -> list[tuple[str, str]]:
@@ -34,26 +43,74 @@ def _tier_choices(user) -> list[tuple[str, str]]:
 
 
 class SharingFields(forms.Form):
+    """States, partner groups and named people, each picked by name.
+
+    `viewer`: the person sharing; the people offered are those the directory shows
+    them (`exchange.policy.visible_people`), plus whoever the document already
+    names, so that saving never drops a recipient silently.
+    """
+
     states = forms.ModelMultipleChoiceField(
-        queryset=State.objects.filter(is_subscriber=True),
+        queryset=State.objects.filter(is_subscriber=True).order_by("name"),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
-        label="Share with States",
-        help_text="Everyone cleared in these States. The originating State always "
-        "sees its documents, except highly confidential ones.",
+        widget=PickerSelect(kind="states"),
+        label=_("Share with States"),
+        help_text=_(
+            "Everyone cleared in these States. The originating State always "
+            "sees its documents, except highly confidential ones."
+        ),
     )
     groups = forms.ModelMultipleChoiceField(
         queryset=PartnerGroup.objects.all(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
-        label="Share with partner groups",
+        widget=PickerSelect(kind="groups"),
+        label=_("Share with partner groups"),
     )
-    users = EmailListField(
+    users = PeopleField(
+        queryset=get_user_model().objects.none(),
         required=False,
-        label="Share with named experts",
-        help_text="Email addresses, one per line. The only sharing a highly "
-        "confidential document may have.",
+        widget=PickerSelect(kind="people"),
+        label=_("Share with named experts"),
+        help_text=_(
+            "Type part of a name. The only sharing a highly confidential document "
+            "may have; each person must be cleared for the document's tier."
+        ),
     )
+
+    def __init__(self, *args, viewer: policy.Viewer, document=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        reachable = Q(pk__in=policy.visible_people(viewer).values("pk"))
+        if document is not None:
+            reachable |= Q(pk__in=document.shared_users.values("pk"))
+        self.fields["users"].queryset = (
+            get_user_model()
+            .objects.filter(reachable)
+            .select_related("state")
+            .order_by("last_name", "first_name", "pk")
+        )
+        self.fields["users"].widget.attrs["data-source"] = reverse("people:search")
+
+    def clean(self):
+        cleaned = super().clean()
+        tier = cleaned.get("tier")
+        if not tier:
+            return cleaned
+        if tier == Tier.HIGHLY_CONFIDENTIAL and (
+            cleaned.get("states") or cleaned.get("groups")
+        ):
+            self.add_error(None, HIGHLY_CONFIDENTIAL_SHARING_ERROR)
+        label = Tier(tier).label.lower()
+        for person in cleaned.get("users") or ():
+            if not policy.may_be_named_at(person, tier):
+                self.add_error(
+                    "users",
+                    gettext(
+                        "%(name)s cannot see %(tier)s documents: remove them, or "
+                        "choose a tier they are cleared for."
+                    )
+                    % {"name": person.display_name, "tier": label},
+                )
+        return cleaned
 
 
 class DocumentForm(SharingFields):
@@ -82,6 +139,7 @@ class DocumentForm(SharingFields):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["tier"].choices = [("", "Choose a tier"), *_tier_choices(user)]
+        self.fields["tier"].widget.attrs["data-picker-tier"] = ""
 
 
 class VersionForm(forms.Form):
@@ -99,6 +157,7 @@ class SharingForm(SharingFields):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["tier"].choices = _tier_choices(user)
+        self.fields["tier"].widget.attrs["data-picker-tier"] = ""
 
 
 class ListFilterForm(forms.Form):

@@ -136,13 +136,20 @@ def accesses(events: Iterable[AuditEvent]) -> Iterator[Access]:
             sequence=event.sequence,
             occurred_at=event.occurred_at,
             kind=_kind(event),
-            name=str(person) if person is not None else event.actor_label,
+            name=person.display_name if person is not None else _former(event),
             state=person.state.name if person is not None and person.state else "",
             version=version if isinstance(version, int) else None,
             sha256=str(details.get("sha256") or ""),
             download_id=str(details.get("download_id") or ""),
             channel=str(details.get("channel") or ""),
         )
+
+
+def _former(event: AuditEvent) -> str:
+    """A reader whose account is gone: by reference, never by recorded address."""
+    if event.actor_id is None:
+        return str(_("Nobody signed in"))
+    return str(_("Person #%(id)s")) % {"id": event.actor_id}
 
 
 CSV_FIELDS = (

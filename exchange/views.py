@@ -379,7 +379,9 @@ def document_create(request: HttpRequest) -> HttpResponse:
     viewer = policy.viewer_for(request)
     if not viewer.verified_expert or request.user.state_id is None:
         raise Http404("Only vetted experts of a State may share documents.")
-    form = DocumentForm(request.POST or None, request.FILES or None, user=request.user)
+    form = DocumentForm(
+        request.POST or None, request.FILES or None, user=request.user, viewer=viewer
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -467,7 +469,7 @@ def _sharing_after_step_up(request: HttpRequest, document: Document) -> HttpResp
     initial = {
         "states": list(document.shared_states.all()),
         "groups": list(document.shared_groups.all()),
-        "users": "\n".join(u.email for u in document.shared_users.all()),
+        "users": list(document.shared_users.all()),
         "tier": document.tier,
         "expires_at": document.expires_at,
     }
@@ -480,7 +482,13 @@ def _sharing_after_step_up(request: HttpRequest, document: Document) -> HttpResp
             raise Http404("No such document.") from None
         messages.success(request, f"“{document.title}” is revoked for everyone.")
         return redirect("exchange:list")
-    form = SharingForm(request.POST or None, initial=initial, user=request.user)
+    form = SharingForm(
+        request.POST or None,
+        initial=initial,
+        user=request.user,
+        viewer=policy.viewer_for(request),
+        document=document,
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -554,7 +562,7 @@ def _api_sharing(document: Document, viewer: policy.Viewer) -> dict:
     reach = policy.reach_of(viewer, document)
     return {
         "full": False,
-        "shared_by": str(document.owner),
+        "shared_by": document.owner.display_name,
         "with_you_by_name": reach["by_name"],
         "with_your_state": reach["state"].iso_code if reach["state"] else None,
         "with_your_groups": sorted(g.slug for g in reach["groups"]),

@@ -18,6 +18,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
     path("", include("portal.accounts.urls")),
+    path("", include("portal.people.urls")),
     path("audit/", include("portal.audit.urls")),
     path("", include("portal.mail.urls")),
     path(

@@ -330,13 +330,24 @@ def room_members(room: Room):
     )
 
 
+def name_handle(user) -> str:
+    """A person's mention by name: "@anna.bakker" for Anna Bakker."""
+    if not (user.first_name or user.last_name):
+        return ""
+    return ".".join(user.get_full_name().lower().split())
+
+
 def _notify_mentions(message: Message, room: Room) -> None:
     handles = mentioned_handles(message.body)
     if not handles:
         return
     for user in room_members(room).exclude(pk=message.author_id):
         email = user.email.lower()
-        named = email in handles or email.split("@", 1)[0] in handles
+        named = (
+            email in handles
+            or email.split("@", 1)[0] in handles
+            or name_handle(user) in handles
+        )
         # Only someone who may enter the room hears of it (vetting and tier
         # included); the notification is re-checked whenever it is shown.
         if named and can_enter_room(viewer_for_user(user, verified=True), room):
@@ -351,7 +362,7 @@ def _notify_mentions(message: Message, room: Room) -> None:
             notify(
                 user,
                 Notification.Kind.MENTION,
-                f"{message.author} mentioned you in {room}",
+                f"{message.author.display_name} mentioned you in {room}",
                 f"/coordination/rooms/{room.pk}/#message-{message.pk}",
                 room=room,
             )

@@ -23,7 +23,8 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 
-# "@alice" (the local part of an email address) or "@alice@example.org".
+# "@anna.bakker" (the person's name, words joined by dots), "@alice" (the local part
+# of an email address) or "@alice@example.org".
 MENTION = re.compile(r"(?<![\w@])@([\w.+-]+(?:@[\w-]+(?:\.[\w-]+)+)?)")
 
 

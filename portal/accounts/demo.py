@@ -26,6 +26,8 @@ class DemoAccount:
     roles: tuple[Role, ...]
     state: str | None = None
     clearance: Tier | None = None
+    # Given and family name: others see the account by them, never by its address.
+    name: tuple[str, str] = ("", "")
 
 
 # Demo only: these passwords and secrets are printed and must never reach production.
@@ -35,22 +37,26 @@ DEMO_ACCOUNTS = [
         "demo-editor-tulip-2026",
         (Role.STATE_EDITOR,),
         "NL",
+        name=("Eva", "de Vries"),
     ),
     DemoAccount(
         "focal.nl@demo.nsi-portal.test",
         "demo-focal-windmill-2026",
         (Role.FOCAL_POINT, Role.STATE_EDITOR),
         "NL",
+        name=("Pieter", "Janssen"),
     ),
     DemoAccount(
         "secretariat@demo.nsi-portal.test",
         "demo-secretariat-vienna-2026",
         (Role.SECRETARIAT,),
+        name=("Sofia", "Berger"),
     ),
     DemoAccount(
         "security@demo.nsi-portal.test",
         "demo-security-ledger-2026",
         (Role.SECURITY_OFFICER,),
+        name=("Omar", "Haddad"),
     ),
     DemoAccount(
         "expert.nl@demo.nsi-portal.test",
@@ -58,6 +64,7 @@ DEMO_ACCOUNTS = [
         (Role.VETTED_EXPERT,),
         "NL",
         Tier.CONFIDENTIAL,
+        name=("Anna", "Bakker"),
     ),
     DemoAccount(
         "expert.be@demo.nsi-portal.test",
@@ -65,12 +72,14 @@ DEMO_ACCOUNTS = [
         (Role.VETTED_EXPERT,),
         "BE",
         Tier.RESTRICTED,
+        name=("Lucas", "Peeters"),
     ),
     DemoAccount(
         "focal.de@demo.nsi-portal.test",
         "demo-focal-rhine-2026",
         (Role.FOCAL_POINT,),
         "DE",
+        name=("Katrin", "Weber"),
     ),
     DemoAccount(
         "expert.de@demo.nsi-portal.test",
@@ -78,6 +87,7 @@ DEMO_ACCOUNTS = [
         (Role.VETTED_EXPERT,),
         "DE",
         Tier.HIGHLY_CONFIDENTIAL,
+        name=("Jonas", "Schmidt"),
     ),
 ]
 
@@ -106,13 +116,19 @@ def ensure_demo_accounts() -> list[DemoLogin]:
     for account in DEMO_ACCOUNTS:
         state = State.objects.get(iso_code=account.state) if account.state else None
         user = User.objects.filter(email=account.email).first()
+        first_name, last_name = account.name
         if user is None:
             user = User.objects.create_user(
-                account.email, account.password, state=state
+                account.email,
+                account.password,
+                state=state,
+                first_name=first_name,
+                last_name=last_name,
             )
         else:
             user.set_password(account.password)
             user.state = state
+            user.first_name, user.last_name = first_name, last_name
             user.is_active = True
             user.save()
         for role in account.roles:

@@ -128,8 +128,19 @@ class InvitationForm(forms.Form):
 
 
 class AcceptInvitationForm(forms.Form):
-    first_name = forms.CharField(max_length=150, required=False)
-    last_name = forms.CharField(max_length=150, required=False)
+    # Others see the expert by these names, never by the email address.
+    first_name = forms.CharField(
+        label="Given name",
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+        error_messages={"required": "Give your given name: others see you by it."},
+    )
+    last_name = forms.CharField(
+        label="Family name",
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+        error_messages={"required": "Give your family name: others see you by it."},
+    )
     password1 = forms.CharField(
         label="Password",
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),

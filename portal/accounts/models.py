@@ -96,7 +96,9 @@ class User(AbstractUser):
         ordering = ["email"]
 
     def __str__(self) -> str:
-        return self.get_full_name() or self.email
+        # Templates, notifications and mails print a person with `str()`: the
+        # name others may read, never the address.
+        return self.display_name
 
     @property
     def display_name(self) -> str:

@@ -5,7 +5,7 @@ from django import forms
 
 class AuditFilterForm(forms.Form):
     action = forms.CharField(required=False)
-    actor = forms.CharField(required=False, label="Actor email")
+    actor = forms.CharField(required=False, label="Actor (name or email)")
     outcome = forms.ChoiceField(
         required=False,
         choices=[

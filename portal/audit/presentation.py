@@ -62,6 +62,8 @@ class AuditRow:
     redacted: bool
     # The document's title, for a reader the policy lets see the document.
     title: str = ""
+    # How the pages name the actor: their display name, never their address.
+    actor_name: str = ""
 
     @property
     def details_json(self) -> str:
@@ -100,7 +102,11 @@ class AuditReader:
     def rows(self, events: Iterable[AuditEvent]) -> list[AuditRow]:
         events = list(events)
         documents = self._documents(events)
-        return [self._row(event, documents) for event in events]
+        names = _actor_names(events)
+        rows = [self._row(event, documents) for event in events]
+        for row in rows:
+            row.actor_name = names.get(row.event.actor_id, "")
+        return rows
 
     def _documents(self, events: list[AuditEvent]) -> dict[str, Any]:
         from exchange.models import Document
@@ -145,6 +151,15 @@ class AuditReader:
                 and event.target_id == str(user.pk)
             )
         return False
+
+
+def _actor_names(events: list[AuditEvent]) -> dict[int, str]:
+    from django.contrib.auth import get_user_model
+
+    ids = {e.actor_id for e in events if e.actor_id is not None}
+    if not ids:
+        return {}
+    return {u.pk: u.display_name for u in get_user_model().objects.filter(pk__in=ids)}
 
 
 def reference(target_type: str, target_id: str, tier: str | None = None) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -68,7 +68,7 @@ def filtered_events(form: AuditFilterForm) -> QuerySet[AuditEvent]:
     if data["action"]:
         events = events.filter(action__startswith=data["action"].strip())
     if data["actor"]:
-        events = events.filter(actor_label__icontains=data["actor"].strip())
+        events = events.filter(_actor_matches(data["actor"]))
     if data["outcome"]:
         events = events.filter(outcome=data["outcome"])
     if data["target_type"]:
@@ -83,6 +83,18 @@ def filtered_events(form: AuditFilterForm) -> QuerySet[AuditEvent]:
         end = datetime.datetime.combine(data["until"], datetime.time.max, tz)
         events = events.filter(occurred_at__lte=end)
     return events
+
+
+def _actor_matches(text: str) -> Q:
+    """Events by an actor whose address (as recorded) or current name holds `text`."""
+    from django.contrib.auth import get_user_model
+
+    text = text.strip()
+    named = Q()
+    for word in text.split()[:5]:
+        named &= Q(first_name__icontains=word) | Q(last_name__icontains=word)
+    people = get_user_model().objects.filter(named).values("pk")
+    return Q(actor_label__icontains=text) | Q(actor_id__in=people)
 
 
 @security_officer_required

@@ -79,6 +79,8 @@ def personal_sections(request) -> list[tuple[str, str]]:
         sections.append((reverse("exchange:list"), _("Exchange")))
     if viewer.is_cleared:
         sections.append((reverse("coordination:rooms"), _("Coordination")))
+    if Role.VETTED_EXPERT in roles and viewer.verified_expert:
+        sections.append((reverse("people:directory"), _("People")))
     if Role.SECRETARIAT in roles:
         sections.append((reverse("accounts:vetting_list"), _("Vetting")))
     if Role.SECURITY_OFFICER in roles:

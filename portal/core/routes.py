@@ -136,6 +136,17 @@ ROUTES: dict[str, Rule] = {
     # Mail choices, and the signed one-click link of each mail (RFC 8058).
     "mail:preferences": verified(method="POST"),
     "mail:unsubscribe": public(note="a signed link; a bad one answers 410"),
+    # The people directory: vetted experts only; a person's own entry.
+    "people:directory": role(
+        Role.VETTED_EXPERT, note="and a current vetting (the policy); 404 to others"
+    ),
+    "people:search": verified(
+        anonymous=Refusal.NOT_FOUND,
+        password_only=Refusal.NOT_FOUND,
+        unrelated=Refusal.NOT_FOUND,
+        note="JSON: 404 to anyone who is not a verified, vetted expert",
+    ),
+    "people:entry": verified(note="the person's own entry only"),
     # Passkeys (django-otp-webauthn's JSON views answer 403 themselves).
     "otp_webauthn:credential-registration-begin": verified(
         anonymous=Refusal.FORBIDDEN, password_only=Refusal.FORBIDDEN, method="POST"

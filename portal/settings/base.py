@@ -21,6 +21,7 @@ INSTALLED_APPS = [
     "portal.states",
     "portal.core",
     "portal.audit",
+    "portal.people",
     "practices",
     "practices.progress",
     "exchange",

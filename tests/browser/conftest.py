@@ -124,3 +124,22 @@ def fits_both_widths(page, name: str, *, ready: str = "main", height: int = 844)
         )
         assert_accessible(page, f"{name}-{width}")
         shoot(page, f"{name}-{width}")
+
+
+def choose_by_name(page, label: str, typed: str, name: str) -> None:
+    """In the sharing form's picker `label`, type `typed`, move down the suggestions
+    with the keyboard to the one whose name is `name`, and choose it with Enter."""
+    combobox = page.get_by_role("combobox", name=label)
+    combobox.fill(typed)
+    listbox = page.locator(f"#{combobox.get_attribute('aria-controls')}")
+    option = listbox.get_by_role("option").filter(has_text=name).first
+    option.wait_for()
+    for _ in range(listbox.get_by_role("option").count()):
+        combobox.press("ArrowDown")
+        active = combobox.get_attribute("aria-activedescendant")
+        if active and name in page.locator(f"#{active}").inner_text():
+            break
+    else:
+        raise AssertionError(f"{name} is not among the suggestions for {typed!r}")
+    combobox.press("Enter")
+    page.locator(".picker-chip").filter(has_text=name).first.wait_for()

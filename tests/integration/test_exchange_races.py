@@ -179,7 +179,7 @@ def test_a_share_posted_while_the_document_is_being_revoked_is_refused_on_the_pa
     url = reverse("exchange:sharing", args=[document.pk])
     with revocation_held_open(document, focal_point):
         racer = Racer(
-            lambda: client.post(url, {"tier": "restricted", "users": newcomer.email})
+            lambda: client.post(url, {"tier": "restricted", "users": [newcomer.pk]})
         )
         racer.wait_until_blocked()
     response = racer.outcome()

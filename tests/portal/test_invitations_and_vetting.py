@@ -77,7 +77,9 @@ def test_invitation_acceptance_vetting_and_login(client):
     staff = client.__class__()
     login_verified(staff, secretariat)
     listing = staff.get("/accounts/vetting/")
-    assert "newexpert@example.org" in listing.content.decode()
+    # The secretariat knows the expert by the names given at acceptance.
+    assert "Ada Expert" in listing.content.decode()
+    assert "newexpert@example.org" not in listing.content.decode()
     until = timezone.localdate() + datetime.timedelta(days=200)
     bad = staff.post(
         f"/accounts/vetting/{expert.pk}/",

@@ -256,7 +256,8 @@ def test_highly_confidential_takes_effect_after_the_second_of_two_approvals(clie
 
     focal_client = login_verified(Client(), focal)
     page = focal_client.get("/accounts/vetting/approvals/")
-    assert expert.email in page.content.decode()
+    assert expert.display_name in page.content.decode()
+    assert expert.email not in page.content.decode()
     response = focal_client.post(
         "/accounts/vetting/approvals/", {"approval": approval.pk}, follow=True
     )

@@ -129,7 +129,8 @@ def test_secretariat_sees_review_queue_and_vetting_due(client, site):
     queue = section(html, "review_queue")
     assert "Please review" in queue
     assert f'href="/admin/pages/{submitted.pk}/edit/"' in queue
-    assert "Submitted by editor@nl.example" in queue
+    assert f"Submitted by {editor.display_name}" in queue
+    assert editor.email not in queue
     due = section(html, "vetting_due")
     assert f'href="/accounts/vetting/{soon.pk}/"' in due
     assert later.email not in due
@@ -159,7 +160,13 @@ def test_expert_sees_new_documents_unread_rooms_and_vetting_end(client):
     coordination.post_message(viewer_for_user(colleague, verified=True), room.pk, "Hi")
 
     html = home_of(login_verified(client, expert))
-    assert main_nav(html) == [*PUBLIC, "/my/", "/exchange/", "/coordination/"]
+    assert main_nav(html) == [
+        *PUBLIC,
+        "/my/",
+        "/exchange/",
+        "/coordination/",
+        "/people/",
+    ]
     documents = section(html, "new_documents")
     assert "since your last visit" in documents
     assert f'href="/exchange/{new.pk}/"' in documents

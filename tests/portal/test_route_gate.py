@@ -95,6 +95,7 @@ def test_the_walk_sees_the_admin_block_and_every_role_page():
         "progress:manage_edit",
         "accounts:vetting_edit",
         "audit:events",
+        "people:directory",
     } <= role_pages
 
 
@@ -220,7 +221,9 @@ def _with_password(user):
 
 @pytest.fixture
 def people(db, home_page):
-    nl_expert = _with_password(make_expert("NL", clearance="confidential"))
+    nl_expert = _with_password(
+        make_expert("NL", clearance="confidential", roles=(Role.VETTED_EXPERT,))
+    )
     everyone = {
         "expert": nl_expert,
         "editor": make_user("editor@example.org", Role.STATE_EDITOR),
@@ -278,6 +281,9 @@ def examples(people, home_page):
         "accounts:vetting_approvals": Example(holder="focal"),
         "accounts:factor_resets": Example(holder="focal"),
         "mail:unsubscribe": Example({"token": "no-such-token"}),
+        "people:directory": Example(holder="expert"),
+        "people:search": Example(data={"q": "Expert"}, holder="expert"),
+        "people:entry": Example(holder="expert"),
         "audit:events": Example(holder="officer"),
         "audit:export_csv": Example(holder="officer"),
         "audit:export_jsonl": Example(holder="officer"),
