@@ -140,3 +140,30 @@ class ListFilterForm(forms.Form):
             (t.value, t.label) for t in Tier if t.value in tiers
         ]
         self.fields["group"].queryset = PartnerGroup.objects.filter(pk__in=group_ids)
+
+
+class ReleaseDraftForm(forms.Form):
+    """The public draft, written beside its restricted source.
+
+    Nothing is copied from the source: what the editor types here is what the
+    focal point approves. Limits and messages come from the action.
+    """
+
+    title = forms.CharField(max_length=255, label="Title of the good practice")
+    summary = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Two or three sentences shown in listings and feeds; at most 600 "
+        "characters.",
+    )
+    text = forms.CharField(
+        required=False,
+        label="Text",
+        widget=forms.Textarea(attrs={"rows": 14}),
+        help_text="What can be released, in plain paragraphs separated by a blank "
+        "line. Headings, images and figures are added in the page editor.",
+    )
+
+    def __init__(self, *args, body_editable: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not body_editable:
+            del self.fields["text"]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from exchange import views
+from exchange import release_views, views
 
 app_name = "exchange"
 
@@ -21,6 +21,22 @@ urlpatterns = [
     path("<int:pk>/receipt.json", views.access_receipt, name="access_receipt"),
     path("<int:pk>/download/", views.download, name="download_latest"),
     path("<int:pk>/versions/<int:number>/download/", views.download, name="download"),
+    path(
+        "<int:pk>/public-practice/",
+        release_views.release_start,
+        name="release_start",
+    ),
+    path("releases/<int:pk>/", release_views.release_detail, name="release"),
+    path(
+        "releases/<int:pk>/approve/",
+        release_views.release_approve,
+        name="release_approve",
+    ),
+    path(
+        "releases/<int:pk>/withdraw/",
+        release_views.release_withdraw,
+        name="release_withdraw",
+    ),
     path("api/documents/", views.api_documents, name="api_documents"),
     path("api/documents/<int:pk>/", views.api_document, name="api_document"),
 ]

@@ -170,6 +170,24 @@ ROUTES: dict[str, Rule] = {
         unrelated=Refusal.NOT_FOUND,
         note="the owner and the originating State's focal point; 404 to others",
     ),
+    "exchange:release_start": verified(
+        unrelated=Refusal.NOT_FOUND,
+        method="POST",
+        note="the owner and the originating State's focal point; 404 to others",
+    ),
+    "exchange:release": verified(
+        unrelated=Refusal.NOT_FOUND,
+        note="those who may see the source and work on the draft; 404 to others",
+    ),
+    "exchange:release_approve": verified(
+        unrelated=Refusal.NOT_FOUND,
+        note="the originating State's focal point, with a recent code; 404 to others",
+    ),
+    "exchange:release_withdraw": verified(
+        unrelated=Refusal.NOT_FOUND,
+        method="POST",
+        note="the owner and the originating State's focal point; 404 to others",
+    ),
     "exchange:download_latest": verified(unrelated=Refusal.NOT_FOUND, note=POLICY_404),
     "exchange:download": verified(unrelated=Refusal.NOT_FOUND, note=POLICY_404),
     "exchange:api_documents": verified(
