@@ -713,27 +713,17 @@ def edit_release_draft(
     `text` None leaves the body alone (it holds more than plain paragraphs).
     Any edit after approval needs approving again (`releases.may_publish`).
     """
-    from exchange.releases import paragraphs_html
+    from exchange.releases import draft_errors, paragraphs_html
 
     if release.withdrawn_at is not None:
         raise ExchangeError("This good practice was withdrawn; start a new one.")
-    title, summary = title.strip(), summary.strip()
-    errors = {}
-    if not title:
-        errors["title"] = "Give the good practice a title."
-    if not summary:
-        errors["summary"] = "Write a summary of two or three sentences."
-    elif len(summary) > 600:
-        errors["summary"] = (
-            f"Keep the summary to 600 characters (it has {len(summary)})."
-        )
+    errors = draft_errors(title, summary)
     if errors:
         raise ExchangeError(errors)
     with transaction.atomic():
         page = _draft_of(release)
-        page.title = title
-        page.draft_title = title
-        page.summary = summary
+        page.title = page.draft_title = title.strip()
+        page.summary = summary.strip()
         if text is not None:
             html = paragraphs_html(text)
             page.body = [("paragraph", html)] if html else []
@@ -803,6 +793,8 @@ def withdraw_release(release, *, by, request=None):
     viewer = _acting_viewer(by, request)
     if not can_withdraw_release(viewer, release.source):
         raise _release_refusal(release, action, by, request)
+    if release.withdrawn_at is not None:
+        raise ExchangeError("This good practice is already withdrawn.")
     with transaction.atomic():
         type(release).objects.select_for_update().filter(pk=release.pk).first()
         page = release.page.specific
@@ -811,7 +803,12 @@ def withdraw_release(release, *, by, request=None):
         if workflow_state is not None:
             workflow_state.cancel(user=by)
         if was_live:
-            page.unpublish(user=by, log_action=True)
+            from wagtail.actions.unpublish_page import UnpublishPageAction
+
+            # The originator's right, which holds whatever their page permissions.
+            UnpublishPageAction(page, user=by, log_action=True).execute(
+                skip_permission_checks=True
+            )
         release.withdrawn_by = by
         release.withdrawn_at = timezone.now()
         release.approved_fingerprint = ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import get_user_model
 
+from exchange import releases
 from exchange.models import PartnerGroup
 from portal.states.models import State
 from portal.tiers import Tier
@@ -149,11 +150,16 @@ class ReleaseDraftForm(forms.Form):
     focal point approves. Limits and messages come from the action.
     """
 
-    title = forms.CharField(max_length=255, label="Title of the good practice")
+    title = forms.CharField(
+        max_length=255,
+        label="Title of the good practice",
+        error_messages={"required": releases.TITLE_REQUIRED},
+    )
     summary = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Two or three sentences shown in listings and feeds; at most 600 "
         "characters.",
+        error_messages={"required": releases.SUMMARY_REQUIRED},
     )
     text = forms.CharField(
         required=False,
@@ -167,3 +173,13 @@ class ReleaseDraftForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not body_editable:
             del self.fields["text"]
+
+    def clean(self):
+        cleaned = super().clean()
+        errors = releases.draft_errors(
+            cleaned.get("title", ""), cleaned.get("summary", "")
+        )
+        for field, message in errors.items():
+            if field in cleaned:
+                self.add_error(field, message)
+        return cleaned

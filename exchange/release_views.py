@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -17,6 +18,7 @@ from exchange.models import Document, PublicRelease
 from exchange.views import _not_found, _visible_or_404, _with_sharing
 from portal.accounts.decorators import verified_session_required
 from portal.accounts.stepup import step_up_required
+from portal.audit.actions import record
 
 
 def _edits_state_pages(request: HttpRequest, release: PublicRelease) -> bool:
@@ -24,7 +26,7 @@ def _edits_state_pages(request: HttpRequest, release: PublicRelease) -> bool:
 
 
 def _release_or_404(
-    request: HttpRequest, release_id, check
+    request: HttpRequest, release_id, check, *, action: str
 ) -> tuple[PublicRelease, Document]:
     """The release and its source when `check(viewer, source, release)` holds;
     otherwise the same 404 as for a hidden document, the attempt audited."""
@@ -39,8 +41,18 @@ def _release_or_404(
     source = _with_sharing(
         policy.visible_documents(viewer).filter(pk=release.source_id)
     ).first()
-    if source is None or not check(viewer, source, release):
+    if source is None:
         raise _not_found(request, release.source_id, channel="release")
+    if not check(viewer, source, release):
+        with transaction.atomic():
+            record(
+                action,
+                target=source,
+                outcome="denied",
+                request=request,
+                details={"release": release.pk},
+            )
+        raise Http404("No such document.")
     release.source = source
     return release, source
 
@@ -103,7 +115,9 @@ def _status(release: PublicRelease, page, draft) -> tuple[str, str]:
 @verified_session_required
 def release_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The restricted source beside the public draft."""
-    release, source = _release_or_404(request, pk, _may_work_on(request))
+    release, source = _release_or_404(
+        request, pk, _may_work_on(request), action=actions.RELEASE_EDITED
+    )
     page = release.page.specific
     draft = page.get_latest_revision_as_object()
     text = releases.body_as_text(draft)
@@ -166,6 +180,7 @@ def release_approve(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         lambda viewer, source, release: policy.can_approve_release(viewer, source),
+        action=actions.RELEASE_APPROVED,
     )
     return _approve_after_step_up(request, release)
 
@@ -203,6 +218,7 @@ def release_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         lambda viewer, source, release: policy.can_withdraw_release(viewer, source),
+        action=actions.RELEASE_WITHDRAWN,
     )
     try:
         actions.withdraw_release(release, by=request.user, request=request)

@@ -29,6 +29,30 @@ DRAFT_SUMMARY = gettext_lazy(
     "To be written: what can be released of this experience, in two or three sentences."
 )
 
+SUMMARY_LIMIT = 600
+TITLE_REQUIRED = gettext_lazy("Give the good practice a title.")
+SUMMARY_REQUIRED = gettext_lazy("Write a summary of two or three sentences.")
+
+
+def summary_too_long(length: int) -> str:
+    return _("Keep the summary to %(limit)d characters (it has %(length)d).") % {
+        "limit": SUMMARY_LIMIT,
+        "length": length,
+    }
+
+
+def draft_errors(title: str, summary: str) -> dict[str, str]:
+    """What is wrong with a draft's title and summary, by field; empty when fine."""
+    errors = {}
+    if not title.strip():
+        errors["title"] = str(TITLE_REQUIRED)
+    if not summary.strip():
+        errors["summary"] = str(SUMMARY_REQUIRED)
+    elif len(summary.strip()) > SUMMARY_LIMIT:
+        errors["summary"] = summary_too_long(len(summary.strip()))
+    return errors
+
+
 UNAPPROVED_PUBLICATION = gettext_lazy(
     "This good practice was prepared from material exchanged between experts: it "
     "can be published only as its State's focal point approved it. Ask them to "
