@@ -647,6 +647,17 @@ def _release_refusal(release, action: str, by, request) -> NotAllowed:
     )
 
 
+def _locked_release(release):
+    """The release's row, locked to the end of the transaction and read afresh, so
+    that an approval and a withdrawal run one after the other; refused once
+    withdrawn."""
+    locked = type(release).objects.select_for_update().get(pk=release.pk)
+    if locked.withdrawn_at is not None:
+        raise ExchangeError("This good practice is already withdrawn.")
+    locked.source = release.source
+    return locked
+
+
 def _state_page_of(state):
     from practices.models import StatePage
 
@@ -715,12 +726,11 @@ def edit_release_draft(
     """
     from exchange.releases import draft_errors, paragraphs_html
 
-    if release.withdrawn_at is not None:
-        raise ExchangeError("This good practice was withdrawn; start a new one.")
     errors = draft_errors(title, summary)
     if errors:
         raise ExchangeError(errors)
     with transaction.atomic():
+        release = _locked_release(release)
         page = _draft_of(release)
         page.title = page.draft_title = title.strip()
         page.summary = summary.strip()
@@ -748,8 +758,6 @@ def approve_release(release, *, by, request=None):
     viewer = _acting_viewer(by, request, step_up=True)
     if not can_approve_release(viewer, release.source):
         raise _release_refusal(release, action, by, request)
-    if release.withdrawn_at is not None:
-        raise ExchangeError("This good practice was withdrawn; start a new one.")
     page = _draft_of(release)
     if is_unwritten(page):
         raise ExchangeError(
@@ -757,7 +765,7 @@ def approve_release(release, *, by, request=None):
             "approving it: the draft still holds the words it started with."
         )
     with transaction.atomic():
-        type(release).objects.select_for_update().filter(pk=release.pk).first()
+        release = _locked_release(release)
         release.approved_by = by
         release.approved_at = timezone.now()
         release.approved_fingerprint = content_fingerprint(page)
@@ -793,10 +801,8 @@ def withdraw_release(release, *, by, request=None):
     viewer = _acting_viewer(by, request)
     if not can_withdraw_release(viewer, release.source):
         raise _release_refusal(release, action, by, request)
-    if release.withdrawn_at is not None:
-        raise ExchangeError("This good practice is already withdrawn.")
     with transaction.atomic():
-        type(release).objects.select_for_update().filter(pk=release.pk).first()
+        release = _locked_release(release)
         page = release.page.specific
         was_live = page.live
         workflow_state = page.current_workflow_state

@@ -70,6 +70,23 @@ def _error_text(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
+def _carry_out(
+    request: HttpRequest, release: PublicRelease, action, success: str
+) -> HttpResponse:
+    """Run a release action for the person asking; say how it went on the
+    release's page (a refusal found by the action is the same 404)."""
+    try:
+        action(release, by=request.user, request=request)
+    except actions.NotAllowed as error:
+        actions.keep_refusal_audited(error)
+        raise Http404("No such document.") from None
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, success)
+    return redirect("exchange:release", pk=release.pk)
+
+
 @require_POST
 @verified_session_required
 def release_start(request: HttpRequest, pk: int) -> HttpResponse:
@@ -190,19 +207,12 @@ def _approve_after_step_up(
     request: HttpRequest, release: PublicRelease
 ) -> HttpResponse:
     if request.method == "POST":
-        try:
-            actions.approve_release(release, by=request.user, request=request)
-        except actions.NotAllowed as error:
-            actions.keep_refusal_audited(error)
-            raise Http404("No such document.") from None
-        except ValidationError as error:
-            messages.error(request, _error_text(error))
-        else:
-            messages.success(
-                request,
-                "Approved: the good practice goes to the secretariat's moderation.",
-            )
-        return redirect("exchange:release", pk=release.pk)
+        return _carry_out(
+            request,
+            release,
+            actions.approve_release,
+            "Approved: the good practice goes to the secretariat's moderation.",
+        )
     draft = release.page.specific.get_latest_revision_as_object()
     return render(
         request,
@@ -220,16 +230,9 @@ def release_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         lambda viewer, source, release: policy.can_withdraw_release(viewer, source),
         action=actions.RELEASE_WITHDRAWN,
     )
-    try:
-        actions.withdraw_release(release, by=request.user, request=request)
-    except actions.NotAllowed as error:
-        actions.keep_refusal_audited(error)
-        raise Http404("No such document.") from None
-    except ValidationError as error:
-        messages.error(request, _error_text(error))
-    else:
-        messages.success(
-            request,
-            "Withdrawn: the good practice is no longer public anywhere on the site.",
-        )
-    return redirect("exchange:release", pk=release.pk)
+    return _carry_out(
+        request,
+        release,
+        actions.withdraw_release,
+        "Withdrawn: the good practice is no longer public anywhere on the site.",
+    )
