@@ -722,9 +722,10 @@ def edit_release_draft(
     """Save the draft as the editor wrote it beside the source: a new revision.
 
     `text` None leaves the body alone (it holds more than plain paragraphs).
-    Any edit after approval needs approving again (`releases.may_publish`).
+    Any edit after approval needs approving again (`releases.may_publish`), and
+    takes the draft out of moderation until it is.
     """
-    from exchange.releases import draft_errors, paragraphs_html
+    from exchange.releases import draft_errors, may_publish, paragraphs_html
 
     errors = draft_errors(title, summary)
     if errors:
@@ -738,6 +739,10 @@ def edit_release_draft(
             html = paragraphs_html(text)
             page.body = [("paragraph", html)] if html else []
         page.save_revision(user=by, log_action=True)
+        live_page = release.page.specific
+        if live_page.workflow_in_progress and not may_publish(page, release):
+            # What the secretariat would moderate is no longer what was approved.
+            live_page.current_workflow_state.cancel(user=by)
         record(
             RELEASE_EDITED,
             actor=by,

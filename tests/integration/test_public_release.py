@@ -327,6 +327,7 @@ def test_an_edit_after_approval_needs_approving_again(client, people, sources):
     html = client.get(reverse("exchange:release", args=[release.pk])).content.decode()
     assert "Changed since approval" in html
     page = GoodPracticePage.objects.get(pk=release.page_id)
+    assert not page.workflow_in_progress  # out of moderation until approved again
     with pytest.raises(ValidationError):
         page.get_latest_revision().publish()
     approve(client, people["focal"], release)
