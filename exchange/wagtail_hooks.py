@@ -18,7 +18,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 
 from exchange import actions
 from exchange.models import PartnerGroup
-from exchange.releases import release_of
+from exchange.releases import may_publish, release_of
 from portal.accounts.guard import SelfChangeRefused, refuse_self_change
 
 MEMBERSHIP_FIELDS = ("states", "members")
@@ -128,4 +128,27 @@ def save_released_drafts_without_submitting(request, page):
             "portal, which sends it to the secretariat's moderation."
         ),
     )
+    return None
+
+
+@hooks.register("after_edit_page")
+def take_changed_releases_out_of_moderation(request, page):
+    """An edit in the page editor after the focal point's approval takes the page
+    out of moderation, as an edit on the release page does: the secretariat never
+    moderates text that was not approved."""
+    release = release_of(page)
+    if release is None or release.withdrawn_at is not None:
+        return None
+    page = page.specific
+    if page.workflow_in_progress and not may_publish(
+        page.get_latest_revision_as_object(), release
+    ):
+        page.current_workflow_state.cancel(user=request.user)
+        messages.warning(
+            request,
+            _(
+                "Changed after its State's focal point approved it: taken out of "
+                "moderation until they approve the new text in the portal."
+            ),
+        )
     return None

@@ -576,3 +576,43 @@ def test_a_body_written_in_the_page_editor_is_left_alone(client, people, sources
     ).get_latest_revision_as_object()
     assert [b.block_type for b in draft.body] == ["heading", "paragraph"]
     assert draft.title == PUBLIC_TITLE
+
+
+def test_an_edit_in_the_page_editor_after_approval_leaves_moderation(
+    client, people, sources
+):
+    from wagtail.test.utils.form_data import (
+        inline_formset,
+        nested_form_data,
+        streamfield,
+    )
+
+    from practices.models import Language
+
+    release = start(client, people["owner"], sources[0])
+    write(client, release)
+    approve(client, people["focal"], release)
+    assert GoodPracticePage.objects.get(pk=release.page_id).workflow_in_progress
+    # State editors cannot edit a page in moderation (Wagtail locks it for all but
+    # its reviewers); the secretariat can.
+    login_verified(client, people["secretariat"])
+    page = GoodPracticePage.objects.get(pk=release.page_id)
+    data = nested_form_data(
+        {
+            "title": PUBLIC_TITLE,
+            "slug": page.slug,
+            "summary": "Changed in the page editor after approval.",
+            "date": page.date.isoformat(),
+            "language": Language.objects.get(code="en").pk,
+            "body": streamfield([]),
+            "tags": "",
+            "comments": inline_formset([]),
+        }
+    )
+    response = client.post(
+        reverse("wagtailadmin_pages:edit", args=[page.pk]), data, follow=True
+    )
+    assert response.status_code == 200
+    assert "taken out of moderation" in response.content.decode()
+    page.refresh_from_db()
+    assert not page.workflow_in_progress and not page.live
