@@ -647,6 +647,17 @@ def _release_refusal(release, action: str, by, request) -> NotAllowed:
     )
 
 
+def _record_release(action: str, release, *, by, request, **details) -> None:
+    """Audit a step of a release against its source: references only."""
+    record(
+        action,
+        actor=by,
+        target=release.source,
+        request=request,
+        details={"release": release.pk, "page": release.page_id, **details},
+    )
+
+
 def _locked_release(release):
     """The release's row, locked to the end of the transaction and read afresh, so
     that an approval and a withdrawal run one after the other; refused once
@@ -743,13 +754,7 @@ def edit_release_draft(
         if live_page.workflow_in_progress and not may_publish(page, release):
             # What the secretariat would moderate is no longer what was approved.
             live_page.current_workflow_state.cancel(user=by)
-        record(
-            RELEASE_EDITED,
-            actor=by,
-            target=release.source,
-            request=request,
-            details={"release": release.pk, "page": release.page_id},
-        )
+        _record_release(RELEASE_EDITED, release, by=by, request=request)
     return page
 
 
@@ -781,17 +786,13 @@ def approve_release(release, *, by, request=None):
         workflow = live_page.get_workflow()
         if workflow is not None and not live_page.workflow_in_progress:
             workflow.start(live_page, by)
-        record(
+        _record_release(
             action,
-            actor=by,
-            target=release.source,
+            release,
+            by=by,
             request=request,
-            details={
-                "release": release.pk,
-                "page": release.page_id,
-                "revision": live_page.latest_revision_id,
-                "fingerprint": release.approved_fingerprint,
-            },
+            revision=live_page.latest_revision_id,
+            fingerprint=release.approved_fingerprint,
         )
     return release
 
@@ -826,15 +827,5 @@ def withdraw_release(release, *, by, request=None):
         release.save(
             update_fields=["withdrawn_by", "withdrawn_at", "approved_fingerprint"]
         )
-        record(
-            action,
-            actor=by,
-            target=release.source,
-            request=request,
-            details={
-                "release": release.pk,
-                "page": release.page_id,
-                "was_live": was_live,
-            },
-        )
+        _record_release(action, release, by=by, request=request, was_live=was_live)
     return release
