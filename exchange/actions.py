@@ -626,3 +626,206 @@ def record_refused_access(
             request=request,
             details=details,
         )
+
+
+# --- Public releases: from restricted material to a public good practice.
+
+RELEASE_PREPARED = "exchange.release.prepared"
+RELEASE_EDITED = "exchange.release.edited"
+RELEASE_APPROVED = "exchange.release.approved"
+RELEASE_WITHDRAWN = "exchange.release.withdrawn"
+
+
+def _release_refusal(release, action: str, by, request) -> NotAllowed:
+    return _refusal(
+        NotAllowed("You may not do this."),
+        action,
+        release.source,
+        by,
+        request,
+        release=release.pk,
+    )
+
+
+def _record_release(action: str, release, *, by, request, **details) -> None:
+    """Audit a step of a release against its source: references only."""
+    record(
+        action,
+        actor=by,
+        target=release.source,
+        request=request,
+        details={"release": release.pk, "page": release.page_id, **details},
+    )
+
+
+def _locked_release(release):
+    """The release's row, locked to the end of the transaction and read afresh, so
+    that an approval and a withdrawal run one after the other; refused once
+    withdrawn."""
+    locked = type(release).objects.select_for_update().get(pk=release.pk)
+    if locked.withdrawn_at is not None:
+        raise ExchangeError("This good practice is already withdrawn.")
+    locked.source = release.source
+    return locked
+
+
+def _state_page_of(state):
+    from practices.models import StatePage
+
+    page = StatePage.objects.filter(state=state).first()
+    if page is None:
+        raise ExchangeError(
+            f"{state.name} has no section on the public site yet: ask the "
+            "secretariat to create its State page first."
+        )
+    return page
+
+
+def prepare_public_practice(document: Document, *, by, request=None):
+    """Start a public good practice from `document`: a draft in its State's
+    section, holding nothing of the source, linked to it privately.
+
+    The owner or the originating State's focal point only.
+    """
+    from exchange.models import PublicRelease
+    from exchange.releases import DRAFT_SUMMARY, DRAFT_TITLE
+    from practices.models import GoodPracticePage, Language
+
+    action = RELEASE_PREPARED
+    _require_manager(document, by, request, action, step_up=False)
+    state_page = _state_page_of(document.originating_state)
+    with _refused_if_changed(action, document, by, request), transaction.atomic():
+        document = _lock_managed(document, by, request, step_up=False)
+        page = GoodPracticePage(
+            title=str(DRAFT_TITLE),
+            slug=f"practice-in-preparation-{uuid.uuid4().hex[:12]}",
+            summary=str(DRAFT_SUMMARY),
+            date=timezone.localdate(),
+            language=Language.objects.get(code="en"),
+            live=False,
+            owner=by,
+        )
+        state_page.add_child(instance=page)
+        page.save_revision(user=by, log_action=True)
+        release = PublicRelease.objects.create(
+            page=page.page_ptr,
+            source=document,
+            state=document.originating_state,
+            started_by=by,
+        )
+        record(
+            action,
+            actor=by,
+            target=document,
+            request=request,
+            details={"release": release.pk, "page": page.pk},
+        )
+    return release
+
+
+def _draft_of(release):
+    return release.page.specific.get_latest_revision_as_object()
+
+
+def edit_release_draft(
+    release, *, by, title: str, summary: str, text: str | None, request=None
+):
+    """Save the draft as the editor wrote it beside the source: a new revision.
+
+    `text` None leaves the body alone (it holds more than plain paragraphs).
+    Any edit after approval needs approving again (`releases.may_publish`), and
+    takes the draft out of moderation until it is.
+    """
+    from exchange.releases import draft_errors, may_publish, paragraphs_html
+
+    errors = draft_errors(title, summary)
+    if errors:
+        raise ExchangeError(errors)
+    with transaction.atomic():
+        release = _locked_release(release)
+        page = _draft_of(release)
+        page.title = page.draft_title = title.strip()
+        page.summary = summary.strip()
+        if text is not None:
+            html = paragraphs_html(text)
+            page.body = [("paragraph", html)] if html else []
+        page.save_revision(user=by, log_action=True)
+        live_page = release.page.specific
+        if live_page.workflow_in_progress and not may_publish(page, release):
+            # What the secretariat would moderate is no longer what was approved.
+            live_page.current_workflow_state.cancel(user=by)
+        _record_release(RELEASE_EDITED, release, by=by, request=request)
+    return page
+
+
+def approve_release(release, *, by, request=None):
+    """The originating State's focal point releases the draft as it now reads, and
+    it goes to the secretariat's moderation. A step-up action."""
+    from exchange.policy import can_approve_release
+    from exchange.releases import content_fingerprint, is_unwritten
+
+    action = RELEASE_APPROVED
+    viewer = _acting_viewer(by, request, step_up=True)
+    if not can_approve_release(viewer, release.source):
+        raise _release_refusal(release, action, by, request)
+    page = _draft_of(release)
+    if is_unwritten(page):
+        raise ExchangeError(
+            "Write the title and the summary of the good practice before "
+            "approving it: the draft still holds the words it started with."
+        )
+    with transaction.atomic():
+        release = _locked_release(release)
+        release.approved_by = by
+        release.approved_at = timezone.now()
+        release.approved_fingerprint = content_fingerprint(page)
+        release.save(
+            update_fields=["approved_by", "approved_at", "approved_fingerprint"]
+        )
+        live_page = release.page.specific
+        workflow = live_page.get_workflow()
+        if workflow is not None and not live_page.workflow_in_progress:
+            workflow.start(live_page, by)
+        _record_release(
+            action,
+            release,
+            by=by,
+            request=request,
+            revision=live_page.latest_revision_id,
+            fingerprint=release.approved_fingerprint,
+        )
+    return release
+
+
+def withdraw_release(release, *, by, request=None):
+    """The originator takes the practice back: unpublished at once (listings,
+    search, feeds, the sitemap and the API follow in the same request), any
+    moderation cancelled, and a new approval needed to publish it again."""
+    from exchange.policy import can_withdraw_release
+
+    action = RELEASE_WITHDRAWN
+    viewer = _acting_viewer(by, request)
+    if not can_withdraw_release(viewer, release.source):
+        raise _release_refusal(release, action, by, request)
+    with transaction.atomic():
+        release = _locked_release(release)
+        page = release.page.specific
+        was_live = page.live
+        workflow_state = page.current_workflow_state
+        if workflow_state is not None:
+            workflow_state.cancel(user=by)
+        if was_live:
+            from wagtail.actions.unpublish_page import UnpublishPageAction
+
+            # The originator's right, which holds whatever their page permissions.
+            UnpublishPageAction(page, user=by, log_action=True).execute(
+                skip_permission_checks=True
+            )
+        release.withdrawn_by = by
+        release.withdrawn_at = timezone.now()
+        release.approved_fingerprint = ""
+        release.save(
+            update_fields=["withdrawn_by", "withdrawn_at", "approved_fingerprint"]
+        )
+        _record_release(action, release, by=by, request=request, was_live=was_live)
+    return release

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from exchange import policy
+from exchange import policy, releases
 from exchange.models import HIGHLY_CONFIDENTIAL_SHARING_ERROR, PartnerGroup
 from portal.states.models import State
 from portal.tiers import Tier
@@ -199,3 +199,45 @@ class ListFilterForm(forms.Form):
             (t.value, t.label) for t in Tier if t.value in tiers
         ]
         self.fields["group"].queryset = PartnerGroup.objects.filter(pk__in=group_ids)
+
+
+class ReleaseDraftForm(forms.Form):
+    """The public draft, written beside its restricted source.
+
+    Nothing is copied from the source: what the editor types here is what the
+    focal point approves. Limits and messages come from the action.
+    """
+
+    title = forms.CharField(
+        max_length=255,
+        label="Title of the good practice",
+        error_messages={"required": releases.TITLE_REQUIRED},
+    )
+    summary = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Two or three sentences shown in listings and feeds; at most 600 "
+        "characters.",
+        error_messages={"required": releases.SUMMARY_REQUIRED},
+    )
+    text = forms.CharField(
+        required=False,
+        label="Text",
+        widget=forms.Textarea(attrs={"rows": 14}),
+        help_text="What can be released, in plain paragraphs separated by a blank "
+        "line. Headings, images and figures are added in the page editor.",
+    )
+
+    def __init__(self, *args, body_editable: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not body_editable:
+            del self.fields["text"]
+
+    def clean(self):
+        cleaned = super().clean()
+        errors = releases.draft_errors(
+            cleaned.get("title", ""), cleaned.get("summary", "")
+        )
+        for field, message in errors.items():
+            if field in cleaned:
+                self.add_error(field, message)
+        return cleaned

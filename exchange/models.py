@@ -172,3 +172,60 @@ def refuse_state_or_group_sharing_of_highly_confidential(
             raise ValidationError(HIGHLY_CONFIDENTIAL_SHARING_ERROR)
     elif instance.tier == Tier.HIGHLY_CONFIDENTIAL:
         raise ValidationError(HIGHLY_CONFIDENTIAL_SHARING_ERROR)
+
+
+class PublicRelease(models.Model):
+    """The private link between a restricted document and the public good practice
+    prepared from it.
+
+    The draft page carries nothing of the source: this row alone knows where the
+    practice came from, and it is never rendered on the public site, in the pages
+    API, in feeds, in search or in the page's revisions. Only the originating side
+    (`exchange.policy.can_work_on_release`) sees it, beside the draft. Changes go
+    through `exchange.actions` (prepare, edit, approve, withdraw).
+    """
+
+    page = models.OneToOneField(
+        "wagtailcore.Page", on_delete=models.CASCADE, related_name="public_release"
+    )
+    source = models.ForeignKey(
+        Document, on_delete=models.PROTECT, related_name="public_releases"
+    )
+    # The State that releases: the source's originating State when it was started.
+    state = models.ForeignKey(
+        "states.State", on_delete=models.PROTECT, related_name="+"
+    )
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    started_at = models.DateTimeField(default=timezone.now)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    # What the focal point approved: the fingerprint of the page's public fields
+    # (`exchange.releases.content_fingerprint`). Any later edit differs from it,
+    # and an edited page cannot be published until it is approved again.
+    approved_fingerprint = models.CharField(max_length=64, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+
+    def __str__(self) -> str:
+        # References only: the source's title is not the release's to show.
+        return f"Public release {self.pk} (page {self.page_id})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("exchange:release", args=[self.pk])

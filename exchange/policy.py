@@ -218,6 +218,47 @@ def can_read_access_history(viewer: Viewer, document: Document) -> bool:
     return can_manage(viewer, document)
 
 
+def can_prepare_release(viewer: Viewer, document: Document) -> bool:
+    """May `viewer` start a public good practice from `document`?
+
+    Those who manage it: the owner and the originating State's focal point.
+    """
+    return can_manage(viewer, document)
+
+
+def can_work_on_release(
+    viewer: Viewer, source: Document, *, edits_state_pages: bool = False
+) -> bool:
+    """May `viewer` see a release's draft beside its restricted `source`?
+
+    Only someone who may see the source: those who manage it, and the originating
+    State's page editors (`edits_state_pages`: they may edit the draft in the
+    State's section) who are reached by its sharing. Everyone else gets the same
+    404 as for a hidden document.
+    """
+    if not can_view(viewer, source):
+        return False
+    return can_manage(viewer, source) or (
+        edits_state_pages and viewer.state_id == source.originating_state_id
+    )
+
+
+def can_approve_release(viewer: Viewer, source: Document) -> bool:
+    """May `viewer` approve releasing a practice prepared from `source`? The
+    originating State's focal point, who can see the source; not the owner alone."""
+    return (
+        can_view(viewer, source)
+        and viewer.focal_point_state_id is not None
+        and viewer.focal_point_state_id == source.originating_state_id
+    )
+
+
+def can_withdraw_release(viewer: Viewer, source: Document) -> bool:
+    """May `viewer` withdraw the public practice prepared from `source`? The
+    originator: its owner or the originating State's focal point."""
+    return can_manage(viewer, source)
+
+
 def reach_of(viewer: Viewer, document: Document) -> dict[str, Any]:
     """How `document` reaches `viewer`, for a recipient's eyes: by name, through
     their own State (the originating one or a shared one), through those of their

@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from exchange import views
+from exchange import release_views, views
 
 
 class DownloadIdConverter:
@@ -41,6 +41,22 @@ urlpatterns = [
         "downloads/<hex32:download_id>/",
         views.download_record,
         name="download_record",
+    ),
+    path(
+        "<int:pk>/public-practice/",
+        release_views.release_start,
+        name="release_start",
+    ),
+    path("releases/<int:pk>/", release_views.release_detail, name="release"),
+    path(
+        "releases/<int:pk>/approve/",
+        release_views.release_approve,
+        name="release_approve",
+    ),
+    path(
+        "releases/<int:pk>/withdraw/",
+        release_views.release_withdraw,
+        name="release_withdraw",
     ),
     path("api/documents/", views.api_documents, name="api_documents"),
     path("api/documents/<int:pk>/", views.api_document, name="api_document"),

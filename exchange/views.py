@@ -187,6 +187,9 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "reach": policy.reach_of(viewer, document),
         "classification": document.tier,
     }
+    if policy.can_prepare_release(viewer, document):
+        context["can_prepare_release"] = True
+        context["releases"] = document.public_releases.select_related("page")
     if policy.can_read_access_history(viewer, document):
         form = receipts.AccessFilterForm(request.GET)
         events = form.filter(receipts.access_events(document))

@@ -193,6 +193,24 @@ ROUTES: dict[str, Rule] = {
         note="the owner and the originating State's focal point; 404 to others",
     ),
     "exchange:state_receipts": role(Role.FOCAL_POINT, note="of their own State"),
+    "exchange:release_start": verified(
+        unrelated=Refusal.NOT_FOUND,
+        method="POST",
+        note="the owner and the originating State's focal point; 404 to others",
+    ),
+    "exchange:release": verified(
+        unrelated=Refusal.NOT_FOUND,
+        note="those who may see the source and work on the draft; 404 to others",
+    ),
+    "exchange:release_approve": verified(
+        unrelated=Refusal.NOT_FOUND,
+        note="the originating State's focal point, with a recent code; 404 to others",
+    ),
+    "exchange:release_withdraw": verified(
+        unrelated=Refusal.NOT_FOUND,
+        method="POST",
+        note="the owner and the originating State's focal point; 404 to others",
+    ),
     "exchange:download_latest": verified(unrelated=Refusal.NOT_FOUND, note=POLICY_404),
     "exchange:download": verified(unrelated=Refusal.NOT_FOUND, note=POLICY_404),
     "exchange:download_record": verified(

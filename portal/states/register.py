@@ -47,6 +47,14 @@ def display_name(seed_name: str) -> str:
     return seed_name.removeprefix("the ")
 
 
+def name_in_prose(state) -> str:
+    """The State's name as a sentence writes it: "released by the Netherlands"."""
+    for seed_name, alpha2, _alpha3 in SUBSCRIBING_STATES:
+        if alpha2 == state.iso_code:
+            return seed_name
+    return state.name
+
+
 def ensure_subscribing_states(state_model) -> int:
     """Create or correct the subscribing States; returns how many were created.
 

@@ -111,6 +111,7 @@ class GoodPracticePage(StateContentPage):
         APIField("additional_actions", serializer=_slugs("number")),
         APIField("iaea_documents", serializer=_slugs("slug")),
         APIField("tags"),
+        APIField("provenance"),
     ]
     parent_page_types = ["practices.StatePage"]
     subpage_types: list[str] = []
@@ -127,6 +128,22 @@ class GoodPracticePage(StateContentPage):
         "iaea_documents",
         "tags",
     )
+
+    def clean(self) -> None:
+        super().clean()
+        from exchange.releases import check_publication
+
+        # A practice prepared from restricted material goes live only as its
+        # State's focal point approved it (see docs/exchange-policy.md).
+        check_publication(self)
+
+    @property
+    def provenance(self) -> str:
+        """ "Released by ... on ..." for a practice prepared from exchanged material;
+        empty for every other practice. Never names or links the source."""
+        from exchange.releases import provenance_of
+
+        return provenance_of(self)
 
     def search_facets(self) -> dict:
         # The listing's State filter finds a practice under the States that took

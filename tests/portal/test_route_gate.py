@@ -18,12 +18,13 @@ from channels.db import database_sync_to_async
 from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 
-from exchange.actions import change_partner_group
+from exchange.actions import change_partner_group, prepare_public_practice
 from exchange.coordination import actions as coordination
 from exchange.policy import viewer_for_user
 from portal.accounts.roles import Role
 from portal.core.routes import PREFIXES, ROUTES, WEBSOCKETS, Access, Refusal, rule_for
 from portal.routing import websocket_urlpatterns
+from practices.actions import ensure_site_structure
 from practices.progress import actions as progress
 from practices.progress.aggregates import CHARTS
 from practices.progress.models import CommitmentStatus
@@ -267,6 +268,8 @@ def examples(people, home_page):
             "tier": "public",
         },
     )
+    ensure_site_structure(home_page, iso_codes=["NL"])
+    release = {"pk": prepare_public_practice(document, by=expert).pk}
     doc = {"pk": document.pk}
     in_room = {"room_id": room.pk}
     return {
@@ -298,6 +301,12 @@ def examples(people, home_page):
         "exchange:sharing": Example(doc, holder="expert"),
         "exchange:access_history_csv": Example(doc, holder="expert"),
         "exchange:access_receipt": Example(doc, holder="expert"),
+        "exchange:release_start": Example(doc, holder="expert"),
+        "exchange:release": Example(release, holder="expert"),
+        # The focal point's approval is held to its holder in
+        # tests/integration/test_public_release.py.
+        "exchange:release_approve": Example(release),
+        "exchange:release_withdraw": Example(release, holder="expert"),
         "exchange:download_latest": Example(doc, holder="expert"),
         "exchange:download": Example({**doc, "number": 1}, holder="expert"),
         "exchange:download_record": Example({"download_id": "0" * 32}, missing=True),
