@@ -90,15 +90,39 @@ class VersionForm(forms.Form):
 
 class SharingForm(SharingFields):
     tier = forms.ChoiceField()
+    justification = forms.CharField(
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Why the tier is lowered",
+        help_text="Needed only when you lower the tier; kept in the audit trail.",
+    )
     expires_at = forms.DateTimeField(
         required=False,
         label="Expires at (UTC)",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, current_tier: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["tier"].choices = _tier_choices(user)
+        self.current_tier = current_tier
+
+    def clean(self):
+        data = super().clean()
+        tier = data.get("tier")
+        lowered = (
+            self.current_tier is not None
+            and tier in Tier.values
+            and Tier(tier).rank < Tier(self.current_tier).rank
+        )
+        if lowered and not (data.get("justification") or "").strip():
+            self.add_error(
+                "justification",
+                "Say why the tier is lowered: lowering a document's tier needs a "
+                "justification, which is kept in the audit trail.",
+            )
+        return data
 
 
 class ListFilterForm(forms.Form):

@@ -387,7 +387,12 @@ def _sharing_after_step_up(request: HttpRequest, document: Document) -> HttpResp
             raise Http404("No such document.") from None
         messages.success(request, f"“{document.title}” is revoked for everyone.")
         return redirect("exchange:list")
-    form = SharingForm(request.POST or None, initial=initial, user=request.user)
+    form = SharingForm(
+        request.POST or None,
+        initial=initial,
+        user=request.user,
+        current_tier=document.tier,
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -419,7 +424,13 @@ def _apply_sharing(request: HttpRequest, document: Document, data) -> None:
     was_highly_confidential = document.tier == Tier.HIGHLY_CONFIDENTIAL
     lowering_from_hc = was_highly_confidential and data["tier"] != document.tier
     if lowering_from_hc:
-        actions.change_tier(document, data["tier"], by=by, request=request)
+        actions.change_tier(
+            document,
+            data["tier"],
+            by=by,
+            justification=data["justification"],
+            request=request,
+        )
     actions.share_document(
         document,
         by=by,
@@ -429,7 +440,13 @@ def _apply_sharing(request: HttpRequest, document: Document, data) -> None:
         request=request,
     )
     if data["tier"] != document.tier and not lowering_from_hc:
-        actions.change_tier(document, data["tier"], by=by, request=request)
+        actions.change_tier(
+            document,
+            data["tier"],
+            by=by,
+            justification=data["justification"],
+            request=request,
+        )
     document.refresh_from_db()
     if data["expires_at"] != document.expires_at:
         actions.set_expiry(document, data["expires_at"], by=by, request=request)
