@@ -22,6 +22,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from exchange import crypto
 from exchange.models import (
@@ -412,7 +413,7 @@ def share_document(
     return document
 
 
-LOWERING_NEEDS_JUSTIFICATION = (
+LOWERING_NEEDS_JUSTIFICATION = _(
     "Say why the tier is lowered: lowering a document's tier needs a justification, "
     "which is kept in the audit trail. Nothing was changed."
 )

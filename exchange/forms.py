@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 
 from exchange.models import PartnerGroup
 from portal.states.models import State
@@ -94,8 +95,8 @@ class SharingForm(SharingFields):
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        label="Why the tier is lowered",
-        help_text="Needed only when you lower the tier; kept in the audit trail.",
+        label=_("Why the tier is lowered"),
+        help_text=_("Needed only when you lower the tier; kept in the audit trail."),
     )
     expires_at = forms.DateTimeField(
         required=False,
@@ -119,8 +120,10 @@ class SharingForm(SharingFields):
         if lowered and not (data.get("justification") or "").strip():
             self.add_error(
                 "justification",
-                "Say why the tier is lowered: lowering a document's tier needs a "
-                "justification, which is kept in the audit trail.",
+                _(
+                    "Say why the tier is lowered: lowering a document's tier needs "
+                    "a justification, which is kept in the audit trail."
+                ),
             )
         return data
 

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from exchange.coordination import conf
 from exchange.coordination.events import (
@@ -106,7 +107,7 @@ class JustificationRequired(InvalidMessage):
     """Lowering a tier needs a reason, kept in the audit record."""
 
 
-LOWERING_NEEDS_JUSTIFICATION = (
+LOWERING_NEEDS_JUSTIFICATION = _(
     "Say why the tier is lowered: lowering a tier needs a justification, which is "
     "kept in the audit trail. Nothing was changed."
 )
@@ -129,7 +130,7 @@ def change_room_tier(room: Room, tier: str, *, by, justification: str = "") -> R
     justification = (justification or "").strip()
     lowered = Tier(tier).rank < Tier(room.tier).rank
     if lowered and not justification:
-        raise JustificationRequired(LOWERING_NEEDS_JUSTIFICATION)
+        raise JustificationRequired(str(LOWERING_NEEDS_JUSTIFICATION))
     before = room.tier
     room.tier = tier
     room.save(update_fields=["tier"])

@@ -51,3 +51,6 @@ STORAGES["exchange"] = {
 EXCHANGE_POLICY_EXAMPLES = env.get_int("EXCHANGE_POLICY_EXAMPLES", 500)
 # Examples of the property-based search leakage test (more in a long run).
 SEARCH_LEAKAGE_EXAMPLES = env.get_int("SEARCH_LEAKAGE_EXAMPLES", 60)
+# Examples of the property test of open screens (rooms and notifications) under
+# sharing, revocation, expiry, tier and membership changes (more in a long run).
+SCREEN_STATE_EXAMPLES = env.get_int("SCREEN_STATE_EXAMPLES", 300)
