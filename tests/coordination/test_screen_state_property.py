@@ -154,7 +154,10 @@ class Pool:
 
 
 @pytest.fixture
-def pool(transactional_db) -> Pool:
+def pool(transactional_db, settings) -> Pool:
+    # Search is held to the same changes elsewhere (tests/search/test_queue.py);
+    # here the queue only fills, so that each change does not wait on indexing.
+    settings.ELASTICSEARCH_URL = ""
     author = make_user("author", state="NL", clearance="highly_confidential")
     members = [make_user(f"m{n}", state="NL") for n in range(3)]
     cookies = [session_cookie(verified_client(u)) for u in (author, *members)]
