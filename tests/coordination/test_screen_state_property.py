@@ -304,11 +304,6 @@ async def _settle(world: World) -> None:
         await _send_barrier(layer, user, world.barrier)
     for screens, room in ((world.rooms, True), (world.bells, False)):
         for i, screen in screens.items():
-            if await _read_until_barrier(screen, world.barrier, room=room):
-                continue
-            # Not answered in time (a loaded machine): ask once more. A lost
-            # withdrawal would still show in the check that follows.
-            await _send_barrier(layer, world.users[i], world.barrier)
             reached = await _read_until_barrier(screen, world.barrier, room=room)
             assert reached, (f"no barrier from {'room' if room else 'bell'} {i}",)
 
@@ -322,7 +317,8 @@ async def _read_until_barrier(screen: Screen, n: int, *, room: bool) -> bool:
     False if neither came in time."""
     while screen.open:
         try:
-            output = await screen.socket.receive_output(timeout=10)
+            # Generous: a loaded machine is slow, and a barrier always comes.
+            output = await screen.socket.receive_output(timeout=60)
         except TimeoutError:
             return False
         if output["type"] == "websocket.close":
