@@ -423,7 +423,8 @@ def _apply_sharing(request: HttpRequest, document: Document, data) -> None:
     by = request.user
     was_highly_confidential = document.tier == Tier.HIGHLY_CONFIDENTIAL
     lowering_from_hc = was_highly_confidential and data["tier"] != document.tier
-    if lowering_from_hc:
+
+    def change_tier() -> None:
         actions.change_tier(
             document,
             data["tier"],
@@ -431,6 +432,9 @@ def _apply_sharing(request: HttpRequest, document: Document, data) -> None:
             justification=data["justification"],
             request=request,
         )
+
+    if lowering_from_hc:
+        change_tier()
     actions.share_document(
         document,
         by=by,
@@ -440,13 +444,7 @@ def _apply_sharing(request: HttpRequest, document: Document, data) -> None:
         request=request,
     )
     if data["tier"] != document.tier and not lowering_from_hc:
-        actions.change_tier(
-            document,
-            data["tier"],
-            by=by,
-            justification=data["justification"],
-            request=request,
-        )
+        change_tier()
     document.refresh_from_db()
     if data["expires_at"] != document.expires_at:
         actions.set_expiry(document, data["expires_at"], by=by, request=request)
