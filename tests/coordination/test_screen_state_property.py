@@ -109,6 +109,10 @@ class Screen:
     socket: WebsocketCommunicator | None
     shown: dict[int, int] = field(default_factory=dict)  # item id -> document id
     open: bool = True
+    # Closed by the server, not yet answered: the client's disconnect ends the
+    # consumer, whose cancelled layer receive could take another socket's event
+    # with it, so it waits until no barrier is in flight.
+    closing: int | None = None
 
 
 @dataclass
@@ -306,6 +310,10 @@ async def _settle(world: World) -> None:
         for i, screen in screens.items():
             reached = await _read_until_barrier(screen, world.barrier, room=room)
             assert reached, (f"no barrier from {'room' if room else 'bell'} {i}",)
+    for screen in [*world.rooms.values(), *world.bells.values()]:
+        if screen.closing is not None:
+            await screen.socket.disconnect(code=screen.closing)
+            screen.closing = None
 
 
 async def _send_barrier(layer, user, n: int) -> None:
@@ -324,7 +332,7 @@ async def _read_until_barrier(screen: Screen, n: int, *, room: bool) -> bool:
         if output["type"] == "websocket.close":
             screen.open = False
             screen.shown = {}  # room.js clears the page on 4403/4404
-            await screen.socket.disconnect(code=output.get("code", 1000))
+            screen.closing = output.get("code", 1000)
             return True
         if output["type"] != "websocket.send":
             continue
