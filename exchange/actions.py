@@ -22,6 +22,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from exchange import crypto
 from exchange.models import (
@@ -412,8 +413,20 @@ def share_document(
     return document
 
 
-def change_tier(document: Document, tier: str, *, by, request=None) -> Document:
-    """Move the document to another tier, never above the acting user's clearance."""
+LOWERING_NEEDS_JUSTIFICATION = _(
+    "Say why the tier is lowered: lowering a document's tier needs a justification, "
+    "which is kept in the audit trail. Nothing was changed."
+)
+
+
+def change_tier(
+    document: Document, tier: str, *, by, justification: str = "", request=None
+) -> Document:
+    """Move the document to another tier, never above the acting user's clearance.
+
+    Lowering it is a managed action: it needs a `justification`, stored in the
+    audit record (`ExchangeError` without one); raising needs none.
+    """
     action = "exchange.document.tier_changed"
     _require_manager(document, by, request, action)
     if tier not in TIER_ORDER:
@@ -423,6 +436,10 @@ def change_tier(document: Document, tier: str, *, by, request=None) -> Document:
     with _refused_if_changed(action, document, by, request), transaction.atomic():
         document = _lock_managed(document, by, request, step_up=True)
         before = sharing_of(document)
+        justification = (justification or "").strip()
+        lowered = Tier(tier).rank < Tier(document.tier).rank
+        if lowered and not justification:
+            raise ExchangeError(LOWERING_NEEDS_JUSTIFICATION)
         _check_highly_confidential(
             tier, document.shared_states.all(), document.shared_groups.all()
         )
@@ -431,12 +448,15 @@ def change_tier(document: Document, tier: str, *, by, request=None) -> Document:
         if tier == Tier.HIGHLY_CONFIDENTIAL:
             # Keep the person who raised it able to see it: named, as the tier demands.
             document.shared_users.add(by)
+        details: dict[str, Any] = {"before": before, "after": sharing_of(document)}
+        if lowered:
+            details["justification"] = justification[:1000]
         record(
             "exchange.document.tier_changed",
             actor=by,
             target=document,
             request=request,
-            details={"before": before, "after": sharing_of(document)},
+            details=details,
         )
         _announce(document, "tier_changed")
     return document

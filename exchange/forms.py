@@ -146,18 +146,55 @@ class VersionForm(forms.Form):
     file = forms.FileField(label="New version")
 
 
-class SharingForm(SharingFields):
+class LoweringNeedsJustification(forms.Form):
+    """A tier and why it is lowered: lowering asks for a justification (kept in the
+    audit record), raising does not. `current_tier` is the tier before the change;
+    `lowering_error` says what is lowered."""
+
+    justification = forms.CharField(
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label=_("Why the tier is lowered"),
+        help_text=_("Needed only when you lower the tier; kept in the audit trail."),
+    )
+    current_tier: str | None = None
+    lowering_error = _(
+        "Say why the tier is lowered: lowering a tier needs a justification, which "
+        "is kept in the audit trail."
+    )
+
+    def clean(self):
+        data = super().clean()
+        tier = data.get("tier")
+        lowered = (
+            self.current_tier is not None
+            and tier in Tier.values
+            and Tier(tier).rank < Tier(self.current_tier).rank
+        )
+        if lowered and not (data.get("justification") or "").strip():
+            self.add_error("justification", self.lowering_error)
+        return data
+
+
+class SharingForm(SharingFields, LoweringNeedsJustification):
     tier = forms.ChoiceField()
     expires_at = forms.DateTimeField(
         required=False,
         label="Expires at (UTC)",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
+    lowering_error = _(
+        "Say why the tier is lowered: lowering a document's tier needs a "
+        "justification, which is kept in the audit trail."
+    )
+    field_order = ["states", "groups", "users", "tier", "justification"]
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, current_tier: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["tier"].choices = _tier_choices(user)
         self.fields["tier"].widget.attrs["data-picker-tier"] = ""
+        self.current_tier = current_tier
 
 
 class ListFilterForm(forms.Form):

@@ -491,6 +491,7 @@ def _sharing_after_step_up(request: HttpRequest, document: Document) -> HttpResp
         user=request.user,
         viewer=policy.viewer_for(request),
         document=document,
+        current_tier=document.tier,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -522,8 +523,18 @@ def _apply_sharing(request: HttpRequest, document: Document, data) -> None:
     by = request.user
     was_highly_confidential = document.tier == Tier.HIGHLY_CONFIDENTIAL
     lowering_from_hc = was_highly_confidential and data["tier"] != document.tier
+
+    def change_tier() -> None:
+        actions.change_tier(
+            document,
+            data["tier"],
+            by=by,
+            justification=data["justification"],
+            request=request,
+        )
+
     if lowering_from_hc:
-        actions.change_tier(document, data["tier"], by=by, request=request)
+        change_tier()
     actions.share_document(
         document,
         by=by,
@@ -533,7 +544,7 @@ def _apply_sharing(request: HttpRequest, document: Document, data) -> None:
         request=request,
     )
     if data["tier"] != document.tier and not lowering_from_hc:
-        actions.change_tier(document, data["tier"], by=by, request=request)
+        change_tier()
     document.refresh_from_db()
     if data["expires_at"] != document.expires_at:
         actions.set_expiry(document, data["expires_at"], by=by, request=request)

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from exchange.coordination import conf
 from exchange.coordination.events import (
@@ -33,6 +34,7 @@ from exchange.policy import (
     get_visible_document_or_404,
     get_visible_room_or_404,
     viewer_for_user,
+    visible_document_reference,
 )
 from portal.audit.actions import record
 from portal.mail.kinds import Kind as MailKind
@@ -104,6 +106,45 @@ def archive_room(room: Room, *, by) -> Room:
     return room
 
 
+class JustificationRequired(InvalidMessage):
+    """Lowering a tier needs a reason, kept in the audit record."""
+
+
+LOWERING_NEEDS_JUSTIFICATION = _(
+    "Say why the tier is lowered: lowering a tier needs a justification, which is "
+    "kept in the audit trail. Nothing was changed."
+)
+
+
+@transaction.atomic
+def change_room_tier(room: Room, tier: str, *, by, justification: str = "") -> Room:
+    """Move `room` to another tier (the secretariat's action).
+
+    Lowering it needs a `justification` (audited with the change), as lowering a
+    label does; raising needs none. Messages keep the tier they were posted at, so
+    a member cleared only for the lower tier never sees what was said above it.
+    Open sockets re-ask the policy: members no longer cleared are closed out.
+    """
+    if tier not in Tier.values or tier == Tier.PUBLIC:
+        raise InvalidMessage("Choose a tier for the room.")
+    room = Room.objects.select_for_update().get(pk=room.pk)
+    if tier == room.tier:
+        return room
+    justification = (justification or "").strip()
+    lowered = Tier(tier).rank < Tier(room.tier).rank
+    if lowered and not justification:
+        raise JustificationRequired(str(LOWERING_NEEDS_JUSTIFICATION))
+    before = room.tier
+    room.tier = tier
+    room.save(update_fields=["tier"])
+    details = {"before": before, "after": tier, "lowered": lowered}
+    if justification:
+        details["justification"] = justification[:1000]
+    record("coordination.room.tier_changed", actor=by, target=room, details=details)
+    recheck_rooms([room.pk], "tier changed")
+    return room
+
+
 def record_denied_entry(user, room_id, *, channel: str) -> None:
     """Audit an attempt to enter a room the policy refused."""
     record(
@@ -170,9 +211,55 @@ def room_readers(room: Room) -> list[Viewer]:
     return readers
 
 
-def members_who_cannot_see(room: Room, document: Document) -> int:
+def members_who_cannot_see(room: Room, document: Document, readers=None) -> int:
     """How many current members of `room` may not see `document` (a count only)."""
-    return sum(1 for reader in room_readers(room) if not can_view(reader, document))
+    if readers is None:
+        readers = room_readers(room)
+    return sum(1 for reader in readers if not can_view(reader, document))
+
+
+def unseen_counts(room: Room, messages, viewer: Viewer) -> dict[int, int]:
+    """For the author's eyes: of `viewer`'s own messages among `messages` whose
+    reference they still see, how many current members cannot see it (message id
+    -> count). Members who joined later (a new member, a group gaining a State)
+    are counted, so the author knows the reference no longer reaches everyone."""
+    own = [
+        m
+        for m in messages
+        if m.author_id == viewer.user_id
+        and m.document_id is not None
+        and m.deleted_at is None
+    ]
+    if not own:
+        return {}
+    readers = room_readers(room)
+    counts: dict[int, int] = {}
+    for message in own:
+        document = message.document
+        if visible_document_reference(viewer, document, ceiling=message.tier) is None:
+            continue
+        counts[message.pk] = members_who_cannot_see(room, document, readers)
+    return counts
+
+
+def unseen_counts_of_author(room_id: int, viewer: Viewer) -> dict[int, int]:
+    """`unseen_counts` over all of `viewer`'s messages with a reference in a room."""
+    room = Room.objects.select_related("group").get(pk=room_id)
+    messages = (
+        Message.objects.filter(
+            room=room,
+            author_id=viewer.user_id,
+            document__isnull=False,
+            deleted_at__isnull=True,
+        )
+        .select_related("document")
+        .prefetch_related(
+            "document__shared_users",
+            "document__shared_states",
+            "document__shared_groups",
+        )
+    )
+    return unseen_counts(room, list(messages), viewer)
 
 
 def _check_reference(viewer: Viewer, room: Room, document_id) -> Document:

@@ -14,6 +14,7 @@ import logging
 import uuid
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404
 
 from channels.db import database_sync_to_async
@@ -30,9 +31,12 @@ from exchange.policy import (
     Viewer,
     can_enter_room,
     can_see_notification,
+    tiers_visible_to,
     visible_document_reference,
+    visible_documents,
     visible_notifications,
 )
+from portal.tiers import Tier
 
 logger = logging.getLogger("portal.coordination")
 
@@ -119,9 +123,18 @@ class _PolicyConsumer(AsyncWebsocketConsumer):
 
 
 class RoomConsumer(_PolicyConsumer):
-    """One socket on one room: messages, edits, read markers and presence."""
+    """One socket on one room: messages, edits, read markers and presence.
+
+    The socket keeps what its screen holds of document references: the messages
+    whose reference it has withdrawn (`withdrawn`) and, for the author, how many
+    members cannot see each reference (`unseen`). Every recheck, heartbeat and
+    document change compares them with the policy's answer now and sends only the
+    difference, so a lost document is withdrawn once, whatever the cause.
+    """
 
     room_id: int = 0
+    withdrawn: set[int]
+    unseen: dict[int, int]
 
     async def connect(self) -> None:
         self.room_id = int(self.scope["url_route"]["kwargs"]["room_id"])
@@ -138,6 +151,10 @@ class RoomConsumer(_PolicyConsumer):
         await self.channel_layer.group_add(room_group(self.room_id), self.channel_name)
         await self.channel_layer.group_add(user_group(self.user.pk), self.channel_name)
         self.joined = True
+        # What the history shows this viewer already: references they cannot see
+        # are drawn as such, so only later losses need a frame.
+        self.withdrawn = set(await self._hidden_references())
+        self.unseen = {}
         await self.accept()
         await live.mark_present(self.room_id, self.user.pk, self.socket_id)
         await self.broadcast_presence()
@@ -168,6 +185,13 @@ class RoomConsumer(_PolicyConsumer):
 
     async def on_heartbeat(self) -> None:
         await live.mark_present(self.room_id, self.user.pk, self.socket_id)
+        # The backstop for what changes with the calendar alone (an expiry).
+        await self.withdraw_lost()
+
+    async def recheck(self, event) -> None:
+        if await self.still_allowed():
+            await self.withdraw_lost()
+            await self.report_unseen()
 
     # --- inbound frames
 
@@ -240,14 +264,19 @@ class RoomConsumer(_PolicyConsumer):
             return
         kind = "message" if event["event"] == "created" else "message.updated"
         message = event["message"]
+        if not self.viewer.may_see_tier(message["tier"]):
+            # Posted before the room's tier was lowered, above this viewer.
+            return
         if event.get("document_id"):
             reference = await self._document_reference(
                 event["document_id"], message["tier"]
             )
             if reference is not None:
                 message = {**message, "document": reference}
+                self.withdrawn.discard(message["id"])
             else:
                 message = {**message, "document_withdrawn": True}
+                self.withdrawn.add(message["id"])
         await self.send_json({"type": kind, "message": message})
 
     async def document_changed(self, event) -> None:
@@ -257,25 +286,38 @@ class RoomConsumer(_PolicyConsumer):
         document, so a viewer who never saw it learns nothing new."""
         if not await self.still_allowed():
             return
-        ids = await self._messages_withdrawn(event["document_id"])
-        if ids:
-            await self.send_json({"type": "document.withdrawn", "messages": ids})
+        await self.withdraw_lost(event["document_id"])
+
+    async def withdraw_lost(self, document_id: int | None = None) -> None:
+        """Send `document.withdrawn` for the references (of one document, or all)
+        this viewer may no longer see and has not yet been told of."""
+        if not self.joined:
+            return
+        hidden = set(await self._hidden_references(document_id))
+        lost = sorted(hidden - self.withdrawn)
+        self.withdrawn |= hidden
+        if lost:
+            await self.send_json({"type": "document.withdrawn", "messages": lost})
 
     @database_sync_to_async
-    def _messages_withdrawn(self, document_id: int) -> list[int]:
-        """This room's messages whose reference to the document the viewer lost."""
-        from exchange.models import Document
+    def _hidden_references(self, document_id: int | None = None) -> list[int]:
+        """This room's messages whose document reference the viewer may not see."""
+        return hidden_references(self.viewer, self.room_id, document_id)
 
-        document = Document.objects.filter(pk=document_id).first()
-        messages = Message.objects.filter(
-            room_id=self.room_id, document_id=document_id, deleted_at__isnull=True
-        ).order_by("pk")
-        return [
-            message.pk
-            for message in messages
-            if visible_document_reference(self.viewer, document, ceiling=message.tier)
-            is None
-        ]
+    async def report_unseen(self) -> None:
+        """Tell the author how many members cannot see each of their references,
+        when that changed (a new member, a group gaining a State)."""
+        counts = await database_sync_to_async(actions.unseen_counts_of_author)(
+            self.room_id, self.viewer
+        )
+        changed = {
+            str(pk): count
+            for pk, count in counts.items()
+            if self.unseen.get(pk, 0) != count
+        }
+        self.unseen = counts
+        if changed:
+            await self.send_json({"type": "document.unseen", "messages": changed})
 
     @database_sync_to_async
     def _document_reference(self, document_id: int, tier: str) -> dict | None:
@@ -305,6 +347,33 @@ class RoomConsumer(_PolicyConsumer):
     async def notification_read(self, event) -> None:
         """As above."""
 
+    async def notifications_changed(self, event) -> None:
+        """As above."""
+
+
+def hidden_references(viewer: Viewer, room_id: int, document_id=None) -> list[int]:
+    """The messages of a room whose document reference `viewer` may not see now,
+    each document asked of the policy once (`visible_documents`)."""
+    messages = Message.objects.filter(
+        room_id=room_id,
+        document__isnull=False,
+        deleted_at__isnull=True,
+        tier__in=tiers_visible_to(viewer),
+    )
+    if document_id is not None:
+        messages = messages.filter(document_id=document_id)
+    rows = list(messages.values_list("pk", "document_id", "tier", "document__tier"))
+    visible = set(
+        visible_documents(viewer)
+        .filter(pk__in={row[1] for row in rows})
+        .values_list("pk", flat=True)
+    )
+    return sorted(
+        pk
+        for pk, doc, tier, doc_tier in rows
+        if doc not in visible or Tier(doc_tier).rank > Tier(tier).rank
+    )
+
 
 def _names(user_ids) -> list[dict]:
     from django.contrib.auth import get_user_model
@@ -314,7 +383,14 @@ def _names(user_ids) -> list[dict]:
 
 
 class NotificationConsumer(_PolicyConsumer):
-    """The bell: new notifications and the unread count of one user, live."""
+    """The bell: new notifications and the unread count of one user, live.
+
+    Like the room socket it keeps which of the user's notifications it has
+    withdrawn (`withdrawn`: those pointing at a room or document the user may no
+    longer see) and sends `notification.withdrawn` for each new loss.
+    """
+
+    withdrawn: set[int]
 
     async def connect(self) -> None:
         if not await self.authenticate():
@@ -322,6 +398,7 @@ class NotificationConsumer(_PolicyConsumer):
             return
         await self.channel_layer.group_add(user_group(self.user.pk), self.channel_name)
         self.joined = True
+        self.withdrawn = set(await self._hidden_notifications())
         await self.accept()
         await self.send_json({"type": "unread", "count": await self.unread_count()})
         self.start_heartbeat()
@@ -347,6 +424,47 @@ class NotificationConsumer(_PolicyConsumer):
         return visible_notifications(self.viewer).filter(read_at__isnull=True).count()
 
     @database_sync_to_async
+    def _hidden_notifications(self) -> list[int]:
+        """The user's notifications that point at what they may not see now."""
+        if self.user is None:
+            return []
+        pointing = Notification.objects.filter(user_id=self.user.pk).filter(
+            Q(room__isnull=False) | Q(document__isnull=False)
+        )
+        return sorted(
+            pointing.exclude(
+                pk__in=visible_notifications(self.viewer).values("pk")
+            ).values_list("pk", flat=True)
+        )
+
+    async def withdraw_lost(self) -> None:
+        if not self.joined:
+            return
+        hidden = set(await self._hidden_notifications())
+        lost = sorted(hidden - self.withdrawn)
+        self.withdrawn |= hidden
+        if lost:
+            await self.send_json(
+                {
+                    "type": "notification.withdrawn",
+                    "notifications": lost,
+                    "unread": await self.unread_count(),
+                }
+            )
+
+    async def recheck(self, event) -> None:
+        if await self.still_allowed():
+            await self.withdraw_lost()
+
+    async def on_heartbeat(self) -> None:
+        await self.withdraw_lost()
+
+    async def notifications_changed(self, event) -> None:
+        """A document some of this user's notifications point at changed."""
+        if await self.still_allowed():
+            await self.withdraw_lost()
+
+    @database_sync_to_async
     def _visible_payload(self, notification_id: int) -> dict | None:
         notification = (
             Notification.objects.select_related("room")
@@ -355,6 +473,7 @@ class NotificationConsumer(_PolicyConsumer):
         )
         if notification is None or not can_see_notification(self.viewer, notification):
             return None
+        self.withdrawn.discard(notification.pk)
         return notification_payload(notification)
 
     async def notification_created(self, event) -> None:

@@ -21,12 +21,17 @@ def display_name(user) -> str:
     return user.display_name
 
 
-def message_payload(message: Message, viewer=None) -> dict:
+def message_payload(
+    message: Message, viewer=None, *, unseen: int | None = None
+) -> dict:
     """A message as every member of its room may see it.
 
     The document reference depends on the viewer: with a viewer it is added when the
     policy lets them see the document; without one (the shared part of a live event)
-    it is left out and each socket adds it for its own viewer.
+    it is left out and each socket adds it for its own viewer. A reference the
+    viewer may not see keeps its place as `document_withdrawn` ("a document you
+    cannot see"), never its title. `unseen`, for the author only: how many members
+    cannot see the reference now.
     """
     from exchange.policy import visible_document_reference
 
@@ -49,6 +54,8 @@ def message_payload(message: Message, viewer=None) -> dict:
         )
         if reference is not None:
             payload["document"] = reference
+            if unseen:
+                payload["members_who_cannot_see"] = unseen
         else:  # the place of a reference this viewer may no longer see
             payload["document_withdrawn"] = True
     return payload

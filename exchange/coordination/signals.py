@@ -18,6 +18,7 @@ from exchange.coordination.events import (
     recheck_users,
     room_group,
     send_now,
+    user_group,
 )
 from exchange.coordination.models import Notification, Room
 
@@ -125,8 +126,9 @@ WITHDRAWING_KINDS = {"shared", "tier_changed", "revoked", "expiry_set"}
 
 
 def announce_document_change(document_id: int) -> None:
-    """Ask every socket open on a room that references the document to re-ask the
-    policy for it; each withdraws the reference from a viewer who lost it."""
+    """Ask every socket that may show the document to re-ask the policy for it:
+    those open on a room that references it, and the notification sockets of
+    whoever was notified of it. Each withdraws it from a viewer who lost it."""
     from exchange.coordination.models import Message
 
     rooms = (
@@ -139,6 +141,48 @@ def announce_document_change(document_id: int) -> None:
             room_group(room_id),
             {"type": "document.changed", "document_id": document_id},
         )
+    holders = (
+        Notification.objects.filter(document_id=document_id)
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+    for user_id in holders:
+        send_now(
+            user_group(user_id),
+            {"type": "notifications.changed", "document_id": document_id},
+        )
+
+
+EXPIRY_MARK_KEY = "coordination:expiries-announced-until"
+
+
+def announce_expired_documents(*, now=None) -> list[int]:
+    """Announce the documents whose expiry passed since the last call, as if each
+    had changed: an expiry needs no write, so nothing else tells open screens.
+
+    Run every minute (`manage.py announce_expiries`, the `portal-expiries` timer);
+    the heartbeat of every socket re-asks as a backstop. The mark of the last run is
+    kept in the cache; without one, the last hour is announced again (a repeat is
+    harmless: sockets send only what they have not yet withdrawn).
+    """
+    import datetime
+
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from exchange.models import Document
+
+    now = now or timezone.now()
+    since = cache.get(EXPIRY_MARK_KEY) or now - datetime.timedelta(hours=1)
+    ids = list(
+        Document.objects.filter(expires_at__gt=since, expires_at__lte=now)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for document_id in ids:
+        announce_document_change(document_id)
+    cache.set(EXPIRY_MARK_KEY, now, timeout=None)
+    return ids
 
 
 def _page_owner(workflow_state):

@@ -26,6 +26,11 @@ urlpatterns = [
         views.archive_room,
         name="archive",
     ),
+    path(
+        "coordination/manage/<int:room_id>/tier",
+        views.change_room_tier,
+        name="room_tier",
+    ),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/feed", views.notification_feed, name="notification_feed"),
 ]

@@ -9,12 +9,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from asgiref.sync import async_to_sync
 
 from exchange.coordination import actions, conf, live
-from exchange.coordination.forms import OpenRoomForm
+from exchange.coordination.forms import OpenRoomForm, RoomTierForm
 from exchange.coordination.models import Message, ReadMarker, Room
 from exchange.coordination.payloads import (
     display_name,
@@ -23,6 +24,7 @@ from exchange.coordination.payloads import (
 )
 from exchange.policy import (
     get_visible_room_or_404,
+    tiers_visible_to,
     viewer_for,
     visible_notifications,
     visible_rooms,
@@ -113,7 +115,11 @@ def room_messages(request, room_id: int):
         )
     except ValueError as error:
         return JsonResponse({"error": f'"{error}" must be a message id.'}, status=400)
-    history = Message.objects.filter(room=room).select_related("author", "document")
+    # Messages keep the tier they were posted at: those above the viewer (from
+    # before the room's tier was lowered) are not theirs to read.
+    history = Message.objects.filter(
+        room=room, tier__in=tiers_visible_to(viewer)
+    ).select_related("author", "document")
     if after is not None:
         # Catch-up after a reconnect: oldest first, from just after `after`.
         page = list(history.filter(pk__gt=after).order_by("pk")[: limit + 1])
@@ -126,10 +132,13 @@ def room_messages(request, room_id: int):
         has_more = len(page) > limit
         page = list(reversed(page[:limit]))
     marker = ReadMarker.objects.filter(user_id=viewer.user_id, room=room).first()
+    unseen = actions.unseen_counts(room, page, viewer)
     return JsonResponse(
         {
             "room": room.pk,
-            "messages": [message_payload(m, viewer) for m in page],
+            "messages": [
+                message_payload(m, viewer, unseen=unseen.get(m.pk)) for m in page
+            ],
             "has_more": has_more,
             "last_read_id": marker.last_read_id if marker else 0,
         }
@@ -234,12 +243,53 @@ def manage_rooms(request):
         )
         messages.success(request, f"Room opened: {room}.")
         return redirect("coordination:manage")
-    rooms = Room.objects.select_related("group").order_by(
-        "group__name", "archived_at", "-is_default", "name"
+    return _manage_rooms_page(request, form)
+
+
+def _manage_rooms_page(request, form, tier_form=None, status: int = 200):
+    rooms = list(
+        Room.objects.select_related("group").order_by(
+            "group__name", "archived_at", "-is_default", "name"
+        )
     )
+    for room in rooms:
+        bound = tier_form is not None and tier_form.room.pk == room.pk
+        room.tier_form = tier_form if bound else RoomTierForm(room=room)
     return render(
-        request, "coordination/manage_rooms.html", {"form": form, "rooms": rooms}
+        request,
+        "coordination/manage_rooms.html",
+        {"form": form, "rooms": rooms},
+        status=status,
     )
+
+
+@role_required(Role.SECRETARIAT)
+@require_POST
+def change_room_tier(request, room_id: int):
+    """Raise or lower a room's tier; lowering asks why (kept in the audit)."""
+    room = Room.objects.filter(pk=room_id, archived_at__isnull=True).first()
+    if room is None:
+        raise Http404("No such room.")
+    form = RoomTierForm(request.POST, room=room)
+    if form.is_valid():
+        try:
+            actions.change_room_tier(
+                room,
+                form.cleaned_data["tier"],
+                by=request.user,
+                justification=form.cleaned_data["justification"],
+            )
+        except actions.InvalidMessage as error:
+            form.add_error(None, str(error))
+        else:
+            room.refresh_from_db()
+            messages.success(
+                request,
+                _("%(room)s is now %(tier)s.")
+                % {"room": room, "tier": room.get_tier_display()},
+            )
+            return redirect("coordination:manage")
+    return _manage_rooms_page(request, OpenRoomForm(), form, status=400)
 
 
 @role_required(Role.SECRETARIAT)

@@ -250,6 +250,7 @@ ROUTES: dict[str, Rule] = {
     "coordination:notification_feed": signed_in(note="none without a second factor"),
     "coordination:manage": role(Role.SECRETARIAT),
     "coordination:archive": role(Role.SECRETARIAT, method="POST"),
+    "coordination:room_tier": role(Role.SECRETARIAT, method="POST"),
     # Progress: public pages trimmed by the policy; the editors' pages.
     "progress:dashboard": public(),
     "progress:chart_csv": public(),

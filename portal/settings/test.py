@@ -56,3 +56,6 @@ EXCHANGE_POLICY_EXAMPLES = env.get_int("EXCHANGE_POLICY_EXAMPLES", 500)
 SEARCH_LEAKAGE_EXAMPLES = env.get_int("SEARCH_LEAKAGE_EXAMPLES", 60)
 # Examples of the property-based test that no mail carries restricted text.
 MAIL_LEAKAGE_EXAMPLES = env.get_int("MAIL_LEAKAGE_EXAMPLES", 300)
+# Examples of the property test of open screens (rooms and notifications) under
+# sharing, revocation, expiry, tier and membership changes (more in a long run).
+SCREEN_STATE_EXAMPLES = env.get_int("SCREEN_STATE_EXAMPLES", 300)

@@ -126,7 +126,9 @@ CHANGES = {
     "shared": lambda d, by, newcomer: actions.share_document(
         d, by=by, users=[newcomer]
     ),
-    "tier_changed": lambda d, by, newcomer: actions.change_tier(d, "public", by=by),
+    "tier_changed": lambda d, by, newcomer: actions.change_tier(
+        d, "public", by=by, justification="Published in the annual report"
+    ),
     "expiry_set": lambda d, by, newcomer: actions.set_expiry(
         d, timezone.now() + datetime.timedelta(days=30), by=by
     ),

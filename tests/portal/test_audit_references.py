@@ -81,7 +81,9 @@ def trail():
         upload=text_upload(name=f"{new('hcfile')}.txt"),
     )
     actions.share_document(secret, by=owner, users=[owner, named])
-    actions.change_tier(confidential, "restricted", by=owner)
+    actions.change_tier(
+        confidential, "restricted", by=owner, justification="Cleared for release"
+    )
     actions.change_tier(confidential, "confidential", by=owner)
     downloader = Client()
     login_verified(downloader, owner)

@@ -116,6 +116,7 @@ def _example_url(name: str) -> str:
     samples = {
         "accounts:vetting_edit": {"pk": 1},
         "coordination:archive": {"room_id": 1},
+        "coordination:room_tier": {"room_id": 1},
         "progress:manage_add": {"record_type": "commitments"},
         "progress:manage_edit": {"record_type": "commitments", "pk": 1},
     }
@@ -256,6 +257,10 @@ def examples(people, home_page):
     spare = coordination.open_room(
         group, by=people["secretary"], name="Spare", tier="restricted"
     )
+    # Its own room: the archive example closes the spare one.
+    retiered = coordination.open_room(
+        group, by=people["secretary"], name="Retiered", tier="restricted"
+    )
     record = progress.create_record(
         CommitmentStatus,
         by=people["editor"],
@@ -318,6 +323,11 @@ def examples(people, home_page):
         "coordination:presence": Example(in_room, holder="expert"),
         "coordination:manage": Example(holder="secretary"),
         "coordination:archive": Example({"room_id": spare.pk}, holder="secretary"),
+        "coordination:room_tier": Example(
+            {"room_id": retiered.pk},
+            data={f"room-{retiered.pk}-tier": "confidential"},
+            holder="secretary",
+        ),
         "progress:chart_csv": Example({"chart": next(iter(CHARTS))}),
         "progress:state": Example({"iso_code": "NL"}),
         "progress:manage": Example(holder="editor"),

@@ -114,3 +114,48 @@ def test_deleted_documents_leave_the_index(search_index, states, owner, expert):
     document.delete()
     drain(refresh=True)
     assert service.search(viewer, SearchParams(q="contingency")).total == 0
+
+
+def test_unsharing_raising_the_tier_and_a_lost_state_reach_search_within_five_seconds(
+    search_index, states, django_capture_on_commit_callbacks
+):
+    from portal.accounts.guard import authorised
+
+    author = make_expert("author@example.org", states["NL"], "highly_confidential")
+    reader = make_expert("reader@example.org", states["BE"], "restricted")
+    with django_capture_on_commit_callbacks(execute=True):
+        document = actions.create_document(
+            by=author,
+            title="Quarterly threat assessment",
+            tier="restricted",
+            states=[states["BE"]],
+            upload=SimpleUploadedFile(
+                "notes.txt", b"Notes.", content_type="text/plain"
+            ),
+        )
+
+    def reader_view():
+        reader.refresh_from_db()
+        return viewer_for_user(reader, verified=True)
+
+    found_within(reader_view(), "threat assessment", True)
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.share_document(document, by=author, states=[])
+    found_within(reader_view(), "threat assessment", False)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.share_document(document, by=author, states=[states["BE"]])
+    found_within(reader_view(), "threat assessment", True)
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.change_tier(document, "confidential", by=author)  # above the reader
+    found_within(reader_view(), "threat assessment", False)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.change_tier(
+            document, "restricted", by=author, justification="Back to working level"
+        )
+    found_within(reader_view(), "threat assessment", True)
+    with authorised():  # the reader moves to a State it is not shared with
+        reader.state = states["DE"]
+        reader.save()
+    found_within(reader_view(), "threat assessment", False)

@@ -11,6 +11,19 @@
     count.firstChild.nodeValue = String(n);
   }
 
+  // On the notifications page: what pointed at a room or document this person
+  // may no longer see loses its title and link at once.
+  function withdraw(id) {
+    var item = document.querySelector('[data-notification-id="' + id + '"]');
+    if (!item) return;
+    var text = item.querySelector(".notification-text");
+    if (!text) return;
+    var note = document.createElement("span");
+    note.className = "notification-text withdrawn";
+    note.textContent = "Withdrawn: what this pointed to is no longer available to you.";
+    text.replaceWith(note);
+  }
+
   function connect() {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     var socket = new WebSocket(scheme + location.host + bell.dataset.socketUrl);
@@ -20,6 +33,10 @@
       try { frame = JSON.parse(event.data); } catch (e) { return; }
       if (frame.type === "unread") show(frame.count);
       if (frame.type === "notification") show(frame.unread);
+      if (frame.type === "notification.withdrawn") {
+        show(frame.unread);
+        frame.notifications.forEach(withdraw);
+      }
     };
     socket.onclose = function (event) {
       if (event.code === 4403 || event.code === 4404) return; // not allowed: stay quiet

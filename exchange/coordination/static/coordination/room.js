@@ -90,8 +90,9 @@
       link.textContent = message.document.title;
       ref.append("Document: ", link);
       li.append(ref);
+      if (message.members_who_cannot_see) li.append(unseenNote(message.members_who_cannot_see));
     } else if (message.document_withdrawn) {
-      li.append(withdrawnReference());
+      li.append(hiddenReference());
     }
     var age = Date.now() - new Date(message.created_at).getTime();
     if (message.author.id === userId && !message.deleted && age < editWindowMs) {
@@ -112,13 +113,43 @@
     return ref;
   }
 
+  // A reference this viewer never could see (a newer member, say), from history.
+  function hiddenReference() {
+    var ref = document.createElement("p");
+    ref.className = "chat-doc withdrawn";
+    ref.textContent = "A document you cannot see.";
+    return ref;
+  }
+
+  // For the author: how many members cannot see a reference they posted.
+  function unseenNote(count) {
+    var note = document.createElement("p");
+    note.className = "chat-doc-unseen help";
+    note.textContent = count === 1
+      ? "1 member of this room cannot see this document."
+      : count + " members of this room cannot see this document.";
+    return note;
+  }
+
   function withdraw(ids) {
     ids.forEach(function (id) {
       var li = items.get(id);
       if (!li) return;
+      var note = li.querySelector(".chat-doc-unseen");
+      if (note) note.remove();
       var ref = li.querySelector(".chat-doc");
       if (ref) ref.replaceWith(withdrawnReference());
       else li.append(withdrawnReference());
+    });
+  }
+
+  function markUnseen(counts) {
+    Object.keys(counts).forEach(function (key) {
+      var li = items.get(Number(key));
+      if (!li || !li.querySelector(".chat-doc a")) return;
+      var old = li.querySelector(".chat-doc-unseen");
+      if (old) old.remove();
+      if (counts[key]) li.querySelector(".chat-doc").after(unseenNote(counts[key]));
     });
   }
 
@@ -256,6 +287,9 @@
       case "document.withdrawn":
         withdraw(frame.messages);
         break;
+      case "document.unseen":
+        markUnseen(frame.messages);
+        break;
       case "presence":
         renderPresence(frame.users);
         break;
@@ -281,6 +315,10 @@
     socket.onclose = function (event) {
       clearInterval(pingTimer);
       if (event.code === 4403 || event.code === 4404) {
+        // Nothing of a room this person may no longer enter stays on screen.
+        log.textContent = "";
+        items.clear();
+        if (olderButton) olderButton.hidden = true;
         setStatus("You no longer have access to this room.", "error");
         input.disabled = true;
         sendButton.disabled = true;
