@@ -184,6 +184,36 @@ ROUTES: dict[str, Rule] = {
         unrelated=Refusal.NOT_FOUND,
         note=POLICY_404,
     ),
+    # The versioned JSON API (portal/api/urls.py): the same views as the aliases
+    # above and below, so the same rules.
+    "api_v1:schema": signed_in(note="the OpenAPI document"),
+    "api_v1:documents": verified(
+        anonymous=Refusal.NOT_FOUND,
+        password_only=Refusal.NOT_FOUND,
+        unrelated=Refusal.NOT_FOUND,
+        note="JSON: 404 to anyone who is not a verified, vetted expert",
+    ),
+    "api_v1:document": verified(
+        anonymous=Refusal.NOT_FOUND,
+        password_only=Refusal.NOT_FOUND,
+        unrelated=Refusal.NOT_FOUND,
+        note=POLICY_404,
+    ),
+    "api_v1:search": public(),
+    "api_v1:suggest": public(),
+    "api_v1:room_messages": signed_in(
+        password_only=Refusal.NOT_FOUND, unrelated=Refusal.NOT_FOUND, note=POLICY_404
+    ),
+    "api_v1:room_read": signed_in(
+        password_only=Refusal.NOT_FOUND,
+        unrelated=Refusal.NOT_FOUND,
+        method="POST",
+        note=POLICY_404,
+    ),
+    "api_v1:room_presence": signed_in(
+        password_only=Refusal.NOT_FOUND, unrelated=Refusal.NOT_FOUND, note=POLICY_404
+    ),
+    "api_v1:notifications": signed_in(note="none without a second factor"),
     # Coordination rooms: the policy shows no room to a password-only session.
     "coordination:rooms": signed_in(note="says a second factor is needed"),
     "coordination:room": signed_in(
