@@ -184,36 +184,6 @@ ROUTES: dict[str, Rule] = {
         unrelated=Refusal.NOT_FOUND,
         note=POLICY_404,
     ),
-    # The versioned JSON API (portal/api/urls.py): the same views as the aliases
-    # above and below, so the same rules.
-    "api_v1:schema": signed_in(note="the OpenAPI document"),
-    "api_v1:documents": verified(
-        anonymous=Refusal.NOT_FOUND,
-        password_only=Refusal.NOT_FOUND,
-        unrelated=Refusal.NOT_FOUND,
-        note="JSON: 404 to anyone who is not a verified, vetted expert",
-    ),
-    "api_v1:document": verified(
-        anonymous=Refusal.NOT_FOUND,
-        password_only=Refusal.NOT_FOUND,
-        unrelated=Refusal.NOT_FOUND,
-        note=POLICY_404,
-    ),
-    "api_v1:search": public(),
-    "api_v1:suggest": public(),
-    "api_v1:room_messages": signed_in(
-        password_only=Refusal.NOT_FOUND, unrelated=Refusal.NOT_FOUND, note=POLICY_404
-    ),
-    "api_v1:room_read": signed_in(
-        password_only=Refusal.NOT_FOUND,
-        unrelated=Refusal.NOT_FOUND,
-        method="POST",
-        note=POLICY_404,
-    ),
-    "api_v1:room_presence": signed_in(
-        password_only=Refusal.NOT_FOUND, unrelated=Refusal.NOT_FOUND, note=POLICY_404
-    ),
-    "api_v1:notifications": signed_in(note="none without a second factor"),
     # Coordination rooms: the policy shows no room to a password-only session.
     "coordination:rooms": signed_in(note="says a second factor is needed"),
     "coordination:room": signed_in(
@@ -263,6 +233,21 @@ ROUTES: dict[str, Rule] = {
     "wagtailcore_login": public(note="Wagtail's form for restricted pages"),
     "wagtail_serve": public(note="Wagtail's page privacy"),
 }
+
+# The versioned JSON API (portal/api/urls.py, docs/api.md): the same views as the
+# older paths, so the same rules.
+API_V1_ALIASES = {
+    "api_v1:documents": "exchange:api_documents",
+    "api_v1:document": "exchange:api_document",
+    "api_v1:search": "search:api",
+    "api_v1:suggest": "search:suggest",
+    "api_v1:room_messages": "coordination:messages",
+    "api_v1:room_read": "coordination:read",
+    "api_v1:room_presence": "coordination:presence",
+    "api_v1:notifications": "coordination:notification_feed",
+}
+ROUTES.update({name: ROUTES[alias] for name, alias in API_V1_ALIASES.items()})
+ROUTES["api_v1:schema"] = signed_in(note="the OpenAPI document")
 
 # Blocks and unnamed routes, by the start of their pattern.
 PREFIXES: dict[str, Rule] = {
