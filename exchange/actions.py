@@ -239,7 +239,9 @@ def _store_version(
     reader = crypto.EncryptingReader(upload)
     ring = crypto.keyring()
     name = f"{timezone.now():%Y/%m}/{uuid.uuid4().hex}.nsix"
-    stored_name = storage.save(name, File(reader, name=name))
+    # File wraps any object with read(); the stubs ask for typing.IO, which a
+    # RawIOBase is not.
+    stored_name = storage.save(name, File(reader, name=name))  # type: ignore[arg-type]
     try:
         sealed = reader.sealed
         with transaction.atomic():
@@ -561,10 +563,14 @@ def set_partner_group_membership(
         changes["add_members"] = [u for pk, u in wanted.items() if pk not in held]
         changes["remove_members"] = [u for pk, u in held.items() if pk not in wanted]
     if states is not None:
-        wanted = {s.pk: s for s in states}
-        held = {s.pk: s for s in group.states.all()}
-        changes["add_states"] = [s for pk, s in wanted.items() if pk not in held]
-        changes["remove_states"] = [s for pk, s in held.items() if pk not in wanted]
+        wanted_states = {s.pk: s for s in states}
+        held_states = {s.pk: s for s in group.states.all()}
+        changes["add_states"] = [
+            s for pk, s in wanted_states.items() if pk not in held_states
+        ]
+        changes["remove_states"] = [
+            s for pk, s in held_states.items() if pk not in wanted_states
+        ]
     return change_partner_group(group, by=by, request=request, **changes)
 
 

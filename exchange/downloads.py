@@ -35,6 +35,7 @@ from exchange import crypto, policy
 from exchange.models import Document, DocumentVersion
 from exchange.pdf import UnreadablePdf, watermark_pdf
 from exchange.storage import exchange_storage
+from portal.accounts.stepup import is_session_verified
 from portal.audit.actions import record
 
 logger = logging.getLogger("portal.exchange")
@@ -57,7 +58,9 @@ def data_key_of(version: DocumentVersion) -> bytes:
         raise crypto.TamperedFile(
             "The key that protects this file is not configured (EXCHANGE_KEK)."
         )
-    return crypto.unwrap_key(version.wrapped_key, bytes.fromhex(version.file_id), kek)
+    return crypto.unwrap_key(
+        bytes(version.wrapped_key), bytes.fromhex(version.file_id), kek
+    )
 
 
 def open_decryptor(version: DocumentVersion):
@@ -221,8 +224,8 @@ def _refuse(request, document, version, download_id, error) -> HttpResponse:
 def _response(body, version: DocumentVersion, media_type: str, length: int):
     response = StreamingHttpResponse(body, content_type=media_type)
     response["Content-Length"] = str(length)
-    response["Content-Disposition"] = content_disposition_header(
-        True, version.file_name
+    response["Content-Disposition"] = (
+        content_disposition_header(True, version.file_name) or "attachment"
     )
     response["Cache-Control"] = "no-store, private"
     response["X-Content-Type-Options"] = "nosniff"
@@ -251,7 +254,7 @@ def serve_version(
     gate = _Gate(
         _ReaderWatch(
             policy.viewer_for(request),
-            verified=bool(actor.is_verified()),
+            verified=is_session_verified(request),
             document_id=document.pk,
         ),
         actor=actor,

@@ -9,6 +9,7 @@ read it: that is the point of a receipt, and nobody else sees it
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -83,7 +84,7 @@ class Access:
     """One line of the history."""
 
     sequence: int
-    occurred_at: object
+    occurred_at: datetime.datetime
     kind: str
     name: str
     state: str

@@ -160,7 +160,8 @@ def invite_expert(
 
     `accept_url_for(token)` builds the absolute link (the view knows the host).
     """
-    if not has_role(by, Role.FOCAL_POINT) or by.state_id is None:
+    state = by.state
+    if not has_role(by, Role.FOCAL_POINT) or state is None:
         raise PermissionError("Only a State focal point may invite experts.")
     email = User.objects.normalize_email(email).strip().lower()
     if User.objects.filter(email__iexact=email).exists():
@@ -170,7 +171,7 @@ def invite_expert(
     with transaction.atomic():
         invitation = Invitation.objects.create(
             email=email,
-            state_id=by.state_id,
+            state_id=state.pk,
             invited_by=by,
             token_hash=hash_token(token),
             created_at=now,
@@ -181,7 +182,7 @@ def invite_expert(
             actor=by,
             target=invitation,
             request=request,
-            details={"email_sha256": address_hash(email), "state": by.state.iso_code},
+            details={"email_sha256": address_hash(email), "state": state.iso_code},
         )
     link = accept_url_for(token)
     send_mail(
@@ -201,12 +202,12 @@ def invite_expert(
 
 def find_invitation(token: str) -> Invitation:
     """The usable invitation for a token, or InvitationError with a clear message."""
-    invitation = Invitation.objects.filter(token_hash=hash_token(token)).first()
-    _check_usable(invitation)
-    return invitation
+    return _check_usable(
+        Invitation.objects.filter(token_hash=hash_token(token)).first()
+    )
 
 
-def _check_usable(invitation: Invitation | None) -> None:
+def _check_usable(invitation: Invitation | None) -> Invitation:
     if invitation is None:
         raise InvitationError("This invitation link is not valid.")
     if invitation.accepted_at is not None:
@@ -215,6 +216,7 @@ def _check_usable(invitation: Invitation | None) -> None:
         raise InvitationError(
             "This invitation link has expired. Ask your focal point for a new one."
         )
+    return invitation
 
 
 def record_rejected_invitation(reason: str, *, request=None) -> None:
@@ -241,12 +243,11 @@ def accept_invitation(
     """
     try:
         with transaction.atomic():
-            invitation = (
+            invitation = _check_usable(
                 Invitation.objects.select_for_update()
                 .filter(token_hash=hash_token(token))
                 .first()
             )
-            _check_usable(invitation)
             user = User.objects.create_user(
                 email=invitation.email,
                 password=password,
@@ -512,16 +513,20 @@ def _approve(approval: VettingApproval, *, by: User, side: str, request):
             "vetted_until": approval.vetted_until,
         },
     )
-    if approval.secretariat_approver_id and approval.focal_point_approver_id:
+    secretariat, focal_point = (
+        approval.secretariat_approver,
+        approval.focal_point_approver,
+    )
+    if secretariat is not None and focal_point is not None:
         approval.completed_at = timezone.now()
         approval.save(update_fields=["completed_at"])
         _apply_vetting(
             approval.expert,
             Tier(approval.clearance),
             approval.vetted_until,
-            by=approval.secretariat_approver,
+            by=secretariat,
             request=request,
-            approvers=[approval.secretariat_approver, approval.focal_point_approver],
+            approvers=[secretariat, focal_point],
         )
     return approval
 
