@@ -1,11 +1,13 @@
-"""Serving a document version: decrypt, verify, watermark PDFs, stream, audit.
+"""Serving a document version: decrypt, verify, mark for its reader, stream, audit.
 
 Under ASGI Django would read a synchronous iterator fully into memory, so the body
 is an asynchronous iterator of 1 MiB chunks whose reads and decryption run off the
-event loop. PDFs are decrypted and verified in full before anything is sent, since
-they are watermarked; small files are verified in full too, so that a tampered file
-is refused with a clear page. A large file streams chunk by chunk, and the stream
-stops at the first chunk that fails: nothing past it is ever sent.
+event loop. PDFs and office files are decrypted and verified in full before anything
+is sent, since they are marked as a whole (`exchange.marking`); small files are
+verified in full too, so that a tampered file is refused with a clear page. A large
+text file streams chunk by chunk inside its cover notice, and the stream stops at the
+first chunk that fails: nothing past it is ever sent. A file that cannot be marked is
+refused, never sent unmarked.
 
 A download outlasts the request that the policy allowed, so every stream asks the
 policy again after each few MiB it has sent (`RECHECK_EVERY_CHUNKS`): once the
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import os
 import uuid
@@ -25,15 +28,13 @@ from collections.abc import AsyncIterator
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
-from django.utils import timezone
-from django.utils.formats import date_format
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 
 from asgiref.sync import sync_to_async
 
-from exchange import crypto, policy
+from exchange import crypto, marking, policy
 from exchange.models import Document, DocumentVersion
-from exchange.pdf import UnreadablePdf, watermark_pdf
 from exchange.storage import exchange_storage
 from portal.accounts.stepup import is_session_verified
 from portal.audit.actions import record
@@ -75,15 +76,6 @@ def open_decryptor(version: DocumentVersion):
     except BaseException:
         handle.close()
         raise
-
-
-def watermark_lines(user, download_id: str) -> list[str]:
-    state = user.state.name if user.state_id else "no State"
-    when = date_format(timezone.localtime(), "DATETIME_FORMAT")
-    return [
-        f"Downloaded by {user.display_name}, {state}",
-        f"{when} - download {download_id} - do not forward",
-    ]
 
 
 class _ReaderWatch:
@@ -168,14 +160,21 @@ class _Gate:
             self.asked = None
 
 
-async def _slices(data: bytes, gate: _Gate) -> AsyncIterator[bytes]:
+async def _slices(
+    data: bytes, gate: _Gate, cover: marking.TextCover
+) -> AsyncIterator[bytes]:
+    """`data` in chunks through the gate, inside its cover (empty unless text)."""
     view = memoryview(data)
     try:
-        for start in range(0, len(data), STREAM_CHUNK):
+        if cover.head:
+            yield cover.head
+        for start in range(cover.skip, len(data), STREAM_CHUNK):
             chunk = bytes(view[start : start + STREAM_CHUNK])
             if not await gate.allows(chunk):
                 return
             yield chunk
+        if cover.tail:
+            yield cover.tail
     finally:
         await gate.settle()
 
@@ -199,7 +198,9 @@ async def _audit_cut(actor, address, document, details, sent: int, reason: str):
     )
 
 
-def _refuse(request, document, version, download_id, error) -> HttpResponse:
+def _refuse(
+    request, document, version, download_id, error, *, unmarkable: bool = False
+) -> HttpResponse:
     record(
         "exchange.document.download_refused",
         target=document,
@@ -211,13 +212,20 @@ def _refuse(request, document, version, download_id, error) -> HttpResponse:
             "sha256": version.sha256,
             "download_id": download_id,
             "reason": str(error),
+            "refusal": "unmarkable" if unmarkable else "integrity",
         },
     )
     return render(
         request,
         "exchange/download_refused.html",
-        {"document": document, "version": version, "reason": str(error)},
-        status=500,
+        {
+            "document": document,
+            "version": version,
+            "reason": str(error),
+            "unmarkable": unmarkable,
+            "classification": document.tier,
+        },
+        status=409 if unmarkable else 500,
     )
 
 
@@ -233,6 +241,13 @@ def _response(body, version: DocumentVersion, media_type: str, length: int):
     return response
 
 
+def record_url(request: HttpRequest, download_id: str) -> str:
+    """Where the download id in a marking leads: its record in the access history."""
+    return request.build_absolute_uri(
+        reverse("exchange:download_record", args=[download_id])
+    )
+
+
 def serve_version(
     request: HttpRequest, document: Document, version: DocumentVersion
 ) -> HttpResponse:
@@ -244,6 +259,24 @@ def serve_version(
         "sha256": version.sha256,
         "download_id": download_id,
     }
+    mark = marking.marking_for(
+        request.user,
+        tier=document.tier,
+        download_id=download_id,
+        record_url=record_url(request, download_id),
+    )
+    media_type = version.media_type
+    if media_type not in marking.WHOLE_FILE_TYPES | marking.TEXT_TYPES:
+        return _refuse(
+            request,
+            document,
+            version,
+            download_id,
+            marking.UnmarkableFile(
+                f"Files of this type ({media_type}) cannot be marked."
+            ),
+            unmarkable=True,
+        )
     try:
         handle, decryptor = open_decryptor(version)
     except (crypto.TamperedFile, OSError) as error:
@@ -263,28 +296,56 @@ def serve_version(
         details=details,
     )
 
-    if version.media_type == "application/pdf" or version.size <= VERIFY_FIRST_BYTES:
+    whole_file = media_type in marking.WHOLE_FILE_TYPES
+    if whole_file or version.size <= VERIFY_FIRST_BYTES:
         try:
             with handle:
                 data = b"".join(decryptor)
-            if version.media_type == "application/pdf":
-                data = watermark_pdf(data, watermark_lines(request.user, download_id))
-                details["watermarked"] = True
-        except (crypto.TamperedFile, UnreadablePdf) as error:
+            # Marking rewrites the file: check first that it is the one uploaded.
+            if hashlib.sha256(data).hexdigest() != version.sha256:
+                raise crypto.TamperedFile(
+                    "The file's SHA-256 differs from the one recorded at upload."
+                )
+        except crypto.TamperedFile as error:
             return _refuse(request, document, version, download_id, error)
+        try:
+            if whole_file:
+                data = marking.mark_whole_file(data, media_type, mark)
+                cover = marking.TextCover(head=b"", tail=b"", skip=0)
+            else:
+                cover = marking.text_cover(data, mark, complete=True)
+        except marking.UnmarkableFile as error:
+            return _refuse(
+                request, document, version, download_id, error, unmarkable=True
+            )
+        details["marked"] = True
         record(
             "exchange.document.downloaded",
             target=document,
             request=request,
             details=details,
         )
-        return _response(_slices(data, gate), version, version.media_type, len(data))
+        return _response(
+            _slices(data, gate, cover),
+            version,
+            media_type,
+            cover.length_for(len(data)),
+        )
 
     try:
-        first = decryptor.next_chunk()
-    except crypto.TamperedFile as error:
+        first = decryptor.next_chunk() or b""
+        cover = marking.text_cover(first, mark, complete=False)
+    except (crypto.TamperedFile, marking.UnmarkableFile) as error:
         handle.close()
-        return _refuse(request, document, version, download_id, error)
+        return _refuse(
+            request,
+            document,
+            version,
+            download_id,
+            error,
+            unmarkable=isinstance(error, marking.UnmarkableFile),
+        )
+    details["marked"] = True
     record(
         "exchange.document.downloaded",
         target=document,
@@ -294,16 +355,18 @@ def serve_version(
 
     async def stream() -> AsyncIterator[bytes]:
         try:
+            yield cover.head
             if first:
                 if not await gate.allows(first):
                     return
-                yield first
+                yield first[cover.skip :]
             # Closed explicitly on a cut: a read in flight ends before the file does.
             async with contextlib.aclosing(decryptor.aiter()) as chunks:
                 async for chunk in chunks:
                     if not await gate.allows(chunk):
                         return
                     yield chunk
+            yield cover.tail
         except crypto.TamperedFile as error:
             logger.error("download %s stopped: %s", download_id, error)
             await sync_to_async(record)(
@@ -318,4 +381,4 @@ def serve_version(
             await gate.settle()
             await sync_to_async(handle.close, thread_sensitive=False)()
 
-    return _response(stream(), version, version.media_type, version.size)
+    return _response(stream(), version, media_type, cover.length_for(version.size))

@@ -50,9 +50,15 @@ def _text_page(width: float, height: float, operations: str) -> PageObject:
     return page
 
 
-def _stamp(width: float, height: float, lines: list[str]) -> PageObject:
-    ops = ["q", "0.75 0 0 rg", "BT", "/NSIWatermarkFont 8 Tf", "10 TL"]
-    ops.append(f"24 {min(40, height - 10):.1f} Td")
+def _stamp(
+    width: float, height: float, lines: list[str], top: str | None
+) -> PageObject:
+    ops = ["q", "0.75 0 0 rg"]
+    if top is not None:
+        ops += ["BT", "/NSIWatermarkFont 10 Tf"]
+        ops.append(f"24 {max(height - 20, 10):.1f} Td {_pdf_string(top)} Tj ET")
+    ops += ["BT", "/NSIWatermarkFont 8 Tf", "10 TL"]
+    ops.append(f"24 {min(10 * len(lines) + 10, height - 10):.1f} Td")
     for line in lines:
         ops.append(f"{_pdf_string(line)} Tj T*")
     ops += ["ET", "Q"]
@@ -72,17 +78,23 @@ def check_pdf(data: bytes) -> int:
         raise UnreadablePdf(f"The PDF cannot be read ({error}).") from error
 
 
-def watermark_pdf(data: bytes, lines: list[str]) -> bytes:
-    """`data` with `lines` stamped at the foot of every page."""
+def watermark_pdf(data: bytes, lines: list[str], *, top: str | None = None) -> bytes:
+    """`data` with `lines` stamped at the foot of every page, and `top` at its head."""
     try:
-        writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise UnreadablePdf("Password-protected PDFs cannot be watermarked.")
+        writer = PdfWriter(clone_from=reader)
         for page in writer.pages:
             box = page.mediabox
-            page.merge_page(_stamp(float(box.width), float(box.height), lines))
+            stamp = _stamp(float(box.width), float(box.height), lines, top)
+            page.merge_page(stamp)
         writer.add_metadata({"/NSIWatermark": " | ".join(lines)})
         out = io.BytesIO()
         writer.write(out)
         return out.getvalue()
+    except UnreadablePdf:
+        raise
     except Exception as error:
         raise UnreadablePdf(f"The PDF cannot be watermarked ({error}).") from error
 

@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from exchange.actions import DOWNLOADED, VIEWED
 from exchange.models import Document
+from portal.audit import bundles
 from portal.audit.models import AuditEvent, Outcome
 from portal.states.models import State
 
@@ -47,7 +49,8 @@ def access_events(document: Document) -> QuerySet[AuditEvent]:
 
 
 class AccessFilterForm(forms.Form):
-    """The history's filter: what kind of access, by people of which State."""
+    """The history's filter: what kind of access, by people of which State, and
+    one download by the id marked on its file."""
 
     kind = forms.ChoiceField(
         required=False,
@@ -61,6 +64,16 @@ class AccessFilterForm(forms.Form):
         to_field_name="iso_code",
         empty_label=_("Any"),
     )
+    download = forms.RegexField(
+        required=False,
+        label=_("Download id"),
+        regex=r"^[0-9a-fA-F]{32}$",
+        max_length=32,
+        strip=True,
+        error_messages={
+            "invalid": _("A download id is the 32 letters and digits on the file.")
+        },
+    )
 
     def filter(self, events: QuerySet[AuditEvent]) -> QuerySet[AuditEvent]:
         if not self.is_valid():
@@ -71,6 +84,9 @@ class AccessFilterForm(forms.Form):
         elif kind:
             action = VIEWED if kind == VIEWED_KIND else DOWNLOADED
             events = events.filter(action=action, outcome=Outcome.SUCCESS)
+        download = self.cleaned_data["download"]
+        if download:
+            events = events.filter(details__download_id=download.lower())
         state = self.cleaned_data["state"]
         if state is not None:
             # By the reader's State today: the trail records the person, not it.
@@ -166,12 +182,6 @@ def _csv_safe(value):
 
 # --- The receipt bundle: the rows themselves, checkable without the portal.
 
-BUNDLE_FORMAT = "nsip-access-receipt/1"
-HASH_RULE = (
-    "row_hash = hex(SHA-256(previous_hash + canonical JSON of the row without "
-    "previous_hash and row_hash: keys sorted, separators ',' and ':', UTF-8))"
-)
-
 
 def document_events(document: Document) -> QuerySet[AuditEvent]:
     """Every audit row about `document`, in chain order."""
@@ -180,31 +190,71 @@ def document_events(document: Document) -> QuerySet[AuditEvent]:
     ).order_by("sequence")
 
 
-def receipt_bundle(document: Document, *, generated_at) -> dict:
+def receipt_bundle(document: Document, *, generated_at, actor=None) -> dict:
     """The audit rows about `document` exactly as they were hashed, with the
-    hashes that link each into the chain, and the chain's head when it was made.
+    hashes that link each into the chain under a signed checkpoint
+    (`portal.audit.bundles`; checked offline by `portal/audit/verify_receipt.py`).
 
     A row's hash covers all of its fields, so the rows carry them all: readers'
     addresses and user agents included. Only the originating side receives it.
     """
-    head = AuditEvent.objects.order_by("-sequence").only("sequence", "row_hash")
-    last = head.first()
-    rows = [
-        {
-            **event.hashed_content(),
-            "previous_hash": event.previous_hash,
-            "row_hash": event.row_hash,
-        }
-        for event in document_events(document).iterator(chunk_size=500)
-    ]
-    return {
-        "format": BUNDLE_FORMAT,
-        "document": {"id": document.pk, "tier": document.tier},
-        "generated_at": generated_at.isoformat(),
-        "hash_rule": HASH_RULE,
-        "chain_head": {
-            "sequence": last.sequence if last else 0,
-            "row_hash": last.row_hash if last else "",
-        },
-        "rows": rows,
+    scope = {"document": {"id": document.pk, "tier": document.tier}}
+    return bundles.signed_bundle(
+        scope, document_events(document), generated_at=generated_at, actor=actor
+    )
+
+
+class StatePeriodForm(forms.Form):
+    """The period of a State's receipt bundle: whole days, both included."""
+
+    since = forms.DateField(label=_("From"), help_text=_("For example 2026-11-01."))
+    until = forms.DateField(label=_("To"), help_text=_("For example 2026-11-30."))
+
+    # A bundle of more than this is asked for in parts.
+    MAX_DAYS = 366
+
+    def clean(self):
+        data = super().clean()
+        since, until = data.get("since"), data.get("until")
+        if since and until:
+            if since > until:
+                raise forms.ValidationError(
+                    _(
+                        "The period ends before it starts: %(since)s is after "
+                        "%(until)s."
+                    ),
+                    params={"since": since.isoformat(), "until": until.isoformat()},
+                )
+            if until > timezone.localdate():
+                self.add_error("until", _("The period cannot end in the future."))
+            if (until - since).days >= self.MAX_DAYS:
+                self.add_error(
+                    "until",
+                    _("A bundle covers at most %(days)s days: ask for it in parts.")
+                    % {"days": self.MAX_DAYS},
+                )
+        return data
+
+
+def state_receipt_bundle(
+    documents: QuerySet[Document], state: State, since, until, *, generated_at, actor
+) -> dict:
+    """The audit rows about every document in `documents` (those of `state` that
+    its focal point manages) recorded from `since` to `until`, signed as above."""
+    tz = timezone.get_current_timezone()
+    start = datetime.datetime.combine(since, datetime.time.min, tz)
+    end = datetime.datetime.combine(until, datetime.time.max, tz)
+    listed = list(documents.order_by("pk").values("pk", "tier"))
+    events = AuditEvent.objects.filter(
+        target_type=DOCUMENT,
+        target_id__in=[str(d["pk"]) for d in listed],
+        occurred_at__gte=start,
+        occurred_at__lte=end,
+    )
+    scope = {
+        "state": state.iso_code,
+        "since": since.isoformat(),
+        "until": until.isoformat(),
+        "documents": [{"id": d["pk"], "tier": d["tier"]} for d in listed],
     }
+    return bundles.signed_bundle(scope, events, generated_at=generated_at, actor=actor)

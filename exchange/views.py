@@ -29,6 +29,8 @@ from django.http import (
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from exchange import actions, policy, receipts
@@ -36,10 +38,16 @@ from exchange.downloads import serve_version
 from exchange.forms import DocumentForm, ListFilterForm, SharingForm, VersionForm
 from exchange.models import Document, DocumentVersion
 from exchange.uploads import UploadRejected
-from portal.accounts.decorators import SignedInRequest, verified_session_required
+from portal.accounts.decorators import (
+    SignedInRequest,
+    role_required,
+    verified_session_required,
+)
+from portal.accounts.roles import Role
 from portal.accounts.stepup import step_up_required
-from portal.audit.actions import record
-from portal.tiers import Tier
+from portal.audit.actions import CheckpointRefused, record
+from portal.audit.models import AuditEvent
+from portal.tiers import Tier, highest
 
 PAGE_SIZE = 20
 
@@ -143,6 +151,7 @@ def document_list(request: HttpRequest) -> HttpResponse:
             "query": query.urlencode(),
             "viewer": viewer,
             "is_expert": viewer.verified_expert,
+            "classification": highest(d.tier for d in page.object_list),
         },
     )
 
@@ -152,7 +161,7 @@ def document_list(request: HttpRequest) -> HttpResponse:
 def recent_documents(request: HttpRequest) -> HttpResponse:
     viewer = policy.viewer_for(request)
     since = timezone.now() - datetime.timedelta(days=settings.EXCHANGE_RECENT_DAYS)
-    documents = (
+    documents = list(
         policy.visible_documents(viewer)
         .filter(last_shared_at__gte=since)
         .exclude(owner_id=viewer.user_id)
@@ -162,7 +171,11 @@ def recent_documents(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "exchange/recent_documents.html",
-        {"documents": documents, "days": settings.EXCHANGE_RECENT_DAYS},
+        {
+            "documents": documents,
+            "days": settings.EXCHANGE_RECENT_DAYS,
+            "classification": highest(d.tier for d in documents),
+        },
     )
 
 
@@ -177,6 +190,7 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_manage": policy.can_manage(viewer, document),
         "full_sharing": policy.may_see_distribution(viewer, document),
         "reach": policy.reach_of(viewer, document),
+        "classification": document.tier,
     }
     if policy.can_read_access_history(viewer, document):
         form = receipts.AccessFilterForm(request.GET)
@@ -247,19 +261,78 @@ def access_receipt(request: HttpRequest, pk: int) -> HttpResponse:
     """The receipt bundle of one document: its audit rows as hashed, in JSON."""
     document = _originators_document(request, pk, channel="access_receipt")
     now = timezone.now()
-    with transaction.atomic():
-        _record_export("exchange.document.receipt_exported", document, request)
-        bundle = receipts.receipt_bundle(document, generated_at=now)
+    try:
+        with transaction.atomic():
+            _record_export("exchange.document.receipt_exported", document, request)
+            bundle = receipts.receipt_bundle(
+                document, generated_at=now, actor=request.user
+            )
+    except CheckpointRefused:
+        return _unsigned()
+    return _bundle_response(bundle, f"document-{document.pk}-receipt", now)
+
+
+def _unsigned() -> HttpResponse:
+    """The chain since the last checkpoint does not add up: nothing is signed."""
+    return HttpResponse(
+        _(
+            "No receipt can be signed: the audit chain does not verify since its "
+            "last checkpoint. Please tell the security officer."
+        ),
+        status=503,
+        content_type="text/plain; charset=utf-8",
+    )
+
+
+def _bundle_response(bundle: dict, name: str, now) -> HttpResponse:
     response = HttpResponse(
         json.dumps(bundle, indent=2, sort_keys=True, cls=DjangoJSONEncoder),
         content_type="application/json",
     )
     stamp = now.strftime("%Y%m%dT%H%M%SZ")
-    response["Content-Disposition"] = (
-        f'attachment; filename="document-{document.pk}-receipt-{stamp}.json"'
-    )
+    response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.json"'
     response["Cache-Control"] = "no-store, private"
     return response
+
+
+@require_GET
+@role_required(Role.FOCAL_POINT)
+def state_receipts(request: HttpRequest) -> HttpResponse:
+    """The focal point's receipts page: the bundle of every document of their State
+    that they manage, over a period; the form until the period is valid."""
+    viewer = policy.viewer_for(request)
+    state = request.user.state
+    form = receipts.StatePeriodForm(request.GET or None)
+    if state is None or viewer.focal_point_state_id is None:
+        raise Http404("No such page.")
+    documents = policy.visible_documents(viewer).filter(
+        originating_state_id=viewer.focal_point_state_id
+    )
+    if not form.is_valid():
+        return render(
+            request,
+            "exchange/state_receipts.html",
+            {"form": form, "state": state, "count": documents.count()},
+            status=400 if form.is_bound else 200,
+        )
+    since, until = form.cleaned_data["since"], form.cleaned_data["until"]
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            record(
+                "exchange.state.receipt_exported",
+                target=state,
+                request=request,
+                details={"since": since.isoformat(), "until": until.isoformat()},
+            )
+            bundle = receipts.state_receipt_bundle(
+                documents, state, since, until, generated_at=now, actor=request.user
+            )
+    except CheckpointRefused:
+        return _unsigned()
+    return _bundle_response(
+        bundle, f"{state.iso_code.lower()}-receipts-{since}-{until}", now
+    )
 
 
 @require_GET
@@ -282,6 +355,29 @@ def download(request: HttpRequest, pk: int, number: int | None = None) -> HttpRe
     else:
         version = get_object_or_404(DocumentVersion, document=document, number=number)
     return serve_version(request, document, version)
+
+
+@require_GET
+@verified_session_required
+def download_record(request: HttpRequest, download_id: str) -> HttpResponse:
+    """Where the download id printed on a marked file leads: that download in its
+    document's access history, for those who may read the history; 404 otherwise."""
+    event = (
+        AuditEvent.objects.filter(
+            action=actions.DOWNLOADED,
+            target_type=receipts.DOCUMENT,
+            details__download_id=download_id,
+        )
+        .only("target_id")
+        .first()
+    )
+    if event is None:
+        raise Http404("No such download.")
+    document = _originators_document(
+        request, event.target_id, channel="download_record"
+    )
+    query = urlencode({"download": download_id})
+    return redirect(f"{document.get_absolute_url()}?{query}#access-history-title")
 
 
 @require_http_methods(["GET", "POST"])
@@ -348,6 +444,7 @@ def version_create(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "document": document,
             "max_bytes": settings.EXCHANGE_MAX_UPLOAD_BYTES,
+            "classification": document.tier,
         },
         status=400 if form.errors else 200,
     )
@@ -411,7 +508,7 @@ def _sharing_after_step_up(request: HttpRequest, document: Document) -> HttpResp
     return render(
         request,
         "exchange/document_sharing.html",
-        {"form": form, "document": document},
+        {"form": form, "document": document, "classification": document.tier},
         status=400 if form.errors else 200,
     )
 

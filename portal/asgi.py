@@ -21,12 +21,16 @@ django_asgi_app = PortalASGIHandler()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from portal.core.layer_faults import CloseWhenLayerDown  # noqa: E402
 from portal.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
+        # A channel layer that is down closes sockets with 1013, never a 500.
+        "websocket": CloseWhenLayerDown(
+            AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns))
+        ),
     }
 )
 

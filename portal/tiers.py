@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db import models
 
 
@@ -22,3 +24,11 @@ class Tier(models.TextChoices):
 
 
 TIER_ORDER: list[str] = [tier.value for tier in Tier]
+
+
+def highest(tiers: Iterable[str | None]) -> str | None:
+    """The most restricted of `tiers`, or None when none is above public: the tier
+    of a page's classification banner (the high-water mark of what it shows)."""
+    ranked = [TIER_ORDER.index(t) for t in tiers if t in TIER_ORDER]
+    top = max(ranked, default=0)
+    return TIER_ORDER[top] if top else None

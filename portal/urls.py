@@ -10,6 +10,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from portal.audit import views as audit_views
 from portal.core import views as core_views
 from practices.media import serve_rendition
 
@@ -18,6 +19,12 @@ urlpatterns = [
     path("readyz", core_views.readyz, name="readyz"),
     path("", include("portal.accounts.urls")),
     path("audit/", include("portal.audit.urls")),
+    path("", include("portal.mail.urls")),
+    path(
+        ".well-known/portal-audit-keys.json",
+        audit_views.public_keys,
+        name="audit_public_keys",
+    ),
     path("account/passkeys/", include("portal.accounts.passkeys")),
     path("search/", include("search.urls")),
     # The versioned JSON API (docs/api.md); the older paths below stay its aliases.
@@ -52,3 +59,5 @@ urlpatterns += [
     ),
     path("", include(wagtail_urls)),
 ]
+
+handler500 = "portal.core.views.server_error"

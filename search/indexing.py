@@ -20,13 +20,14 @@ from contextlib import contextmanager
 from itertools import islice
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 
 from elasticsearch import ApiError, NotFoundError, TransportError
 from elasticsearch.helpers import BulkIndexError, bulk, streaming_bulk
 
-from search.client import alias_name, get_client, is_configured
+from search.client import alias_name, breaker, get_client, is_configured
 from search.documents import (
     BY_OBJECT_TYPE,
     INDEX_TYPES,
@@ -40,6 +41,10 @@ logger = logging.getLogger(__name__)
 
 SEARCH_ERRORS = (TransportError, ApiError, BulkIndexError, ConnectionError)
 DRAIN_BATCH = 200
+# A bulk request is cut at this many bytes as well as at its number of actions.
+BULK_MAX_BYTES = 8 * 1024 * 1024
+# Back-off of the bulk helper on 429 (the cluster's queue is full): 2, 4, 8... s.
+BULK_RETRIES = 5
 
 
 # --- Indices and aliases ---
@@ -124,12 +129,42 @@ def _actions(
             yield {"_index": target, "_id": object_id, "_source": source}
 
 
-def write_changes(object_type: str, object_ids: list[str], *, refresh=False) -> None:
+def bulk_client(*, patient: bool = True):
+    """The client for bulk writes.
+
+    Patient writers (the worker, rebuilds) wait `ELASTICSEARCH_BULK_TIMEOUT` per
+    request and retry a timed-out request, on another node when there is one: a
+    busy cluster slows them down instead of failing them. Writes in the request
+    path after a commit keep the short timeout and leave failures to the worker.
+    """
+    client = get_client()
+    if not patient:
+        return client
+    return client.options(
+        request_timeout=settings.ELASTICSEARCH_BULK_TIMEOUT,
+        retry_on_timeout=True,
+        max_retries=3,
+    )
+
+
+def bulk_settings() -> dict[str, Any]:
+    """The bulk helper's own retries on 429, and requests sized by bytes."""
+    return {
+        "max_chunk_bytes": BULK_MAX_BYTES,
+        "max_retries": BULK_RETRIES,
+        "initial_backoff": 2,
+        "max_backoff": 60,
+    }
+
+
+def write_changes(
+    object_type: str, object_ids: list[str], *, refresh=False, patient=True
+) -> None:
     """Bring the index in line with the database for these objects (or raise)."""
     index_type = BY_OBJECT_TYPE[object_type]
     if not index_type.available():
         return
-    client = get_client()
+    client = bulk_client(patient=patient)
     targets = concrete_indices(index_type)
     if not targets:
         ensure_indices()
@@ -152,6 +187,7 @@ def write_changes(object_type: str, object_ids: list[str], *, refresh=False) -> 
         raise_on_error=False,
         raise_on_exception=True,
         refresh=refresh,
+        **bulk_settings(),
     ):
         if not ok and item.get("delete", {}).get("status") != 404:
             errors.append(item)
@@ -190,16 +226,23 @@ def enqueue(object_type: str, object_ids: Iterable[Any]) -> None:
 
 
 def drain_quietly() -> None:
-    """Best-effort drain after a commit: a failure leaves the rows for the worker."""
-    if not is_configured():
+    """Best-effort drain after a commit: a failure leaves the rows for the worker.
+
+    It runs in the request that committed, so it keeps the short timeout, and it is
+    not tried while the search breaker is open (Elasticsearch failed recently).
+    """
+    if not is_configured() or breaker.is_open(settings.ELASTICSEARCH_URL):
         return
     try:
-        drain()
+        drain(patient=False)
     except Exception:
+        breaker.failed(settings.ELASTICSEARCH_URL)
         logger.warning("search: immediate index update deferred", exc_info=True)
 
 
-def drain(*, limit: int | None = None, refresh: bool = False) -> int:
+def drain(
+    *, limit: int | None = None, refresh: bool = False, patient: bool = True
+) -> int:
     """Apply queued changes; returns how many rows were done. Raises when ES is down.
 
     Rows are claimed with SKIP LOCKED so the worker and the post-commit drains of
@@ -223,7 +266,9 @@ def drain(*, limit: int | None = None, refresh: bool = False) -> int:
             try:
                 for object_type, ids in by_type.items():
                     if object_type in BY_OBJECT_TYPE:
-                        write_changes(object_type, sorted(ids), refresh=refresh)
+                        write_changes(
+                            object_type, sorted(ids), refresh=refresh, patient=patient
+                        )
             except SEARCH_ERRORS as exc:
                 failure = exc
                 IndexOutbox.objects.filter(pk__in=[r.pk for r in rows]).update(
@@ -269,6 +314,7 @@ def rebuild(
     `_aliases` call swaps them; returns the new index's name and document count.
     """
     client = get_client()
+    writer = bulk_client()
     alias = alias_name(index_type.name)
     name = create_index(index_type)
     # Refreshing and replicating while bulk loading only slows the load.
@@ -283,7 +329,11 @@ def rebuild(
     with ThreadPoolExecutor(max_workers=2) as pool:
         pending: list = []
         while chunk := list(islice(actions, chunk_size)):
-            pending.append(pool.submit(bulk, client, chunk, chunk_size=chunk_size))
+            pending.append(
+                pool.submit(
+                    bulk, writer, chunk, chunk_size=chunk_size, **bulk_settings()
+                )
+            )
             while len(pending) > 2 or (pending and pending[0].done()):
                 loaded += pending.pop(0).result()[0]
                 if progress:

@@ -19,7 +19,7 @@ from wagtail.models import Page
 
 from exchange.policy import Viewer
 from search import access
-from search.client import get_client, is_configured
+from search.client import SearchUnavailable, is_configured, reading
 from search.documents import CHECKED_KINDS, RESULT_SOURCE_FIELDS
 from search.indexing import SEARCH_ERRORS, search_aliases
 from search.query import (
@@ -169,7 +169,13 @@ def search(viewer: Viewer, params: SearchParams) -> SearchResults:
         try:
             results = elasticsearch_search(viewer, params)
         except SEARCH_ERRORS as exc:
-            logger.warning("search: Elasticsearch failed, using the database: %s", exc)
+            # Once per pause of the breaker; quiet while it holds searches back.
+            level = (
+                logging.DEBUG if isinstance(exc, SearchUnavailable) else logging.WARNING
+            )
+            logger.log(
+                level, "search: Elasticsearch failed, using the database: %s", exc
+            )
             results = fallback.search(viewer, params)
             results.degraded = True
             results.messages.insert(0, DEGRADED_MESSAGE)
@@ -187,12 +193,13 @@ def _backend_name() -> str:
 
 def elasticsearch_search(viewer: Viewer, params: SearchParams) -> SearchResults:
     results = SearchResults(params=params, searched=True)
-    response = get_client().search(
-        index=",".join(search_aliases()),
-        ignore_unavailable=True,
-        allow_no_indices=True,
-        **search_body(viewer, params),
-    )
+    with reading() as client:
+        response = client.search(
+            index=",".join(search_aliases()),
+            ignore_unavailable=True,
+            allow_no_indices=True,
+            **search_body(viewer, params),
+        )
     hits, dropped = _checked_hits(viewer, response["hits"]["hits"])
     results.hits = hits
     results.total = max(0, response["hits"]["total"]["value"] - dropped)
@@ -318,14 +325,15 @@ def suggest(viewer: Viewer, prefix: str, *, size: int = 8) -> list[dict[str, str
     }
     query = trimmed_query(viewer, SearchParams(q=prefix), text=text)
     try:
-        response = get_client().search(
-            index=",".join(search_aliases()),
-            ignore_unavailable=True,
-            allow_no_indices=True,
-            query=query,
-            size=size,
-            source={"includes": RESULT_SOURCE_FIELDS},
-        )
+        with reading() as client:
+            response = client.search(
+                index=",".join(search_aliases()),
+                ignore_unavailable=True,
+                allow_no_indices=True,
+                query=query,
+                size=size,
+                source={"includes": RESULT_SOURCE_FIELDS},
+            )
     except SEARCH_ERRORS:
         from search import fallback
 
@@ -362,14 +370,15 @@ def did_you_mean(viewer: Viewer, params: SearchParams) -> str | None:
         }
     }
     bare = SearchParams(q=params.q, filters=params.filters)
-    response = get_client().search(
-        index=",".join(search_aliases()),
-        ignore_unavailable=True,
-        allow_no_indices=True,
-        query=trimmed_query(viewer, bare, text=fuzzy),
-        size=20,
-        source={"includes": RESULT_SOURCE_FIELDS},
-    )
+    with reading() as client:
+        response = client.search(
+            index=",".join(search_aliases()),
+            ignore_unavailable=True,
+            allow_no_indices=True,
+            query=trimmed_query(viewer, bare, text=fuzzy),
+            size=20,
+            source={"includes": RESULT_SOURCE_FIELDS},
+        )
     hits, _ = _checked_hits(viewer, response["hits"]["hits"])
     vocabulary: set[str] = set()
     for hit in hits:
@@ -386,12 +395,15 @@ def did_you_mean(viewer: Viewer, params: SearchParams) -> str | None:
     if corrected == words:
         return None
     suggestion = " ".join(corrected)
-    count = get_client().count(
-        index=",".join(search_aliases()),
-        ignore_unavailable=True,
-        allow_no_indices=True,
-        query=trimmed_query(viewer, SearchParams(q=suggestion, filters=params.filters)),
-    )["count"]
+    with reading() as client:
+        count = client.count(
+            index=",".join(search_aliases()),
+            ignore_unavailable=True,
+            allow_no_indices=True,
+            query=trimmed_query(
+                viewer, SearchParams(q=suggestion, filters=params.filters)
+            ),
+        )["count"]
     return suggestion if count else None
 
 

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from portal.tiers import highest
 from search import access, service
 from search.query import FACET_LABELS, parse_params
 
@@ -40,6 +41,8 @@ def search_page(request: HttpRequest) -> HttpResponse:
         ),
         "date_sort_query": results.params.as_query(sort="date", page=1),
         "relevance_sort_query": results.params.as_query(sort="relevance", page=1),
+        # The banner follows the most restricted hit shown on this page.
+        "classification": highest(hit.tier for hit in results.hits),
     }
     return render(request, "search/search_page.html", context)
 

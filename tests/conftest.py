@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 
 from tests.support import require_services, service_versions
@@ -65,6 +67,68 @@ def home_page(db):
     from practices.management.commands.load_demo import Command
 
     return Command().ensure_home_page()
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on loopback, with Django's SMTP backend pointed at it."""
+    from tests.smtp import SmtpServer
+
+    server = SmtpServer().start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = server.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 5
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def heard_sessions_ended():
+    """(user id, number of sessions) of each `sessions_ended` signal sent."""
+    from portal.accounts.signals import sessions_ended
+
+    heard = []
+
+    def listener(sender, user, session_keys, **kwargs):
+        heard.append((user.pk, len(session_keys)))
+
+    sessions_ended.connect(listener)
+    yield heard
+    sessions_ended.disconnect(listener)
+
+
+class _SentMail(Sequence):
+    """The locmem outbox as a recipient sees it: the mail queue is sent first.
+
+    Mail is queued in the database with the event and sent by the worker; reading
+    this sends what is due (as the worker would), then reads Django's outbox."""
+
+    def _sent(self) -> list:
+        from django.core import mail
+
+        from portal.mail.queue import drain
+
+        drain()
+        return mail.outbox
+
+    def __getitem__(self, index):
+        return self._sent()[index]
+
+    def __len__(self) -> int:
+        return len(self._sent())
+
+    def clear(self) -> None:
+        self._sent().clear()
+
+
+@pytest.fixture
+def mailoutbox(mailoutbox):
+    return _SentMail()
 
 
 def pytest_collection_modifyitems(config, items):

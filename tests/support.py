@@ -156,3 +156,13 @@ def http_scope(path: str, *, headers: list[tuple[bytes, bytes]] = ()) -> dict:
         "client": ("127.0.0.1", 50000),
         "server": ("localhost", 80),
     }
+
+
+def sent_mail() -> list:
+    """Django's locmem outbox once the mail queue is sent (as the worker would)."""
+    from django.core import mail
+
+    from portal.mail.queue import drain
+
+    drain()
+    return mail.outbox

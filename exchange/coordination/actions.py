@@ -35,6 +35,9 @@ from exchange.policy import (
     viewer_for_user,
 )
 from portal.audit.actions import record
+from portal.mail.kinds import Kind as MailKind
+from portal.mail.messages import Notice
+from portal.mail.queue import deliver
 from portal.tiers import Tier
 
 if TYPE_CHECKING:
@@ -344,6 +347,14 @@ def _notify_mentions(message: Message, room: Room) -> None:
         # Only someone who may enter the room hears of it (vetting and tier
         # included); the notification is re-checked whenever it is shown.
         if named and can_enter_room(viewer_for_user(user, verified=True), room):
+            deliver(
+                user,
+                Notice(
+                    MailKind.MENTION,
+                    link=f"/coordination/rooms/{room.pk}/#message-{message.pk}",
+                    tier=room.tier,
+                ),
+            )
             notify(
                 user,
                 Notification.Kind.MENTION,
@@ -401,6 +412,14 @@ def notify_document_shared(document) -> int:
         # Notified only if they may see it once signed in with a second factor;
         # shown only while they may (re-checked when listed or sent).
         if can_view(viewer_for_user(user, verified=True), document):
+            deliver(
+                user,
+                Notice(
+                    _shared_kind(user, document),
+                    link=document.get_absolute_url(),
+                    tier=document.tier,
+                ),
+            )
             notify(
                 user,
                 Notification.Kind.DOCUMENT_SHARED,
@@ -410,6 +429,16 @@ def notify_document_shared(document) -> int:
             )
             told += 1
     return told
+
+
+def _shared_kind(user, document) -> str:
+    """How the sharing reaches `user`: by name first, then their State, then a
+    group (a mail says only which, never the rest of the sharing)."""
+    if document.shared_users.filter(pk=user.pk).exists():
+        return MailKind.SHARED_WITH_YOU
+    if user.state_id and document.shared_states.filter(pk=user.state_id).exists():
+        return MailKind.SHARED_WITH_STATE
+    return MailKind.SHARED_WITH_GROUP
 
 
 def notify_vetting_expiry(user, days_left: int) -> Notification | None:

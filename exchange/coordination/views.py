@@ -32,6 +32,7 @@ from exchange.policy import (
 from portal.accounts.decorators import role_required
 from portal.accounts.roles import Role
 from portal.accounts.twofactor import second_factor_url
+from portal.tiers import highest
 
 
 def _room_or_404(request, room_id: int):
@@ -85,6 +86,7 @@ def room_list(request):
         "coordination/room_list.html",
         {
             "rooms": rooms,
+            "classification": highest(room.tier for room in rooms),
             "cleared": viewer.is_cleared,
             "verified": request.user.is_verified(),
             "second_factor_url": second_factor_url(request.user, request.path),
@@ -102,6 +104,7 @@ def room_detail(request, room_id: int):
         "coordination/room.html",
         {
             "room": room,
+            "classification": room.tier,
             "last_read_id": marker.last_read_id if marker else 0,
             "edit_window": conf.get("COORDINATION_EDIT_WINDOW_SECONDS"),
             "max_chars": conf.get("COORDINATION_MAX_MESSAGE_CHARS"),
@@ -203,14 +206,17 @@ def notification_list(request):
     if request.method == "POST":
         actions.mark_notifications_read(request.user)
         return redirect("coordination:notifications")
-    notifications = visible_notifications(viewer).select_related("room", "document")[
-        :100
-    ]
+    notifications = list(
+        visible_notifications(viewer).select_related("room", "document")[:100]
+    )
+    shown = [n.document.tier for n in notifications if n.document is not None]
+    shown += [n.room.tier for n in notifications if n.room is not None]
     return render(
         request,
         "coordination/notification_list.html",
         {
             "notifications": notifications,
+            "classification": highest(shown),
             # Before the second factor the policy hides what rooms and documents
             # are about: say so rather than "No notifications".
             "verified": request.user.is_verified(),

@@ -9,6 +9,7 @@ from django.contrib.auth.forms import (
     PasswordChangeForm,
     SetPasswordForm,
 )
+from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.models import User
 from portal.tiers import Tier
@@ -168,3 +169,29 @@ class VettingForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="Exchange access ends after this day.",
     )
+
+
+class FactorResetRequestForm(forms.Form):
+    """The focal point picks an account of their State, by name."""
+
+    account = forms.ModelChoiceField(
+        queryset=None,
+        label=_("Account that lost its second factor"),
+        empty_label=_("Choose a person"),
+        help_text=_(
+            "Only if they have no backup code left. The secretariat confirms; then "
+            "all their devices are removed and they set up a new one at their next "
+            "sign-in."
+        ),
+        error_messages={
+            "required": _("Choose the person whose second factors to reset."),
+            "invalid_choice": _(
+                "Choose a person of your State (not yourself) from the list."
+            ),
+        },
+    )
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = candidates
+        self.fields["account"].label_from_instance = lambda user: user.display_name

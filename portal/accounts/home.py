@@ -183,7 +183,7 @@ def focal_point_section(user) -> Section:
 def secretariat_sections(user) -> list[Section]:
     from wagtail.models import TaskState
 
-    from portal.accounts.actions import experts
+    from portal.accounts.actions import experts, pending_factor_resets
 
     queue = (
         TaskState.objects.reviewable_by(user)
@@ -238,6 +238,22 @@ def secretariat_sections(user) -> list[Section]:
             empty=f"No expert's vetting ends within {REMINDER_DAYS} days.",
             more_url=reverse("accounts:vetting_list"),
             more_label="All experts",
+        ),
+        Section(
+            "factor_resets",
+            "Second-factor resets to confirm",
+            [
+                Item(
+                    reset.account.display_name,
+                    reverse("accounts:factor_resets"),
+                    detail=f"Asked by {reset.requested_by.display_name}",
+                    when=reset.requested_at,
+                )
+                for reset in pending_factor_resets().exclude(requested_by=user)[:LIMIT]
+            ],
+            empty="No reset of a lost second factor is waiting.",
+            more_url=reverse("accounts:factor_resets"),
+            more_label="All resets",
         ),
         Section(
             "rooms",
@@ -414,6 +430,16 @@ def sections_for(request) -> list[Section]:
         sections.append(progress_section(user))
     if Role.FOCAL_POINT in roles:
         sections.append(focal_point_section(user))
+        sections.append(
+            Section(
+                "receipts",
+                "Access receipts",
+                empty="Who opened your State's documents, signed: a bundle for a "
+                "period that you can check without the portal.",
+                more_url=reverse("exchange:state_receipts"),
+                more_label="Your State's access receipts",
+            )
+        )
     if Role.SECRETARIAT in roles:
         sections += secretariat_sections(user)
     if Role.VETTED_EXPERT in roles:

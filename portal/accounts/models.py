@@ -217,3 +217,47 @@ class VettingApproval(models.Model):
     @property
     def is_complete(self) -> bool:
         return self.completed_at is not None
+
+
+class FactorReset(models.Model):
+    """Removing every second factor of an account whose owner lost them all.
+
+    The focal point of the account's State asks, the secretariat confirms: two
+    different people, neither the account's owner. Until confirmed, nothing changes.
+    """
+
+    account = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="factor_resets"
+    )
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    confirmed_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=models.Q(confirmed_at__isnull=True),
+                name="one_open_factor_reset",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(requested_by=models.F("account"))
+                & ~models.Q(confirmed_by=models.F("account")),
+                name="no_owner_resets_own_factors",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(confirmed_by=models.F("requested_by")),
+                name="two_different_factor_reset_people",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Factor reset of {self.account}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None

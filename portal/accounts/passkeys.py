@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 
 from django.db import transaction
-from django.urls import path
+from django.urls import path, reverse
 from django.views.i18n import JavaScriptCatalog
 
 from django_otp_webauthn import exceptions
@@ -28,6 +28,9 @@ from portal.accounts.stepup import is_recently_verified, mark_verified
 from portal.accounts.twofactor import has_device
 from portal.audit.actions import record
 from portal.audit.models import Outcome
+from portal.mail.kinds import Kind
+from portal.mail.messages import Notice
+from portal.mail.queue import deliver
 
 
 class StepUpRequired(exceptions.OTPWebAuthnApiError):
@@ -64,6 +67,15 @@ class CompletePasskeyRegistrationView(CompleteCredentialRegistrationView):
                 target_id=_json_id(response),
                 details={"kind": "webauthn"},
             )
+            if response.status_code < 400:
+                deliver(
+                    self.request.user,
+                    Notice(
+                        Kind.FACTOR_ADDED,
+                        link=reverse("accounts:profile"),
+                        stage="passkey",
+                    ),
+                )
         device = self.request.user.otp_device if not was_verified else None
         if device is not None:
             # The first device verifies the session, as a first TOTP device does.

@@ -49,6 +49,7 @@ urlpatterns = [
         views.accept_invitation_view,
         name="accept_invitation",
     ),
+    path("accounts/factor-resets/", views.factor_resets_view, name="factor_resets"),
     path("accounts/vetting/", views.vetting_list_view, name="vetting_list"),
     path("accounts/vetting/<int:pk>/", views.vetting_edit_view, name="vetting_edit"),
     path(

@@ -1,21 +1,24 @@
-"""Vetting reminders: tell an expert (and the secretariat) 30 days before expiry."""
+"""Vetting reminders: tell an expert 30 days before expiry, and when it has ended."""
 
 from __future__ import annotations
 
 import datetime
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 
 from exchange.coordination.actions import notify_vetting_expiry
 from portal.accounts.models import User, VettingReminder
 from portal.audit.actions import record
+from portal.mail.kinds import Kind
+from portal.mail.messages import Notice
+from portal.mail.queue import deliver
 
 REMINDER_DAYS = 30
+# A daily job that did not run for a few days still tells of a vetting that ended.
+ENDED_LOOKBACK_DAYS = 7
 
 
 def send_vetting_reminders(today: datetime.date | None = None) -> int:
@@ -40,16 +43,13 @@ def send_vetting_reminders(today: datetime.date | None = None) -> int:
                 VettingReminder.objects.create(
                     user=user, vetted_until=user.vetted_until
                 )
-                send_mail(
-                    "Your vetting for the Nuclear Security Implementation Portal "
-                    "expires soon",
-                    (
-                        f"Your vetting expires after {date_format(user.vetted_until)}. "
-                        "On the next day, your access to the exchange ends. Ask the "
-                        "secretariat to renew it."
+                deliver(
+                    user,
+                    Notice(
+                        Kind.VETTING_ENDING,
+                        link=reverse("accounts:profile"),
+                        until=user.vetted_until,
                     ),
-                    settings.DEFAULT_FROM_EMAIL,
-                    [user.email],
                 )
                 record(
                     "accounts.vetting_reminder_sent",
@@ -61,3 +61,28 @@ def send_vetting_reminders(today: datetime.date | None = None) -> int:
             continue  # Another run sent it in the meantime.
         sent += 1
     return sent
+
+
+def send_vetting_ended(today: datetime.date | None = None) -> int:
+    """Tell each expert whose vetting ended (in the last week) that it has; once
+    per expiry date, whichever run gets there first."""
+    today = today or timezone.localdate()
+    ended = User.objects.filter(
+        is_active=True,
+        vetted_until__lt=today,
+        vetted_until__gte=today - datetime.timedelta(days=ENDED_LOOKBACK_DAYS),
+    )
+    told = 0
+    for user in ended:
+        with transaction.atomic():
+            if deliver(
+                user,
+                Notice(
+                    Kind.VETTING_ENDED,
+                    link=reverse("accounts:profile"),
+                    until=user.vetted_until,
+                ),
+                key=f"vetting-ended:{user.pk}:{user.vetted_until.isoformat()}",
+            ):
+                told += 1
+    return told

@@ -20,6 +20,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
@@ -40,6 +41,7 @@ from portal.accounts.forms import (
     ChangePasswordForm,
     CodeForm,
     EnrolForm,
+    FactorResetRequestForm,
     InvitationForm,
     LoginForm,
     NewPasswordForm,
@@ -61,6 +63,9 @@ from portal.accounts.twofactor import (
     safe_next,
     second_factor_url,
 )
+from portal.mail import actions as mail_actions
+from portal.mail.forms import MailPreferencesForm
+from portal.mail.views import security_kind_labels
 
 
 def _complete_verification(request: HttpRequest, device) -> None:
@@ -248,6 +253,10 @@ def profile_view(request: SignedInRequest) -> HttpResponse:
                 user=request.user, name="Backup codes"
             ).exists(),
             "tools": _tools(request.user),
+            "mail_form": MailPreferencesForm(
+                initial_choices=mail_actions.preferences_of(request.user)
+            ),
+            "security_kinds": security_kind_labels(),
         },
     )
 
@@ -260,8 +269,14 @@ def _tools(user) -> list[tuple[str, str]]:
         tools.append(
             (reverse("accounts:vetting_approvals"), "Approve vettings of your experts")
         )
+        tools.append(
+            (reverse("accounts:factor_resets"), _("Reset a lost second factor"))
+        )
     if has_role(user, Role.SECRETARIAT):
         tools.append((reverse("accounts:vetting_list"), "Vet experts"))
+        tools.append(
+            (reverse("accounts:factor_resets"), _("Confirm second-factor resets"))
+        )
     if has_role(user, Role.SECURITY_OFFICER):
         tools.append((reverse("audit:events"), "Audit trail"))
     return tools
@@ -517,3 +532,71 @@ def vetting_approvals_view(request: SignedInRequest) -> HttpResponse:
             )
         return redirect("accounts:vetting_approvals")
     return render(request, "accounts/vetting_approvals.html", {"pending": pending})
+
+
+# --- Lost second factors -----------------------------------------------------------
+
+
+@role_required((Role.FOCAL_POINT, Role.SECRETARIAT))
+@step_up_required
+def factor_resets_view(request: HttpRequest) -> HttpResponse:
+    """The focal point asks to reset the factors of a person of their State; the
+    secretariat confirms a reset another person asked for. Both after a fresh code."""
+    user = request.user
+    candidates = actions.factor_reset_candidates(user)
+    is_focal_point = has_role(user, Role.FOCAL_POINT) and user.state_id is not None
+    form = FactorResetRequestForm(
+        request.POST if request.POST.get("step") == "request" else None,
+        candidates=candidates,
+    )
+    if request.method == "POST":
+        try:
+            if request.POST.get("step") == "confirm":
+                if not has_role(user, Role.SECRETARIAT):
+                    raise Http404
+                reset = get_object_or_404(
+                    actions.pending_factor_resets(), pk=request.POST.get("reset") or 0
+                )
+                actions.confirm_factor_reset(reset, by=user, request=request)
+                messages.success(
+                    request,
+                    _(
+                        "The second factors of %(name)s are removed and their "
+                        "sessions ended; they set up a new one at their next sign-in."
+                    )
+                    % {"name": reset.account.display_name},
+                )
+                return redirect("accounts:factor_resets")
+            if not is_focal_point:
+                raise Http404
+            if form.is_valid():
+                account = form.cleaned_data["account"]
+                actions.request_factor_reset(account, by=user, request=request)
+                messages.success(
+                    request,
+                    _(
+                        "The reset for %(name)s waits for the secretariat's "
+                        "confirmation."
+                    )
+                    % {"name": account.display_name},
+                )
+                return redirect("accounts:factor_resets")
+        except PermissionDenied as refusal:
+            if request.POST.get("step") == "request":
+                form.add_error(None, str(refusal))
+            else:
+                messages.error(request, str(refusal))
+                return redirect("accounts:factor_resets")
+    pending = actions.pending_factor_resets()
+    if not has_role(user, Role.SECRETARIAT):
+        pending = pending.filter(requested_by=user)
+    return render(
+        request,
+        "accounts/factor_resets.html",
+        {
+            "form": form if is_focal_point else None,
+            "pending": pending,
+            "can_confirm": has_role(user, Role.SECRETARIAT),
+        },
+        status=400 if form.errors else 200,
+    )

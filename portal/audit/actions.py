@@ -86,3 +86,83 @@ def record(
         event.row_hash = event.compute_hash()
         event.save(force_insert=True)
     return event
+
+
+CHECKPOINT_SIGNED = "audit.checkpoint_signed"
+
+
+class CheckpointRefused(Exception):
+    """The rows since the last checkpoint do not add up: nothing is signed."""
+
+
+def sign_checkpoint(*, actor=None, request=None):
+    """Sign the chain's head as a new checkpoint; None when the head has not moved.
+
+    The checkpoint's own audit event is the row it signs: it is recorded first,
+    under the chain's lock, which is held until the checkpoint is stored, so two
+    runs at once yield one checkpoint (the second finds the head signed). The rows
+    since the previous checkpoint are checked before anything is signed: a broken
+    chain is never vouched for.
+    """
+    from portal.audit import signing
+    from portal.audit import verify_receipt as rules
+    from portal.audit.models import Checkpoint
+
+    key = signing.signing_key()
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
+        head = AuditEvent.objects.order_by("-sequence").only("sequence").first()
+        previous = Checkpoint.objects.order_by("-sequence").first()
+        if head is None or (
+            previous is not None and previous.sequence >= head.sequence
+        ):
+            return None
+        event = record(
+            CHECKPOINT_SIGNED,
+            actor=actor,
+            request=request,
+            details={
+                "key_id": key.key_id,
+                "previous_checkpoint": previous.sequence if previous else None,
+            },
+        )
+        start = previous.sequence if previous else 0
+        digest = previous.rows_digest if previous else GENESIS_HASH
+        link = previous.row_hash if previous else GENESIS_HASH
+        expected = start + 1
+        rows = AuditEvent.objects.filter(
+            sequence__gt=start, sequence__lte=event.sequence
+        ).order_by("sequence")
+        for row in rows.iterator(chunk_size=2000):
+            if (
+                row.sequence != expected
+                or row.previous_hash != link
+                or row.compute_hash() != row.row_hash
+            ):
+                raise CheckpointRefused(
+                    f"row #{expected} does not add up since checkpoint #{start}: "
+                    "run audit_verify"
+                )
+            digest = rules.sha256_hex(digest + row.row_hash)
+            link = row.row_hash
+            expected += 1
+        checkpoint = Checkpoint(
+            sequence=event.sequence,
+            row_hash=event.row_hash,
+            rows_digest=digest,
+            created_at=event.occurred_at,
+            key_id=key.key_id,
+            public_key=key.public_b64,
+            previous_checkpoint_hash=(
+                rules.checkpoint_hash(previous.as_signed())
+                if previous
+                else GENESIS_HASH
+            ),
+        )
+        checkpoint.signature = key.sign(
+            rules.checkpoint_payload(checkpoint.as_signed())
+        )
+        checkpoint.save(force_insert=True)
+    return checkpoint

@@ -81,3 +81,44 @@ class AuditEvent(models.Model):
     def compute_hash(self) -> str:
         payload = (self.previous_hash + self.canonical_content()).encode()
         return hashlib.sha256(payload).hexdigest()
+
+
+class Checkpoint(models.Model):
+    """The chain's head at one moment, signed with the portal's Ed25519 key.
+
+    Each checkpoint names the hash of the one before it, and signs the digest of
+    every row hash up to its row (`portal.audit.verify_receipt.fold_digest`), so
+    that the hashes of the rows between two checkpoints are enough to prove which
+    rows the later one covers. Someone holding a checkpoint can later show that
+    the rows under it were not changed, removed or reordered, and that the newest
+    rows were not cut off.
+    """
+
+    sequence = models.BigIntegerField(unique=True, editable=False)
+    row_hash = models.CharField(max_length=64, editable=False)
+    rows_digest = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(editable=False)
+    key_id = models.CharField(max_length=64, editable=False)
+    # The signing key's public half, so that a rotated key's checkpoints stay
+    # readable; verification trusts the keys in settings, not this column.
+    public_key = models.CharField(max_length=64, editable=False)
+    previous_checkpoint_hash = models.CharField(max_length=64, editable=False)
+    signature = models.CharField(max_length=128, editable=False)
+
+    class Meta:
+        ordering = ["sequence"]
+
+    def __str__(self) -> str:
+        return f"checkpoint #{self.sequence}"
+
+    def as_signed(self) -> dict:
+        """The checkpoint as published and as a receipt bundle carries it."""
+        return {
+            "sequence": self.sequence,
+            "row_hash": self.row_hash,
+            "rows_digest": self.rows_digest,
+            "created_at": self.created_at.isoformat(),
+            "key_id": self.key_id,
+            "previous_checkpoint_hash": self.previous_checkpoint_hash,
+            "signature": self.signature,
+        }

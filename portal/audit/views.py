@@ -11,18 +11,27 @@ import datetime
 import json
 from collections.abc import Iterator
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
 from portal.accounts.decorators import role_required
 from portal.accounts.roles import Role
-from portal.audit.actions import address_hash, record
+from portal.audit import signing
+from portal.audit.actions import (
+    CheckpointRefused,
+    address_hash,
+    record,
+    sign_checkpoint,
+)
 from portal.audit.forms import AuditFilterForm
-from portal.audit.models import AuditEvent
+from portal.audit.models import AuditEvent, Checkpoint
 from portal.audit.presentation import AuditReader
 from portal.audit.verify import verify_chain
 
@@ -168,4 +177,52 @@ def verify(request: HttpRequest) -> HttpResponse:
         outcome="success" if report.ok else "failure",
         details={"checked": report.checked, "broken_sequence": report.broken_sequence},
     )
-    return render(request, "audit/verify.html", {"report": report})
+    latest = Checkpoint.objects.order_by("-sequence").first()
+    return render(request, "audit/verify.html", {"report": report, "latest": latest})
+
+
+@require_POST
+@security_officer_required
+def sign_now(request: HttpRequest) -> HttpResponse:
+    """Sign the chain's head now, between the daily timer's checkpoints."""
+    try:
+        checkpoint = sign_checkpoint(request=request)
+    except CheckpointRefused as error:
+        messages.error(request, _("No checkpoint was signed: %s.") % error)
+    else:
+        if checkpoint is None:
+            messages.info(request, _("The chain's head is signed already."))
+        else:
+            messages.success(
+                request,
+                _("Checkpoint signed at row #%(sequence)s.")
+                % {"sequence": checkpoint.sequence},
+            )
+    return redirect("audit:verify")
+
+
+@require_GET
+@role_required((Role.FOCAL_POINT, Role.SECURITY_OFFICER))
+def checkpoints(request: HttpRequest) -> JsonResponse:
+    """Every signed checkpoint with the keys that verify them, oldest first: a focal
+    point keeps a copy, and a later copy proves the chain only grew."""
+    response = JsonResponse(
+        {
+            "format": "nsip-audit-checkpoints/1",
+            "keys": signing.public_keys_document()["keys"],
+            "checkpoints": [
+                c.as_signed() for c in Checkpoint.objects.order_by("sequence")
+            ],
+        }
+    )
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
+@require_GET
+def public_keys(request: HttpRequest) -> JsonResponse:
+    """The public keys of the audit checkpoints: the key file of the offline
+    checker (`portal/audit/verify_receipt.py --key`)."""
+    response = JsonResponse(signing.public_keys_document())
+    response["Cache-Control"] = "public, max-age=3600"
+    return response

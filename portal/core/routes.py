@@ -130,6 +130,12 @@ ROUTES: dict[str, Rule] = {
     "accounts:vetting_list": role(Role.SECRETARIAT),
     "accounts:vetting_edit": role(Role.SECRETARIAT),
     "accounts:vetting_approvals": role(Role.FOCAL_POINT, Role.SECRETARIAT),
+    "accounts:factor_resets": role(
+        Role.FOCAL_POINT, Role.SECRETARIAT, note="and a recent code"
+    ),
+    # Mail choices, and the signed one-click link of each mail (RFC 8058).
+    "mail:preferences": verified(method="POST"),
+    "mail:unsubscribe": public(note="a signed link; a bad one answers 410"),
     # Passkeys (django-otp-webauthn's JSON views answer 403 themselves).
     "otp_webauthn:credential-registration-begin": verified(
         anonymous=Refusal.FORBIDDEN, password_only=Refusal.FORBIDDEN, method="POST"
@@ -149,6 +155,11 @@ ROUTES: dict[str, Rule] = {
     "audit:export_csv": role(Role.SECURITY_OFFICER),
     "audit:export_jsonl": role(Role.SECURITY_OFFICER),
     "audit:verify": role(Role.SECURITY_OFFICER),
+    "audit:sign_checkpoint": role(Role.SECURITY_OFFICER, method="POST"),
+    "audit:checkpoints": role(
+        Role.FOCAL_POINT, Role.SECURITY_OFFICER, note="signed checkpoints, JSON"
+    ),
+    "audit_public_keys": public(note="the checkpoints' public keys, no secret"),
     # Search: public, trimmed by the policy for each viewer.
     "search:page": public(),
     "search:api": public(),
@@ -170,8 +181,13 @@ ROUTES: dict[str, Rule] = {
         unrelated=Refusal.NOT_FOUND,
         note="the owner and the originating State's focal point; 404 to others",
     ),
+    "exchange:state_receipts": role(Role.FOCAL_POINT, note="of their own State"),
     "exchange:download_latest": verified(unrelated=Refusal.NOT_FOUND, note=POLICY_404),
     "exchange:download": verified(unrelated=Refusal.NOT_FOUND, note=POLICY_404),
+    "exchange:download_record": verified(
+        unrelated=Refusal.NOT_FOUND,
+        note="the owner and the originating State's focal point; 404 to others",
+    ),
     "exchange:api_documents": verified(
         anonymous=Refusal.NOT_FOUND,
         password_only=Refusal.NOT_FOUND,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import dj_database_url
@@ -42,6 +43,8 @@ INSTALLED_APPS = [
     "wagtail.search",
     "wagtail.admin",
     "wagtail",
+    # After Wagtail's admin: it replaces the admin's own approval and rejection mail.
+    "portal.mail",
     "modelcluster",
     "taggit",
     "django_otp",
@@ -116,8 +119,12 @@ if DATABASE_POOL and DATABASES["default"]["ENGINE"] == "django.db.backends.postg
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": env.get_int("DATABASE_POOL_MIN", 2),
         "max_size": env.get_int("DATABASE_POOL_MAX", 10),
-        "timeout": 10,
+        "timeout": env.get_int("DATABASE_POOL_TIMEOUT", 10),
     }
+    # The pool checks a connection before lending it (Django's health checks turn on
+    # psycopg's check): after PostgreSQL restarts, the pool replaces its dead
+    # connections instead of failing the next requests with them.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Real time: Redis when configured, the in-memory layer for the one-process demo.
@@ -146,6 +153,12 @@ else:
 # --- Search: Elasticsearch when configured, the database otherwise.
 ELASTICSEARCH_URL = env.get("ELASTICSEARCH_URL")
 ELASTICSEARCH_INDEX_PREFIX = env.get("ELASTICSEARCH_INDEX_PREFIX", "portal")
+# Seconds a search waits on a node; after a failure the breaker sends searches to the
+# database for ELASTICSEARCH_BREAKER_SECONDS before probing Elasticsearch again.
+ELASTICSEARCH_TIMEOUT = env.get_int("ELASTICSEARCH_TIMEOUT", 5)
+ELASTICSEARCH_BREAKER_SECONDS = env.get_int("ELASTICSEARCH_BREAKER_SECONDS", 10)
+# Bulk writes (the outbox drain, rebuilds) may wait longer and retry with back-off.
+ELASTICSEARCH_BULK_TIMEOUT = env.get_int("ELASTICSEARCH_BULK_TIMEOUT", 60)
 SEARCH_BACKEND = "elasticsearch" if ELASTICSEARCH_URL else "database"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 
@@ -278,10 +291,22 @@ EMAIL_PORT = env.get_int("EMAIL_PORT", 587)
 EMAIL_HOST_USER = env.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env.get_bool("EMAIL_USE_TLS", default=True)
+# A mail server that accepts the connection and then hangs holds a queued mail for
+# this many seconds at most; the mail is tried again later (portal/mail/queue.py).
+EMAIL_TIMEOUT = env.get_int("EMAIL_TIMEOUT", 10)
+# Backoff of a mail that could not be sent: the first retry after this many
+# seconds, doubling up to the maximum; mail is never dropped.
+MAIL_RETRY_SECONDS = env.get_int("MAIL_RETRY_SECONDS", 30)
+MAIL_RETRY_MAX_SECONDS = env.get_int("MAIL_RETRY_MAX_SECONDS", 3600)
+# Also send right after the queuing transaction commits, in the request (the demo,
+# which runs no worker). Off: a slow mail server would slow the request down.
+MAIL_SEND_ON_COMMIT = env.get_bool("MAIL_SEND_ON_COMMIT", default=False)
+# Links in mail point here.
+PORTAL_BASE_URL = env.get("PORTAL_BASE_URL", "http://127.0.0.1:8000")
 
 # --- Wagtail.
 WAGTAIL_SITE_NAME = "Nuclear Security Implementation Portal"
-WAGTAILADMIN_BASE_URL = env.get("PORTAL_BASE_URL", "http://127.0.0.1:8000")
+WAGTAILADMIN_BASE_URL = PORTAL_BASE_URL
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "odt", "txt", "csv"]
 # Public documents get the exchange's checks: no active content, scanned for malware;
 # images are scanned too.
@@ -310,6 +335,10 @@ LOGGING = {
 # (kept readable until `manage.py rotate_exchange_key` has re-wrapped everything).
 EXCHANGE_KEK = env.get("EXCHANGE_KEK")
 EXCHANGE_PREVIOUS_KEKS = env.get_list("EXCHANGE_PREVIOUS_KEKS", [])
+# The audit chain's signing key (Ed25519, base64 of 32 raw bytes or PEM) and the
+# public keys it replaced, whose checkpoints stay verifiable (docs/deployment.md).
+AUDIT_SIGNING_KEY = env.get("AUDIT_SIGNING_KEY")
+AUDIT_RETIRED_PUBLIC_KEYS = env.get_list("AUDIT_RETIRED_PUBLIC_KEYS", [])
 EXCHANGE_CHUNK_SIZE = 1024 * 1024
 EXCHANGE_MAX_UPLOAD_BYTES = env.get_int("EXCHANGE_MAX_UPLOAD_BYTES", 256 * 1024 * 1024)
 # Detected media type -> file name extensions it may carry.
@@ -332,6 +361,11 @@ EXCHANGE_RECENT_DAYS = 30
 CLAMD_URL = env.get("CLAMD_URL")
 CLAMD_TIMEOUT_SECONDS = env.get_int("CLAMD_TIMEOUT_SECONDS", 120)
 EXCHANGE_SCAN_REQUIRED = True
+# Uploads are received into this folder, so that the sweep finds what a crashed
+# process left there (exchange/orphans.py); files younger than the grace are kept.
+FILE_UPLOAD_TEMP_DIR = env.get("FILE_UPLOAD_TEMP_DIR", str(VAR_DIR / "uploads"))
+Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
+EXCHANGE_ORPHAN_GRACE_SECONDS = env.get_int("EXCHANGE_ORPHAN_GRACE_SECONDS", 6 * 3600)
 STORAGES["exchange"] = {
     # Outside MEDIA_ROOT: no URL ever serves these files; only the download view does.
     "BACKEND": "exchange.storage.ExchangeFileSystemStorage",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 from pathlib import Path
@@ -65,8 +66,18 @@ def get_mandatory_secret(name: str) -> str:
     return value
 
 
-def get_demo_secret(name: str, filename: str) -> str:
-    """A secret from the environment, or one generated once into var/ for the demo."""
+def _random_text() -> str:
+    return secrets.token_urlsafe(50)
+
+
+def random_signing_key() -> str:
+    """A new Ed25519 private key, as the base64 of its 32 random bytes."""
+    return base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def get_demo_secret(name: str, filename: str, make=_random_text) -> str:
+    """A secret from the environment, or one generated once into var/ for the demo
+    (by `make`: random text unless the secret must have another form)."""
     value = get(name)
     if value:
         return value
@@ -76,5 +87,5 @@ def get_demo_secret(name: str, filename: str) -> str:
         # Create with owner-only permissions before writing the secret.
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(50))
+            handle.write(make())
     return path.read_text().strip()

@@ -15,3 +15,4 @@ SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 EXCHANGE_KEK = env.get_mandatory_secret("EXCHANGE_KEK")
+AUDIT_SIGNING_KEY = env.get_mandatory_secret("AUDIT_SIGNING_KEY")

@@ -12,6 +12,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 MEDIA_ROOT = tempfile.mkdtemp(prefix="portal-test-media-")
 STATIC_ROOT = Path(tempfile.mkdtemp(prefix="portal-test-static-"))
+FILE_UPLOAD_TEMP_DIR = tempfile.mkdtemp(prefix="portal-test-uploads-")
 # The live server of the browser tests serves static files straight from the apps.
 SERVESTATIC_USE_FINDERS = True
 SERVESTATIC_AUTOREFRESH = True
@@ -44,6 +45,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F
 DATABASES["default"]["TEST"] = {"NAME": env.get("PORTAL_TEST_DATABASE", "test_portal")}  # noqa: F405
 
 EXCHANGE_KEK = "test-only-exchange-key-encryption-key"
+# A fixed Ed25519 key for the audit checkpoints (the base64 of 32 bytes).
+AUDIT_SIGNING_KEY = "dGVzdC1vbmx5LWF1ZGl0LXNpZ25pbmcta2V5LTMyYiE="
 STORAGES["exchange"] = {
     "BACKEND": "exchange.storage.ExchangeFileSystemStorage",
     "OPTIONS": {"location": tempfile.mkdtemp(prefix="portal-test-exchange-")},
@@ -52,3 +55,5 @@ STORAGES["exchange"] = {
 EXCHANGE_POLICY_EXAMPLES = env.get_int("EXCHANGE_POLICY_EXAMPLES", 500)
 # Examples of the property-based search leakage test (more in a long run).
 SEARCH_LEAKAGE_EXAMPLES = env.get_int("SEARCH_LEAKAGE_EXAMPLES", 60)
+# Examples of the property-based test that no mail carries restricted text.
+MAIL_LEAKAGE_EXAMPLES = env.get_int("MAIL_LEAKAGE_EXAMPLES", 300)

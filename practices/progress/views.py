@@ -23,7 +23,7 @@ from portal.accounts.decorators import role_required
 from portal.accounts.roles import Role, has_role
 from portal.audit.actions import record as audit
 from portal.states.models import State
-from portal.tiers import Tier
+from portal.tiers import Tier, highest
 from practices.progress import actions
 from practices.progress.aggregates import (
     CHARTS,
@@ -126,16 +126,11 @@ def state_progress(request, iso_code: str):
         "training": list(visible(TrainingActivity)),
         "certification": list(visible(CertificationScheme)),
     }
+    shown = [
+        r for group in (missions, statuses.values(), *records.values()) for r in group
+    ] + [r for m in missions for r in m.recommendations.all()]
     shown_restricted = [
-        f"{r._meta.model_name}:{r.pk}"
-        for group in (missions, statuses.values(), *records.values())
-        for r in group
-        if r.tier != Tier.PUBLIC
-    ] + [
-        f"recommendation:{r.pk}"
-        for m in missions
-        for r in m.recommendations.all()
-        if r.tier != Tier.PUBLIC
+        f"{r._meta.model_name}:{r.pk}" for r in shown if r.tier != Tier.PUBLIC
     ]
     if shown_restricted:
         audit(
@@ -160,6 +155,7 @@ def state_progress(request, iso_code: str):
             ),
             "may_edit": actions.is_progress_editor(request.user)
             and request.user.state_id == state.pk,
+            "classification": highest(r.tier for r in shown),
             **records,
         },
     )
@@ -227,6 +223,9 @@ def manage_index(request):
                 publication and publication.publish_aggregates
             ),
             "is_focal_point": has_role(request.user, Role.FOCAL_POINT),
+            "classification": highest(
+                r.tier for section in sections for r in section["records"]
+            ),
         },
     )
 
@@ -313,6 +312,7 @@ def manage_edit(request, record_type: str, pk: int):
             "title": f"Edit: {fresh}",
             "record": fresh,
             "history": history,
+            "classification": fresh.tier,
         },
         status=400 if form.errors else 200,
     )

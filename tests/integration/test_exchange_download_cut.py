@@ -28,6 +28,7 @@ from exchange.downloads import (
     STREAM_CHUNK,
     VERIFY_FIRST_BYTES,
 )
+from exchange.marking import without_cover
 from portal.accounts.actions import vet_expert
 from portal.accounts.roles import Role
 from portal.audit.models import AuditEvent
@@ -148,11 +149,14 @@ async def test_a_stream_stops_within_a_few_mib_once_the_reader_may_no_longer_see
     )
 
     assert status == 200
-    assert headers[b"content-length"] == str(size).encode()
+    # The file inside its cover notice, which names the tier and the reader.
+    declared = int(headers[b"content-length"])
+    assert declared > size
+    assert received.startswith(b"==== RESTRICTED ====")
     # The stream ends at the next check, short of the declared length: the client
     # sees an incomplete download, never the rest of the file.
-    assert len(received) == CUT_AT < size
-    assert received == body[:CUT_AT]
+    assert len(received) < declared
+    assert without_cover(received) == body[:CUT_AT]
     assert messages[-1] == {"type": "http.response.body"}  # ended, no error page
 
     def audit():
@@ -190,12 +194,12 @@ async def test_a_reader_whose_clearance_is_lowered_is_cut_at_the_next_fresh_look
 
     assert status == 200
     # The reader's own facts are read again on every few checks, not on each.
-    assert received == body[: REFRESH_READER_EVERY * CUT_AT]
+    assert without_cover(received) == body[: REFRESH_READER_EVERY * CUT_AT]
     cut = await sync_to_async(AuditEvent.objects.get)(
         action="exchange.document.download_cut"
     )
     assert cut.details["reason"] == "not_cleared"
-    assert cut.details["bytes_sent"] == len(received)
+    assert cut.details["bytes_sent"] == len(without_cover(received))
 
 
 async def test_a_download_unaffected_by_a_change_streams_to_the_end():
@@ -214,8 +218,8 @@ async def test_a_download_unaffected_by_a_change_streams_to_the_end():
     )
 
     assert status == 200
-    assert headers[b"content-length"] == str(size).encode()
-    assert received == body
+    assert headers[b"content-length"] == str(len(received)).encode()
+    assert without_cover(received) == body
     cuts = await sync_to_async(
         AuditEvent.objects.filter(action="exchange.document.download_cut").count
     )()
@@ -239,8 +243,9 @@ async def test_a_client_that_leaves_while_the_policy_is_asked_ends_the_download_
         status, _, received, _ = await download(url, cookie, leave, gone)
 
     assert status == 200
-    assert len(received) < size
-    assert received == body[: len(received)]
+    inside = without_cover(received)
+    assert len(inside) < size
+    assert inside == body[: len(inside)]
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
     cuts = await sync_to_async(
         AuditEvent.objects.filter(action="exchange.document.download_cut").count

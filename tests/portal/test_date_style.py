@@ -115,4 +115,4 @@ def test_the_vetting_reminder_mail(mailoutbox):
     assert expert.vetted_until == MOMENT.date()
     send_vetting_reminders(today=datetime.date(2026, 11, 20))
     (mail,) = mailoutbox
-    assert "Your vetting expires after 2 December 2026." in mail.body
+    assert "Your vetting ends after 2 December 2026" in mail.body

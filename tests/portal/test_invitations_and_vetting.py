@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 import re
 
-from django.core import mail
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
@@ -18,7 +17,7 @@ from portal.accounts.models import Invitation, User, VettingReminder
 from portal.accounts.roles import Role, has_role
 from portal.audit.models import AuditEvent
 from tests.portal.identity import PASSWORD, make_user, vet
-from tests.support import assert_not_found, login_verified
+from tests.support import assert_not_found, login_verified, sent_mail
 
 pytestmark = pytest.mark.django_db
 
@@ -29,8 +28,8 @@ def _invite(client, focal, email="newexpert@example.org") -> str:
     login_verified(client, focal)
     response = client.post("/accounts/invitations/", {"email": email})
     assert response.status_code == 302
-    link = re.search(r"https?://\S+/accounts/invitations/(\S+)/", mail.outbox[-1].body)
-    assert link, mail.outbox[-1].body
+    link = re.search(r"https?://\S+/accounts/invitations/(\S+)/", sent_mail()[-1].body)
+    assert link, sent_mail()[-1].body
     return link.group(1)
 
 
@@ -52,7 +51,7 @@ def test_invitation_acceptance_vetting_and_login(client):
     invitation = Invitation.objects.get()
     assert invitation.token_hash != token and token not in invitation.token_hash
     assert invitation.expires_at - invitation.created_at == datetime.timedelta(hours=72)
-    assert mail.outbox[-1].to == ["newexpert@example.org"]
+    assert sent_mail()[-1].to == ["newexpert@example.org"]
 
     visitor = client.__class__()
     page = visitor.get(f"/accounts/invitations/{token}/")
@@ -202,18 +201,18 @@ def test_vetting_reminders_are_sent_once_per_expiry_date():
     secretariat = make_user("sec@example.org", Role.SECRETARIAT)
     soon = vet(make_user("soon@example.org"), secretariat, days=20)
     vet(make_user("later@example.org"), secretariat, days=90)
-    mail.outbox.clear()
+    sent_mail().clear()
     call_command("send_vetting_reminders", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    assert [message.to for message in mail.outbox] == [["soon@example.org"]]
+    assert [message.to for message in sent_mail()] == [["soon@example.org"]]
     call_command("send_vetting_reminders", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    assert len(mail.outbox) == 1
+    assert len(sent_mail()) == 1
     assert VettingReminder.objects.get().vetted_until == soon.vetted_until
     notice = Notification.objects.get(user=soon, kind=Notification.Kind.VETTING_EXPIRY)
     assert notice.title == "Your vetting ends in 20 days"
     # A renewed vetting that again nears its end gets its own reminder.
     vet(soon, secretariat, days=25)
     call_command("send_vetting_reminders", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    assert len(mail.outbox) == 2
+    assert len(sent_mail()) == 2
 
 
 def test_password_validators_require_twelve_characters():

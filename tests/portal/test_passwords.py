@@ -19,7 +19,6 @@ import pytest
 
 from portal.accounts.demo import DEMO_ACCOUNTS
 from portal.accounts.models import User
-from portal.accounts.signals import sessions_ended
 from portal.accounts.stepup import VERIFIED_AT_SESSION_KEY
 from portal.audit.models import AuditEvent
 from tests.portal.identity import PASSWORD, make_totp, make_user, sign_in
@@ -37,18 +36,6 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture
-def heard_sessions_ended():
-    heard = []
-
-    def listener(sender, user, session_keys, **kwargs):
-        heard.append((user.pk, len(session_keys)))
-
-    sessions_ended.connect(listener)
-    yield heard
-    sessions_ended.disconnect(listener)
 
 
 def ask_reset(client, email, **extra):
@@ -176,7 +163,7 @@ def test_a_reset_signs_nobody_in_and_the_second_factor_is_still_asked(
     user = make_user("known@example.org")
     make_totp(user)
     ask_reset(client, "known@example.org")
-    response = set_new_password(client, reset_link(mailoutbox[0]))
+    response = set_new_password(client, reset_link(mailoutbox[-1]))
     assert response.status_code == 302
     assert response["Location"] == settings.LOGIN_URL
     assert "_auth_user_id" not in client.session
@@ -196,7 +183,7 @@ def test_a_reset_ends_every_session_mails_the_owner_and_is_audited(
     bystander = login_verified(Client(), make_user("bystander@example.org"))
     ask_reset(client, "known@example.org")
     with django_capture_on_commit_callbacks(execute=True):
-        set_new_password(client, reset_link(mailoutbox[0]))
+        set_new_password(client, reset_link(mailoutbox[-1]))
     assert laptop.get("/account/").status_code == 302
     assert phone.get("/account/").status_code == 302
     assert bystander.get("/account/").status_code == 200
@@ -214,7 +201,7 @@ def test_a_reset_ends_every_session_mails_the_owner_and_is_audited(
 def test_a_link_works_once(client, mailoutbox):
     make_user("known@example.org")
     ask_reset(client, "known@example.org")
-    link = reset_link(mailoutbox[0])
+    link = reset_link(mailoutbox[-1])
     set_new_password(client, link)
     again = Client().get(link)
     assert again.status_code == 410
@@ -227,7 +214,7 @@ def test_a_link_expires_after_the_reset_timeout(client, mailoutbox, time_machine
     make_user("known@example.org")
     time_machine.move_to(datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC))
     ask_reset(client, "known@example.org")
-    link = reset_link(mailoutbox[0])
+    link = reset_link(mailoutbox[-1])
     time_machine.shift(datetime.timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT + 1))
     response = client.get(link)
     assert response.status_code == 410
@@ -237,7 +224,7 @@ def test_a_link_expires_after_the_reset_timeout(client, mailoutbox, time_machine
 def test_a_forged_link_is_refused_and_audited(client, mailoutbox):
     make_user("known@example.org")
     ask_reset(client, "known@example.org")
-    link = reset_link(mailoutbox[0])
+    link = reset_link(mailoutbox[-1])
     uidb64, token = link.rstrip("/").split("/")[-2:]
     forged = link.replace(token, token[:-1] + ("x" if token[-1] != "x" else "y"))
     assert client.get(forged).status_code == 410
@@ -264,7 +251,7 @@ def test_a_new_password_equal_to_the_old_or_weak_is_refused(
 ):
     make_user("known@example.org")
     ask_reset(client, "known@example.org")
-    response = set_new_password(client, reset_link(mailoutbox[0]), password)
+    response = set_new_password(client, reset_link(mailoutbox[-1]), password)
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not AuditEvent.objects.filter(action="auth.password_reset").exists()

@@ -26,6 +26,9 @@ print(json.dumps({
 }))
 """
 
+# An Ed25519 private key in the settings' form: the base64 of 32 bytes.
+AUDIT_KEY = "cHJvZHVjdGlvbi10ZXN0LWF1ZGl0LWtleS0zMmJ5dGU="
+
 CONFIG_VARS = (
     "DATABASE_URL",
     "REDIS_URL",
@@ -33,6 +36,7 @@ CONFIG_VARS = (
     "SECRET_KEY",
     "DEBUG",
     "EXCHANGE_KEK",
+    "AUDIT_SIGNING_KEY",
     "DATABASE_POOL",
     "CLAMD_URL",
 )
@@ -124,12 +128,38 @@ def test_production_refuses_to_start_without_the_exchange_key(tmp_path):
     assert not (tmp_path / "exchange_kek").exists()
 
 
+def test_production_refuses_to_start_without_the_audit_signing_key(tmp_path):
+    result = load_settings(
+        "portal.settings.production",
+        tmp_path,
+        SECRET_KEY="x" * 60,
+        EXCHANGE_KEK="k" * 60,
+    )
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "AUDIT_SIGNING_KEY" in result.stderr
+    assert not (tmp_path / "audit_signing_key").exists()
+
+
+def test_the_demo_generates_its_audit_signing_key_once_into_var(tmp_path):
+    import base64
+
+    settings_of("portal.settings.dev", tmp_path)
+    key_file = tmp_path / "audit_signing_key"
+    first = key_file.read_text()
+    assert len(base64.b64decode(first, validate=True)) == 32  # an Ed25519 key
+    assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+    settings_of("portal.settings.dev", tmp_path)
+    assert key_file.read_text() == first
+
+
 def test_production_with_secret_starts_without_debug(tmp_path):
     loaded = settings_of(
         "portal.settings.production",
         tmp_path,
         SECRET_KEY="x" * 60,
         EXCHANGE_KEK="k" * 60,
+        AUDIT_SIGNING_KEY=AUDIT_KEY,
         ALLOWED_HOSTS="portal.example.org",
     )
     assert loaded["debug"] is False
@@ -143,6 +173,7 @@ def test_production_passes_check_deploy_without_warnings(tmp_path):
         PORTAL_VAR_DIR=str(tmp_path),
         SECRET_KEY="a-long-random-production-secret-" + "k" * 40,
         EXCHANGE_KEK="a-long-random-exchange-key-secret-" + "k" * 40,
+        AUDIT_SIGNING_KEY=AUDIT_KEY,
         ALLOWED_HOSTS="portal.example.org",
         CLAMD_URL="tcp://127.0.0.1:3310",  # checked for presence, not reached
     )

@@ -14,9 +14,11 @@ from wagtail.test.utils.form_data import inline_formset, nested_form_data, strea
 import pytest
 
 from portal.accounts.roles import Role
+from portal.mail.queue import drain
 from practices.models import GoodPracticePage, Language
 from practices.permissions import grant_state_editing
 from tests.practices import factories
+from tests.smtp import text_of
 from tests.support import login_verified
 
 pytestmark = pytest.mark.django_db
@@ -154,3 +156,40 @@ def test_scheduled_publication_waits_for_its_time(
     call_command("publish_scheduled", verbosity=0)
     page.refresh_from_db()
     assert page.live
+
+
+# --- Mail to the author (public pages: the mail may name them) ---------------------
+
+
+def test_the_author_hears_that_the_page_was_approved(
+    client, editor, secretariat, smtp_server
+):
+    page = submit_practice(client, editor, "approved-practice")
+    login_verified(client, secretariat)
+    act(client, page, "approve", "Clear and useful.")
+    drain()
+    mails = [m for m in smtp_server.messages if m["To"] == editor.email]
+    assert len(mails) == 1, [(m["Subject"], m["From"]) for m in mails]
+    (mail,) = mails
+    assert mail["Subject"].startswith("Your page “Practice approved-practice” was")
+    page.refresh_from_db()
+    assert f"http://127.0.0.1:8000{page.url}" in text_of(mail)
+    assert mail["List-Unsubscribe"]
+
+
+def test_the_author_hears_that_the_page_needs_changes_with_the_comment(
+    client, editor, secretariat, smtp_server
+):
+    page = submit_practice(client, editor, "rejected-practice")
+    login_verified(client, secretariat)
+    act(client, page, "reject", "Please remove the site layout.")
+    drain()
+    (mail,) = [m for m in smtp_server.messages if m["To"] == editor.email]
+    assert "needs changes" in mail["Subject"]
+    body = text_of(mail)
+    assert "The reviewer's comment:\r\nPlease remove the site layout." in body
+    assert f"/admin/pages/{page.pk}/edit/" in body
+    # Only the author hears of the decision.
+    assert [m["To"] for m in smtp_server.messages if "changes" in m["Subject"]] == [
+        editor.email
+    ]

@@ -64,3 +64,15 @@ def focal_point_nl(db) -> User:
     return make_person(
         "NL", roles=(Role.FOCAL_POINT,), clearance="confidential", name="Pieter Bos"
     )
+
+
+def make_commitment_status(by: User, *, tier: str, statement: str = "", **extra):
+    """A commitment status of `by`'s State, made by the real action."""
+    from practices.progress import actions
+    from practices.progress.models import CommitmentStatus
+
+    values = {"commitment": "1", "status": "in_progress", "evidence": ""}
+    values |= {"statement": statement, "tier": tier, **extra}
+    return actions.create_record(
+        CommitmentStatus, by=by, viewer=verified_viewer(by), values=values
+    )

@@ -1,8 +1,8 @@
 """Writes on accounts: roles, invitations, vetting, devices, sessions; all audited.
 
-A module per concern (`roles`, `invitations`, `vetting`, `devices`, `sessions`,
-`passwords`), as zulip's `zerver/actions/`; every action is imported from here,
-`portal.accounts.actions`, as before.
+A module per concern (`roles`, `invitations`, `vetting`, `devices`,
+`factor_resets`, `sessions`, `passwords`), as zulip's `zerver/actions/`; every
+action is imported from here, `portal.accounts.actions`, as before.
 """
 
 from __future__ import annotations
@@ -14,6 +14,13 @@ from portal.accounts.actions.devices import (
     remove_device,
     start_totp_enrolment,
     verify_code,
+)
+from portal.accounts.actions.factor_resets import (
+    FactorResetRefused,
+    confirm_factor_reset,
+    factor_reset_candidates,
+    pending_factor_resets,
+    request_factor_reset,
 )
 from portal.accounts.actions.invitations import (
     INVITATION_LIFETIME,
@@ -53,6 +60,7 @@ from portal.accounts.actions.vetting import (
 __all__ = [
     "BACKUP_CODE_COUNT",
     "INVITATION_LIFETIME",
+    "FactorResetRefused",
     "InvitationError",
     "ResetLimited",
     "SentInvitation",
@@ -61,17 +69,21 @@ __all__ = [
     "approve_vetting",
     "assign_role",
     "change_password",
+    "confirm_factor_reset",
     "confirm_totp_device",
     "experts",
+    "factor_reset_candidates",
     "find_invitation",
     "hash_token",
     "invite_expert",
+    "pending_factor_resets",
     "pending_vetting",
     "record_rejected_invitation",
     "record_rejected_reset_link",
     "regenerate_backup_codes",
     "remove_device",
     "remove_role",
+    "request_factor_reset",
     "request_password_reset",
     "reset_password",
     "set_groups",

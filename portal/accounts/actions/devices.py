@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.urls import reverse
 
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -10,6 +11,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from portal.accounts.models import User
 from portal.audit.actions import record
 from portal.audit.models import Outcome
+from portal.mail.kinds import Kind
+from portal.mail.messages import Notice
+from portal.mail.queue import deliver
 
 BACKUP_CODE_COUNT = 10
 
@@ -65,6 +69,10 @@ def confirm_totp_device(user: User, device: TOTPDevice, *, request=None) -> None
             target=device,
             request=request,
             details={"device": device.persistent_id, "kind": "totp"},
+        )
+        deliver(
+            user,
+            Notice(Kind.FACTOR_ADDED, link=reverse("accounts:profile"), stage="app"),
         )
 
 

@@ -7,9 +7,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -17,6 +15,9 @@ from portal.accounts.models import Invitation, User
 from portal.accounts.roles import Role, has_role
 from portal.audit.actions import address_hash, record
 from portal.audit.models import Outcome
+from portal.mail.kinds import Kind
+from portal.mail.messages import Notice, compose
+from portal.mail.queue import enqueue
 
 INVITATION_LIFETIME = datetime.timedelta(hours=72)
 
@@ -66,19 +67,19 @@ def invite_expert(
             request=request,
             details={"email_sha256": address_hash(email), "state": state.iso_code},
         )
-    link = accept_url_for(token)
-    send_mail(
-        "Your invitation to the Nuclear Security Implementation Portal",
-        (
-            f"{by} invites you to join the Nuclear Security Implementation Portal as "
-            f"an expert of {by.state}.\n\nOpen this link within 72 hours to create "
-            f"your account (it works once):\n{link}\n\nAfter you sign in, you will "
-            "set up two-factor authentication; the secretariat then vets your "
-            "account before you can exchange documents."
-        ),
-        settings.DEFAULT_FROM_EMAIL,
-        [email],
-    )
+        enqueue(
+            compose(
+                Notice(
+                    Kind.INVITATION,
+                    link=accept_url_for(token),
+                    inviter=by.display_name,
+                    state=str(by.state),
+                    hours=int(INVITATION_LIFETIME.total_seconds() // 3600),
+                )
+            ),
+            kind=Kind.INVITATION,
+            to=email,
+        )
     return SentInvitation(invitation, token)
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
+from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
@@ -16,6 +15,9 @@ from portal.accounts.actions.sessions import sign_out_everywhere
 from portal.accounts.models import User
 from portal.audit.actions import address_hash, record
 from portal.audit.models import Outcome
+from portal.mail.kinds import Kind
+from portal.mail.messages import Notice, compose
+from portal.mail.queue import deliver, enqueue
 
 # Stands in for the account of an address that has none, so that a reset request
 # for it builds the same token and mail as for a real one (same work, same time).
@@ -58,15 +60,13 @@ def request_password_reset(email: str, *, request=None, reset_url_for) -> bool:
     token = default_token_generator.make_token(user)
     uidb64 = urlsafe_base64_encode(force_bytes(user.pk or 0))
     link = reset_url_for(uidb64, token)
-    hours = settings.PASSWORD_RESET_TIMEOUT // 3600
-    body = (
-        "Someone, we hope you, asked to reset the password of your account on the "
-        "Nuclear Security Implementation Portal.\n\n"
-        f"Open this link within {hours} hour(s) to choose a new password (it works "
-        f"once):\n{link}\n\n"
-        "After that you sign in with the new password and your second factor as "
-        "usual. If you did not ask for this, ignore this mail: your password stays "
-        "as it is."
+    # Built for a known and an unknown address alike (the same work).
+    composed = compose(
+        Notice(
+            Kind.PASSWORD_RESET,
+            link=link,
+            hours=settings.PASSWORD_RESET_TIMEOUT // 3600,
+        )
     )
     with transaction.atomic():
         record(
@@ -79,15 +79,10 @@ def request_password_reset(email: str, *, request=None, reset_url_for) -> bool:
         )
     if not within:
         raise ResetLimited
-    if account is None:
-        return False
-    send_mail(
-        "Reset your password on the Nuclear Security Implementation Portal",
-        body,
-        settings.DEFAULT_FROM_EMAIL,
-        [account.email],
-    )
-    return True
+    # An address without an account gets a row with no recipient, which the
+    # worker drops unsent: the request does the same writes either way.
+    enqueue(composed, kind=Kind.PASSWORD_RESET, to=account.email if account else "")
+    return account is not None
 
 
 def record_rejected_reset_link(*, request=None) -> None:
@@ -124,19 +119,4 @@ def _set_password(
             action, actor=user, target=user, request=request, details={"user": user.pk}
         )
         sign_out_everywhere(user, request=request, keep=keep or "")
-        transaction.on_commit(lambda: _mail_password_changed(user))
-
-
-def _mail_password_changed(user: User) -> None:
-    when = timezone.now().strftime("%d %B %Y at %H:%M UTC")
-    send_mail(
-        "Your password on the Nuclear Security Implementation Portal was changed",
-        (
-            f"The password of your account was changed on {when}, and every other "
-            "session of your account was ended.\n\n"
-            "If you did not change it, reset your password from the sign-in page "
-            "now and tell the secretariat."
-        ),
-        settings.DEFAULT_FROM_EMAIL,
-        [user.email],
-    )
+        deliver(user, Notice(Kind.PASSWORD_CHANGED, link=reverse("accounts:login")))

@@ -11,7 +11,9 @@ from portal.accounts.signals import sessions_ended
 from portal.audit.actions import record
 
 
-def sign_out_everywhere(user: User, *, request=None, keep: str = "") -> list[str]:
+def sign_out_everywhere(
+    user: User, *, request=None, keep: str = "", by: User | None = None
+) -> list[str]:
     """End every session of `user` but the one keyed `keep` (none by default, so
     this one included); returns the ended keys.
 
@@ -30,7 +32,7 @@ def sign_out_everywhere(user: User, *, request=None, keep: str = "") -> list[str
         Session.objects.filter(session_key__in=ended).delete()
         record(
             "auth.sessions_ended",
-            actor=user,
+            actor=by or user,
             target=user,
             request=request,
             details={"count": len(ended)},

@@ -2,12 +2,16 @@
 
 from django.core.management.base import BaseCommand
 
-from portal.accounts.vetting import send_vetting_reminders
+from portal.accounts.vetting import send_vetting_ended, send_vetting_reminders
 
 
 class Command(BaseCommand):
-    help = "Email experts whose vetting expires within 30 days (once per expiry date)."
+    help = (
+        "Mail experts whose vetting expires within 30 days, and those whose vetting "
+        "has ended (each once per expiry date)."
+    )
 
     def handle(self, *args, **options) -> None:
         sent = send_vetting_reminders()
         self.stdout.write(f"{sent} vetting reminder(s) sent.")
+        self.stdout.write(f"{send_vetting_ended()} vetting end notice(s) sent.")

@@ -1,4 +1,5 @@
-"""`manage.py audit_verify`: walk the audit chain and name the first broken row."""
+"""`manage.py audit_verify`: walk the audit chain and its signed checkpoints, and
+name the first row or checkpoint that does not hold."""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -18,6 +19,7 @@ class Command(BaseCommand):
             details={
                 "checked": report.checked,
                 "broken_sequence": report.broken_sequence,
+                "checkpoints": report.checkpoints,
             },
         )
         if not report.ok:
@@ -27,7 +29,9 @@ class Command(BaseCommand):
             )
         self.stdout.write(
             self.style.SUCCESS(
-                f"Audit chain intact: {report.checked} rows; head hash "
+                f"Audit chain intact: {report.checked} rows, "
+                f"{report.checkpoints} signed checkpoint"
+                f"{'' if report.checkpoints == 1 else 's'}; head hash "
                 f"{report.head_hash}"
             )
         )
