@@ -297,7 +297,7 @@ def _bundle_response(bundle: dict, name: str, now) -> HttpResponse:
 
 @require_GET
 @role_required(Role.FOCAL_POINT)
-def state_receipts(request: HttpRequest) -> HttpResponse:
+def state_receipts(request: SignedInRequest) -> HttpResponse:
     """The focal point's receipts page: the bundle of every document of their State
     that they manage, over a period; the form until the period is valid."""
     viewer = policy.viewer_for(request)

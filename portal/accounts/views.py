@@ -539,7 +539,7 @@ def vetting_approvals_view(request: SignedInRequest) -> HttpResponse:
 
 @role_required((Role.FOCAL_POINT, Role.SECRETARIAT))
 @step_up_required
-def factor_resets_view(request: HttpRequest) -> HttpResponse:
+def factor_resets_view(request: SignedInRequest) -> HttpResponse:
     """The focal point asks to reset the factors of a person of their State; the
     secretariat confirms a reset another person asked for. Both after a fresh code."""
     user = request.user
