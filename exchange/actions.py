@@ -14,6 +14,7 @@ import datetime
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -176,6 +177,48 @@ def _refused_if_changed(action: str, document: Document, by, request) -> Iterato
         ) from None
 
 
+@dataclass
+class _Change:
+    """The locked document an audited change works on, and its sharing before."""
+
+    document: Document
+    before: dict[str, Any]
+    # Set when the change turned out to change nothing: nothing is recorded.
+    unchanged: bool = False
+    # More details for the audit record (a lowering's justification).
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@contextmanager
+def _audited_change(
+    action: str, document: Document, *, by, request
+) -> Iterator[_Change]:
+    """One change of a document that `by` manages, the only way any is made: lock
+    the row and check `by` again under the lock, snapshot its sharing, let the
+    caller change it, then record the before and after in the same transaction and
+    announce it once committed (the event is the action's last word: "shared").
+    A refusal found under the lock is audited and raised as `NoLongerAllowed`.
+    Callers ask `_require_manager` first, so that a refusal waits for no lock."""
+    with _refused_if_changed(action, document, by, request), transaction.atomic():
+        locked = _lock_managed(document, by, request, step_up=True)
+        change = _Change(locked, sharing_of(locked))
+        yield change
+        if change.unchanged:
+            return
+        record(
+            action,
+            actor=by,
+            target=locked,
+            request=request,
+            details={
+                "before": change.before,
+                "after": sharing_of(locked),
+                **change.details,
+            },
+        )
+        _announce(locked, action.rsplit(".", 1)[1])
+
+
 def sharing_of(document: Document) -> dict[str, Any]:
     """The sharing as audit details: references only (State codes, group and user
     ids), never names or addresses; sorted."""
@@ -240,7 +283,9 @@ def _store_version(
     reader = crypto.EncryptingReader(upload)
     ring = crypto.keyring()
     name = f"{timezone.now():%Y/%m}/{uuid.uuid4().hex}.nsix"
-    stored_name = storage.save(name, File(reader, name=name))
+    # File wraps any object with read(); the stubs ask for typing.IO, which a
+    # RawIOBase is not.
+    stored_name = storage.save(name, File(reader, name=name))  # type: ignore[arg-type]
     try:
         sealed = reader.sealed
         with transaction.atomic():
@@ -376,9 +421,8 @@ def share_document(
     """
     action = "exchange.document.shared"
     _require_manager(document, by, request, action)
-    with _refused_if_changed(action, document, by, request), transaction.atomic():
-        document = _lock_managed(document, by, request, step_up=True)
-        before = sharing_of(document)
+    with _audited_change(action, document, by=by, request=request) as change:
+        document = change.document
         new_states = list(states) if states is not None else None
         new_groups = list(groups) if groups is not None else None
         _check_highly_confidential(
@@ -393,23 +437,16 @@ def share_document(
         if users is not None:
             document.shared_users.set(list(users))
         after = sharing_of(document)
-        if after == before:
+        if after == change.before:
+            change.unchanged = True
             return document
         widened = any(
-            set(after[kind]) - set(before[kind])
+            set(after[kind]) - set(change.before[kind])
             for kind in ("states", "groups", "users")
         )
         if widened:
             document.last_shared_at = timezone.now()
             document.save(update_fields=["last_shared_at", "updated_at"])
-        record(
-            "exchange.document.shared",
-            actor=by,
-            target=document,
-            request=request,
-            details={"before": before, "after": after},
-        )
-        _announce(document, "shared")
     return document
 
 
@@ -433,13 +470,14 @@ def change_tier(
         raise ExchangeError("Choose a tier.")
     if tier not in Tier.at_or_below(by.clearance):
         raise ExchangeError("You cannot raise a document above your own clearance.")
-    with _refused_if_changed(action, document, by, request), transaction.atomic():
-        document = _lock_managed(document, by, request, step_up=True)
-        before = sharing_of(document)
+    with _audited_change(action, document, by=by, request=request) as change:
+        document = change.document
         justification = (justification or "").strip()
         lowered = Tier(tier).rank < Tier(document.tier).rank
         if lowered and not justification:
             raise ExchangeError(LOWERING_NEEDS_JUSTIFICATION)
+        if lowered:
+            change.details["justification"] = justification[:1000]
         _check_highly_confidential(
             tier, document.shared_states.all(), document.shared_groups.all()
         )
@@ -448,17 +486,6 @@ def change_tier(
         if tier == Tier.HIGHLY_CONFIDENTIAL:
             # Keep the person who raised it able to see it: named, as the tier demands.
             document.shared_users.add(by)
-        details: dict[str, Any] = {"before": before, "after": sharing_of(document)}
-        if lowered:
-            details["justification"] = justification[:1000]
-        record(
-            "exchange.document.tier_changed",
-            actor=by,
-            target=document,
-            request=request,
-            details=details,
-        )
-        _announce(document, "tier_changed")
     return document
 
 
@@ -466,20 +493,11 @@ def revoke_document(document: Document, *, by, request=None) -> Document:
     """Withdraw the document from everyone, at once."""
     action = "exchange.document.revoked"
     _require_manager(document, by, request, action)
-    with _refused_if_changed(action, document, by, request), transaction.atomic():
-        document = _lock_managed(document, by, request, step_up=True)
-        before = sharing_of(document)
+    with _audited_change(action, document, by=by, request=request) as change:
+        document = change.document
         document.revoked = True
         document.revoked_at = timezone.now()
         document.save(update_fields=["revoked", "revoked_at", "updated_at"])
-        record(
-            "exchange.document.revoked",
-            actor=by,
-            target=document,
-            request=request,
-            details={"before": before, "after": sharing_of(document)},
-        )
-        _announce(document, "revoked")
     return document
 
 
@@ -489,19 +507,10 @@ def set_expiry(
     """Set or clear the moment after which nobody sees the document."""
     action = "exchange.document.expiry_set"
     _require_manager(document, by, request, action)
-    with _refused_if_changed(action, document, by, request), transaction.atomic():
-        document = _lock_managed(document, by, request, step_up=True)
-        before = sharing_of(document)
+    with _audited_change(action, document, by=by, request=request) as change:
+        document = change.document
         document.expires_at = expires_at
         document.save(update_fields=["expires_at", "updated_at"])
-        record(
-            "exchange.document.expiry_set",
-            actor=by,
-            target=document,
-            request=request,
-            details={"before": before, "after": sharing_of(document)},
-        )
-        _announce(document, "expiry_set")
     return document
 
 
@@ -581,10 +590,14 @@ def set_partner_group_membership(
         changes["add_members"] = [u for pk, u in wanted.items() if pk not in held]
         changes["remove_members"] = [u for pk, u in held.items() if pk not in wanted]
     if states is not None:
-        wanted = {s.pk: s for s in states}
-        held = {s.pk: s for s in group.states.all()}
-        changes["add_states"] = [s for pk, s in wanted.items() if pk not in held]
-        changes["remove_states"] = [s for pk, s in held.items() if pk not in wanted]
+        wanted_states = {s.pk: s for s in states}
+        held_states = {s.pk: s for s in group.states.all()}
+        changes["add_states"] = [
+            s for pk, s in wanted_states.items() if pk not in held_states
+        ]
+        changes["remove_states"] = [
+            s for pk, s in held_states.items() if pk not in wanted_states
+        ]
     return change_partner_group(group, by=by, request=request, **changes)
 
 

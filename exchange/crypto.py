@@ -29,7 +29,7 @@ import os
 import struct
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -146,6 +146,13 @@ class Sealed:
     sha256: str = ""
 
 
+class Readable(Protocol):
+    """What the cipher reads from: any file-like object with `read` (an upload,
+    a stored file, a raw stream); `fileno` and `tell` are used when present."""
+
+    def read(self, size: int = ..., /) -> Any: ...
+
+
 class EncryptingReader(io.RawIOBase):
     """A readable stream of the ciphertext of `plaintext`, produced as it is read.
 
@@ -153,7 +160,7 @@ class EncryptingReader(io.RawIOBase):
     chunk or two; the plaintext's size and SHA-256 are computed on the way.
     """
 
-    def __init__(self, plaintext: BinaryIO, *, chunk_size: int | None = None):
+    def __init__(self, plaintext: Readable, *, chunk_size: int | None = None):
         super().__init__()
         self.chunk_size = chunk_size or settings.EXCHANGE_CHUNK_SIZE
         self.sealed = Sealed(file_id=os.urandom(16), data_key=AESGCM.generate_key(256))
@@ -209,7 +216,7 @@ class EncryptingReader(io.RawIOBase):
         return super().read(size)
 
 
-def _read_exact(stream: BinaryIO, size: int) -> bytes:
+def _read_exact(stream: Readable, size: int) -> bytes:
     """Read `size` bytes, or fewer only at the end of the stream."""
     data = stream.read(size)
     if len(data) == size or not data:
@@ -233,7 +240,7 @@ class Decryptor:
     gets plaintext from a chunk that did not verify, nor any chunk after it.
     """
 
-    def __init__(self, ciphertext: BinaryIO, data_key: bytes, file_id: bytes):
+    def __init__(self, ciphertext: Readable, data_key: bytes, file_id: bytes):
         self._source = ciphertext
         header = _read_exact(ciphertext, HEADER.size)
         if len(header) != HEADER.size:
@@ -302,8 +309,9 @@ class Decryptor:
         """Ask the kernel to start reading the next `chunks` sealed chunks of a
         local file now, so that disk reads overlap decryption and sending."""
         with contextlib.suppress(AttributeError, OSError, ValueError):
-            fd = self._source.fileno()
-            start = self._source.tell()
+            source: Any = self._source  # a file has both; other streams raise
+            fd = source.fileno()
+            start = source.tell()
             os.posix_fadvise(
                 fd, start, chunks * self._sealed_size, os.POSIX_FADV_WILLNEED
             )

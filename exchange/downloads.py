@@ -36,6 +36,7 @@ from asgiref.sync import sync_to_async
 from exchange import crypto, marking, policy
 from exchange.models import Document, DocumentVersion
 from exchange.storage import exchange_storage
+from portal.accounts.stepup import is_session_verified
 from portal.audit.actions import record
 
 logger = logging.getLogger("portal.exchange")
@@ -58,7 +59,9 @@ def data_key_of(version: DocumentVersion) -> bytes:
         raise crypto.TamperedFile(
             "The key that protects this file is not configured (EXCHANGE_KEK)."
         )
-    return crypto.unwrap_key(version.wrapped_key, bytes.fromhex(version.file_id), kek)
+    return crypto.unwrap_key(
+        bytes(version.wrapped_key), bytes.fromhex(version.file_id), kek
+    )
 
 
 def open_decryptor(version: DocumentVersion):
@@ -229,8 +232,8 @@ def _refuse(
 def _response(body, version: DocumentVersion, media_type: str, length: int):
     response = StreamingHttpResponse(body, content_type=media_type)
     response["Content-Length"] = str(length)
-    response["Content-Disposition"] = content_disposition_header(
-        True, version.file_name
+    response["Content-Disposition"] = (
+        content_disposition_header(True, version.file_name) or "attachment"
     )
     response["Cache-Control"] = "no-store, private"
     response["X-Content-Type-Options"] = "nosniff"
@@ -284,7 +287,7 @@ def serve_version(
     gate = _Gate(
         _ReaderWatch(
             policy.viewer_for(request),
-            verified=bool(actor.is_verified()),
+            verified=is_session_verified(request),
             document_id=document.pk,
         ),
         actor=actor,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
@@ -82,7 +84,8 @@ class SharingFields(forms.Form):
         reachable = Q(pk__in=policy.visible_people(viewer).values("pk"))
         if document is not None:
             reachable |= Q(pk__in=document.shared_users.values("pk"))
-        self.fields["users"].queryset = (
+        users = cast(forms.ModelMultipleChoiceField, self.fields["users"])
+        users.queryset = (
             get_user_model()
             .objects.filter(reachable)
             .select_related("state")
@@ -192,8 +195,9 @@ class SharingForm(SharingFields, LoweringNeedsJustification):
 
     def __init__(self, *args, user, current_tier: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["tier"].choices = _tier_choices(user)
-        self.fields["tier"].widget.attrs["data-picker-tier"] = ""
+        tier = cast(forms.ChoiceField, self.fields["tier"])
+        tier.choices = _tier_choices(user)
+        tier.widget.attrs["data-picker-tier"] = ""
         self.current_tier = current_tier
 
 

@@ -45,7 +45,8 @@ def _text_page(width: float, height: float, operations: str) -> PageObject:
     )
     stream = DecodedStreamObject()
     stream.set_data(operations.encode("latin-1"))
-    page.replace_contents(stream)
+    # pypdf takes any stream object here; its hints name only ContentStream.
+    page.replace_contents(stream)  # type: ignore[arg-type]
     return page
 
 

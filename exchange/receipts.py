@@ -100,7 +100,7 @@ class Access:
     """One line of the history."""
 
     sequence: int
-    occurred_at: object
+    occurred_at: datetime.datetime
     kind: str
     name: str
     state: str

@@ -82,6 +82,8 @@ def _read_reply(sock: socket.socket) -> str:
 def command(word: str, *, url: str | None = None, timeout: float = 2.0) -> str:
     """One short clamd command (PING, VERSION), its reply."""
     url = url or settings.CLAMD_URL
+    if not url:
+        raise ScanUnavailable("CLAMD_URL is not set")
     with _connect(url, timeout) as sock:
         sock.sendall(f"z{word}\0".encode())
         return _read_reply(sock)
@@ -98,6 +100,8 @@ def _parse(reply: str) -> str | None:
 def scan_stream(stream: BinaryIO, *, url: str | None = None) -> ScanResult:
     """Send `stream` from its start to clamd; ScanUnavailable without a verdict."""
     url = url or settings.CLAMD_URL
+    if not url:
+        raise ScanUnavailable("CLAMD_URL is not set")
     digest = hashlib.sha256()
     stream.seek(0)
     try:

@@ -192,7 +192,7 @@ def scan_or_refuse(upload) -> ScanResult:
     except ScanUnavailable as error:
         logger.error("upload refused, the malware scan failed: %s", error)
         raise UploadRejected(SCAN_UNAVAILABLE) from None
-    if scan.infected:
+    if scan.signature is not None:
         raise InfectedUpload(scan.signature, scan.sha256)
     return scan
 

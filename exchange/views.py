@@ -26,6 +26,7 @@ from django.http import (
     JsonResponse,
     StreamingHttpResponse,
 )
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -37,7 +38,11 @@ from exchange.downloads import serve_version
 from exchange.forms import DocumentForm, ListFilterForm, SharingForm, VersionForm
 from exchange.models import Document, DocumentVersion
 from exchange.uploads import UploadRejected
-from portal.accounts.decorators import role_required, verified_session_required
+from portal.accounts.decorators import (
+    SignedInRequest,
+    role_required,
+    verified_session_required,
+)
 from portal.accounts.roles import Role
 from portal.accounts.stepup import step_up_required
 from portal.audit.actions import CheckpointRefused, record
@@ -195,9 +200,9 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
         events = form.filter(receipts.access_events(document))
         context["access_form"] = form
         context["access_query"] = request.GET.urlencode()
-        context["accesses"] = list(receipts.accesses(events[: receipts.PAGE_ROWS + 1]))
-        context["accesses_more"] = len(context["accesses"]) > receipts.PAGE_ROWS
-        del context["accesses"][receipts.PAGE_ROWS :]
+        accesses = list(receipts.accesses(events[: receipts.PAGE_ROWS + 1]))
+        context["accesses_more"] = len(accesses) > receipts.PAGE_ROWS
+        context["accesses"] = accesses[: receipts.PAGE_ROWS]
     return render(request, "exchange/document_detail.html", context)
 
 
@@ -221,14 +226,16 @@ class _Echo:
 
 @require_GET
 @verified_session_required
-def access_history_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
+def access_history_csv(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The document's access history as CSV, filtered as on its page, oldest first."""
     document = _originators_document(request, pk, channel="access_history")
     form = receipts.AccessFilterForm(request.GET)
     if not form.is_valid():
         return HttpResponse(
             "The filter is not valid: "
-            + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
+            + "; ".join(
+                f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items()
+            ),
             status=400,
             content_type="text/plain; charset=utf-8",
         )
@@ -293,7 +300,7 @@ def _bundle_response(bundle: dict, name: str, now) -> HttpResponse:
 
 @require_GET
 @role_required(Role.FOCAL_POINT)
-def state_receipts(request: HttpRequest) -> HttpResponse:
+def state_receipts(request: SignedInRequest) -> HttpResponse:
     """The focal point's receipts page: the bundle of every document of their State
     that they manage, over a period; the form until the period is valid."""
     viewer = policy.viewer_for(request)
@@ -378,7 +385,7 @@ def download_record(request: HttpRequest, download_id: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @verified_session_required
-def document_create(request: HttpRequest) -> HttpResponse:
+def document_create(request: SignedInRequest) -> HttpResponse:
     viewer = policy.viewer_for(request)
     if not viewer.verified_expert or request.user.state_id is None:
         raise Http404("Only vetted experts of a State may share documents.")

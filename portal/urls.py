@@ -28,6 +28,8 @@ urlpatterns = [
     ),
     path("account/passkeys/", include("portal.accounts.passkeys")),
     path("search/", include("search.urls")),
+    # The versioned JSON API (docs/api.md); the older paths below stay its aliases.
+    path("api/portal/v1/", include("portal.api.urls")),
     path("exchange/", include("exchange.urls")),
     path("admin/failwhale/", core_views.admin_error_test),
     path(

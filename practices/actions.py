@@ -6,6 +6,7 @@ Each action is idempotent so the demo loader and deployments can run it again.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
@@ -37,7 +38,8 @@ TASK_NAME = "Secretariat approval"
 SECRETARIAT_PAGE_PERMISSIONS = ("add_page", "change_page", "publish_page")
 TAXONOMY_MODELS = ("commitment", "additionalaction", "iaeadocument", "language")
 
-INDEX_PAGES = [
+# (page type, title, slug, intro) of each index under the home page.
+INDEX_PAGES: list[tuple[Any, str, str, str]] = [
     (
         StatesIndexPage,
         "States",

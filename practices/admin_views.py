@@ -13,7 +13,7 @@ from django.http import Http404, JsonResponse
 from django.urls import reverse
 
 from wagtail.admin.views import chooser
-from wagtail.admin.views.reports.page_types_usage import PageTypesUsageReportView
+from wagtail.admin.views.reports import page_types_usage
 from wagtail.admin.views.tags import TAGS_AUTOCOMPLETE_LIMIT
 from wagtail.models import Page
 
@@ -139,7 +139,7 @@ class ChosenMultipleView(chooser.ChosenMultipleView):
         return self.render_chosen_response(result)
 
 
-class PageTypesUsageReportView(PageTypesUsageReportView):
+class PageTypesUsageReportView(page_types_usage.PageTypesUsageReportView):
     """Counts and the last edited page of each type, among visible pages only."""
 
     def decorate_paginated_queryset(self, page_types):

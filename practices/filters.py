@@ -211,5 +211,7 @@ def _label(form, name, value) -> str:
     if isinstance(field, forms.ChoiceField) and not isinstance(
         field, forms.ModelChoiceField
     ):
-        return dict(field.choices).get(value, str(value))
+        # A form field's choices are normalised to pairs; the stubs type them as
+        # whatever may be passed in.
+        return dict(field.choices).get(value, str(value))  # type: ignore[arg-type]
     return str(value)

@@ -6,6 +6,8 @@ loader (with the current ones) load exactly the same terms.
 
 from __future__ import annotations
 
+from typing import Any
+
 # (code, parent code or None, short title, the joint statement's words)
 COMMITMENTS: list[tuple[str, str | None, str, str]] = [
     (
@@ -218,14 +220,14 @@ LANGUAGES: list[tuple[str, str]] = [
 def ensure_commitments(commitment_model) -> int:
     """Create or correct the commitments; returns how many were created."""
     created = 0
-    by_code = {}
+    by_code: dict[str, Any] = {}
     for order, (code, parent_code, title, description) in enumerate(COMMITMENTS):
         obj, was_created = commitment_model.objects.update_or_create(
             code=code,
             defaults={
                 "title": title,
                 "description": description,
-                "parent": by_code.get(parent_code),
+                "parent": by_code.get(parent_code) if parent_code else None,
                 "sort_order": order,
             },
         )

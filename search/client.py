@@ -35,7 +35,8 @@ def is_configured() -> bool:
 
 
 def node_urls() -> list[str]:
-    return [u.strip() for u in settings.ELASTICSEARCH_URL.split(",") if u.strip()]
+    urls = settings.ELASTICSEARCH_URL or ""
+    return [u.strip() for u in urls.split(",") if u.strip()]
 
 
 def get_client() -> Elasticsearch:
@@ -112,7 +113,7 @@ def reading() -> Iterator[Elasticsearch]:
     """
     from search.indexing import SEARCH_ERRORS
 
-    url = settings.ELASTICSEARCH_URL
+    url = settings.ELASTICSEARCH_URL or ""
     if not breaker.allows(url):
         raise SearchUnavailable("Elasticsearch failed recently; the breaker is open")
     try:

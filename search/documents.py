@@ -209,7 +209,7 @@ class PageDocument(PortalDocument):
             summary=cls.prepare_summary(page),
             body=cls.prepare_body(page),
             date=as_date(date),
-            year=facets.get("year") or (as_date(date).year if date else None),
+            year=facets.get("year") or _year_of(as_date(date)),
             language=facets.get("language") or _page_language(page),
             access=public_access(),
         )
@@ -286,6 +286,10 @@ def _page_url(page) -> str:
 def _page_language(page) -> str | None:
     locale = getattr(page, "locale", None)
     return getattr(locale, "language_code", None)
+
+
+def _year_of(day: datetime.date | None) -> int | None:
+    return day.year if day else None
 
 
 def as_date(value) -> datetime.date | None:

@@ -97,8 +97,8 @@ def open_text(version, cached: ExtractedText) -> Extraction | None:
 
     try:
         text = crypto.open_derived(
-            cached.nonce,
-            cached.ciphertext,
+            bytes(cached.nonce),
+            bytes(cached.ciphertext),
             data_key=data_key_of(version),
             file_id=bytes.fromhex(version.file_id),
             purpose=TEXT_PURPOSE,

@@ -231,12 +231,13 @@ def drain_quietly() -> None:
     It runs in the request that committed, so it keeps the short timeout, and it is
     not tried while the search breaker is open (Elasticsearch failed recently).
     """
-    if not is_configured() or breaker.is_open(settings.ELASTICSEARCH_URL):
+    url = settings.ELASTICSEARCH_URL
+    if not url or not is_configured() or breaker.is_open(url):
         return
     try:
         drain(patient=False)
     except Exception:
-        breaker.failed(settings.ELASTICSEARCH_URL)
+        breaker.failed(url)
         logger.warning("search: immediate index update deferred", exc_info=True)
 
 

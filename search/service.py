@@ -332,7 +332,7 @@ def suggest(viewer: Viewer, prefix: str, *, size: int = 8) -> list[dict[str, str
                 allow_no_indices=True,
                 query=query,
                 size=size,
-                _source={"includes": RESULT_SOURCE_FIELDS},
+                source={"includes": RESULT_SOURCE_FIELDS},
             )
     except SEARCH_ERRORS:
         from search import fallback
@@ -377,7 +377,7 @@ def did_you_mean(viewer: Viewer, params: SearchParams) -> str | None:
             allow_no_indices=True,
             query=trimmed_query(viewer, bare, text=fuzzy),
             size=20,
-            _source={"includes": RESULT_SOURCE_FIELDS},
+            source={"includes": RESULT_SOURCE_FIELDS},
         )
     hits, _ = _checked_hits(viewer, response["hits"]["hits"])
     vocabulary: set[str] = set()

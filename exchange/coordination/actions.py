@@ -178,6 +178,13 @@ def _visible_room_for_write(viewer: Viewer, room_id: int) -> Room:
     return get_visible_room_or_404(viewer, room_id)
 
 
+def _writer_id(viewer: Viewer) -> int:
+    """The id of a viewer the policy let into a room: never anonymous."""
+    if viewer.user_id is None:
+        raise Http404("No such room.")
+    return viewer.user_id
+
+
 def _live_message(message: Message, event: str) -> dict:
     # The document reference is not part of the shared payload: each socket asks
     # the policy for its own viewer (see RoomConsumer.room_message).
@@ -337,13 +344,13 @@ def _post_message(
     document = _check_reference(viewer, room, document_id) if document_id else None
     message = Message.objects.create(
         room=room,
-        author_id=viewer.user_id,
+        author_id=_writer_id(viewer),
         body=html,
         tier=room.tier,
         document=document,
     )
     message = Message.objects.select_related("author", "document").get(pk=message.pk)
-    _mark_read(viewer.user_id, room, message.pk)
+    _mark_read(_writer_id(viewer), room, message.pk)
     send_on_commit(room_group(room.pk), _live_message(message, "created"))
     _notify_mentions(message, room)
     return message
@@ -401,8 +408,8 @@ def mark_read(viewer: Viewer, room_id: int, message_id: int) -> int:
     room = _visible_room_for_write(viewer, room_id)
     last = room.messages.filter(pk__lte=message_id).order_by("-pk").first()
     if last is not None:
-        _mark_read(viewer.user_id, room, last.pk)
-    marker = ReadMarker.objects.filter(user_id=viewer.user_id, room=room).first()
+        _mark_read(_writer_id(viewer), room, last.pk)
+    marker = ReadMarker.objects.filter(user_id=_writer_id(viewer), room=room).first()
     return marker.last_read_id if marker else 0
 
 

@@ -55,6 +55,13 @@ class _PolicyConsumer(AsyncWebsocketConsumer):
     heartbeat: asyncio.Task | None = None
     joined = False
 
+    @property
+    def user_pk(self) -> int:
+        """The signed-in person's id: asked only once `authenticate()` has said yes."""
+        if self.user is None:
+            raise RuntimeError("the socket has no user before authenticate()")
+        return int(self.user.pk)
+
     async def send_json(self, content: dict) -> None:
         import json
 
@@ -149,14 +156,14 @@ class RoomConsumer(_PolicyConsumer):
             await self.refuse(CLOSE_NOT_FOUND)
             return
         await self.channel_layer.group_add(room_group(self.room_id), self.channel_name)
-        await self.channel_layer.group_add(user_group(self.user.pk), self.channel_name)
+        await self.channel_layer.group_add(user_group(self.user_pk), self.channel_name)
         self.joined = True
         # What the history shows this viewer already: references they cannot see
         # are drawn as such, so only later losses need a frame.
         self.withdrawn = set(await self._hidden_references())
         self.unseen = {}
         await self.accept()
-        await live.mark_present(self.room_id, self.user.pk, self.socket_id)
+        await live.mark_present(self.room_id, self.user_pk, self.socket_id)
         await self.broadcast_presence()
         self.start_heartbeat()
 
@@ -169,10 +176,10 @@ class RoomConsumer(_PolicyConsumer):
             room_group(self.room_id), self.channel_name
         )
         await self.channel_layer.group_discard(
-            user_group(self.user.pk), self.channel_name
+            user_group(self.user_pk), self.channel_name
         )
         with contextlib.suppress(Exception):
-            await live.mark_absent(self.room_id, self.user.pk, self.socket_id)
+            await live.mark_absent(self.room_id, self.user_pk, self.socket_id)
             await self.broadcast_presence()
 
     @database_sync_to_async
@@ -184,7 +191,7 @@ class RoomConsumer(_PolicyConsumer):
         return await self._may_enter()
 
     async def on_heartbeat(self) -> None:
-        await live.mark_present(self.room_id, self.user.pk, self.socket_id)
+        await live.mark_present(self.room_id, self.user_pk, self.socket_id)
         # The backstop for what changes with the calendar alone (an expiry).
         await self.withdraw_lost()
 
@@ -204,10 +211,10 @@ class RoomConsumer(_PolicyConsumer):
             await self.send_error(error.code, error.message)
             return
         if frame.type == "ping":
-            await live.mark_present(self.room_id, self.user.pk, self.socket_id)
+            await live.mark_present(self.room_id, self.user_pk, self.socket_id)
             await self.send_json({"type": "pong"})
             return
-        if frame.type in WRITES and not await live.allow(self.user.pk):
+        if frame.type in WRITES and not await live.allow(self.user_pk):
             await self.send_error(
                 "rate_limited",
                 "Too many messages: wait a few seconds and send again.",
@@ -396,7 +403,7 @@ class NotificationConsumer(_PolicyConsumer):
         if not await self.authenticate():
             await self.refuse(CLOSE_UNVERIFIED)
             return
-        await self.channel_layer.group_add(user_group(self.user.pk), self.channel_name)
+        await self.channel_layer.group_add(user_group(self.user_pk), self.channel_name)
         self.joined = True
         self.withdrawn = set(await self._hidden_notifications())
         await self.accept()
@@ -408,7 +415,7 @@ class NotificationConsumer(_PolicyConsumer):
         if self.joined:
             self.joined = False
             await self.channel_layer.group_discard(
-                user_group(self.user.pk), self.channel_name
+                user_group(self.user_pk), self.channel_name
             )
 
     async def receive(self, text_data=None, bytes_data=None) -> None:

@@ -12,6 +12,7 @@ import logging
 import time
 import uuid
 import weakref
+from typing import Any, cast
 
 from django.conf import settings
 
@@ -23,7 +24,9 @@ _clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _prefix() -> str:
-    layer = settings.CHANNEL_LAYERS["default"].get("CONFIG", {})
+    # A setting of Channels, not of Django: the plugin cannot type it.
+    default = cast(dict[str, Any], settings.CHANNEL_LAYERS["default"])
+    layer = default.get("CONFIG", {})
     return f"{layer.get('prefix', 'portal')}:coordination"
 
 

@@ -42,12 +42,9 @@ def connect() -> None:
         )
     post_save.connect(_user_saved, sender=get_user_model(), dispatch_uid="coord-user")
     user_logged_out.connect(_user_logged_out, dispatch_uid="coord-logout")
-    try:  # "sign out everywhere" of the accounts app, where it exists
-        from portal.accounts.signals import sessions_ended
-    except ImportError:
-        sessions_ended = None
-    if sessions_ended is not None:
-        sessions_ended.connect(_sessions_ended, dispatch_uid="coord-sessions-ended")
+    from portal.accounts.signals import sessions_ended  # "sign out everywhere"
+
+    sessions_ended.connect(_sessions_ended, dispatch_uid="coord-sessions-ended")
     for device in (StaticDevice, TOTPDevice):
         post_delete.connect(
             _device_changed, sender=device, dispatch_uid=f"coord-dev-del-{device}"

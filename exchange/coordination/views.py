@@ -5,6 +5,8 @@ Thin: the policy decides what exists for the viewer (404 otherwise), the actions
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
@@ -42,6 +44,20 @@ def _room_or_404(request, room_id: int):
     except Http404:
         actions.record_denied_entry(request.user, room_id, channel="http")
         raise
+
+
+def _json_not_found(view):
+    """The JSON endpoints answer the policy's 404 in JSON, as the API documents it
+    (docs/api.md), rather than with the HTML page."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except Http404:
+            return JsonResponse({"detail": "Not found."}, status=404)
+
+    return wrapper
 
 
 def _int_param(request, name: str) -> int | None:
@@ -100,6 +116,7 @@ def room_detail(request, room_id: int):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@_json_not_found
 def room_messages(request, room_id: int):
     """GET: history, newest page first (`before`) or what came after (`after`).
     POST: post a message (the form without script, or JSON clients)."""
@@ -165,6 +182,7 @@ def _post_message(request, viewer, room):
 
 @login_required
 @require_POST
+@_json_not_found
 def room_read(request, room_id: int):
     viewer, room = _room_or_404(request, room_id)
     try:
@@ -178,6 +196,7 @@ def room_read(request, room_id: int):
 
 @login_required
 @require_GET
+@_json_not_found
 def room_presence(request, room_id: int):
     _, room = _room_or_404(request, room_id)
     ids = async_to_sync(live.present_user_ids)(room.pk)
@@ -254,7 +273,8 @@ def _manage_rooms_page(request, form, tier_form=None, status: int = 200):
     )
     for room in rooms:
         bound = tier_form is not None and tier_form.room.pk == room.pk
-        room.tier_form = tier_form if bound else RoomTierForm(room=room)
+        # The page's form for each room, read by the template.
+        room.tier_form = tier_form if bound else RoomTierForm(room=room)  # type: ignore[attr-defined]
     return render(
         request,
         "coordination/manage_rooms.html",

@@ -8,14 +8,25 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from functools import wraps
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from django.shortcuts import redirect
 
 from portal.accounts.roles import Role, has_role
 from portal.accounts.stepup import is_session_verified
 from portal.accounts.twofactor import second_factor_url
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
+
+
+class SignedInRequest(HttpRequest):
+    """The request of a view behind `login_required` or one of these gates: its
+    `user` is a signed-in person, never anonymous (what the type checker is told)."""
+
+    user: User
 
 
 def verified_session_required(view):

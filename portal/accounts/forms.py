@@ -185,7 +185,7 @@ class VettingForm(forms.Form):
 class FactorResetRequestForm(forms.Form):
     """The focal point picks an account of their State, by name."""
 
-    account = forms.ModelChoiceField(
+    account: forms.ModelChoiceField = forms.ModelChoiceField(
         queryset=None,
         label=_("Account that lost its second factor"),
         empty_label=_("Choose a person"),

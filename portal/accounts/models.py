@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
@@ -58,7 +59,9 @@ class User(AbstractUser):
     session's second factor and each document's sharing.
     """
 
-    username = None
+    # The stubs type the inherited field as str; removing it is Django's documented
+    # way to sign in by email.
+    username = None  # type: ignore[assignment]
     email = models.EmailField("email address", unique=True)
     state = models.ForeignKey(
         "states.State",
@@ -88,9 +91,9 @@ class User(AbstractUser):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects = UserManager()
+    objects: ClassVar[UserManager] = UserManager()
 
     class Meta:
         ordering = ["email"]

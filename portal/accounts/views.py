@@ -31,7 +31,11 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.accounts import actions, home
-from portal.accounts.decorators import role_required, verified_session_required
+from portal.accounts.decorators import (
+    SignedInRequest,
+    role_required,
+    verified_session_required,
+)
 from portal.accounts.forms import (
     AcceptInvitationForm,
     ChangePasswordForm,
@@ -94,7 +98,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def verify_view(request: HttpRequest, *, step_up: bool = False) -> HttpResponse:
+def verify_view(request: SignedInRequest, *, step_up: bool = False) -> HttpResponse:
     """Ask for a code from the device the person chooses (login and step-up)."""
     # Signing in lands on the person's home; a step-up returns to the account.
     fallback = "accounts:profile" if step_up else "accounts:home"
@@ -137,7 +141,7 @@ def verify_view(request: HttpRequest, *, step_up: bool = False) -> HttpResponse:
 
 
 @login_required
-def enrol_view(request: HttpRequest) -> HttpResponse:
+def enrol_view(request: SignedInRequest) -> HttpResponse:
     """Set up an authenticator app: QR code and secret; active after one good code."""
     next_url = safe_next(request, reverse("accounts:backup_codes"))
     if confirmed_devices(request.user) and not is_session_verified(request):
@@ -149,11 +153,11 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
 
 
 @step_up_required
-def _enrol_with_step_up(request: HttpRequest, next_url: str) -> HttpResponse:
+def _enrol_with_step_up(request: SignedInRequest, next_url: str) -> HttpResponse:
     return _enrol(request, next_url)
 
 
-def _enrol(request: HttpRequest, next_url: str) -> HttpResponse:
+def _enrol(request: SignedInRequest, next_url: str) -> HttpResponse:
     device = actions.start_totp_enrolment(request.user)
     form = EnrolForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -189,7 +193,7 @@ def _base32(device: TOTPDevice) -> str:
 
 
 @verified_session_required
-def backup_codes_view(request: HttpRequest) -> HttpResponse:
+def backup_codes_view(request: SignedInRequest) -> HttpResponse:
     device = StaticDevice.objects.filter(user=request.user, name="Backup codes").first()
     remaining = device.token_set.count() if device else 0
     return render(
@@ -201,7 +205,7 @@ def backup_codes_view(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @verified_session_required
-def regenerate_backup_codes_view(request: HttpRequest) -> HttpResponse:
+def regenerate_backup_codes_view(request: SignedInRequest) -> HttpResponse:
     has_codes = StaticDevice.objects.filter(user=request.user).exists()
     if has_codes and not is_recently_verified(request):
         return redirect(_step_up_url(reverse("accounts:backup_codes")))
@@ -217,7 +221,7 @@ def _step_up_url(next_url: str) -> str:
 
 
 @login_required
-def home_view(request: HttpRequest) -> HttpResponse:
+def home_view(request: SignedInRequest) -> HttpResponse:
     """The person's home after sign-in: their work, by role, each item linked to
     where it is done. Before the second factor it only asks for it."""
     verified = is_session_verified(request)
@@ -236,7 +240,7 @@ def home_view(request: HttpRequest) -> HttpResponse:
 
 
 @verified_session_required
-def profile_view(request: HttpRequest) -> HttpResponse:
+def profile_view(request: SignedInRequest) -> HttpResponse:
     devices = confirmed_devices(request.user)
     return render(
         request,
@@ -281,7 +285,7 @@ def _tools(user) -> list[tuple[str, str]]:
 @require_POST
 @verified_session_required
 @step_up_required
-def remove_device_view(request: HttpRequest) -> HttpResponse:
+def remove_device_view(request: SignedInRequest) -> HttpResponse:
     persistent_id = request.POST.get("device", "")
     device = Device.from_persistent_id(persistent_id) if "/" in persistent_id else None
     if device is None or device.user_id != request.user.pk:
@@ -293,7 +297,7 @@ def remove_device_view(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @verified_session_required
-def sign_out_everywhere_view(request: HttpRequest) -> HttpResponse:
+def sign_out_everywhere_view(request: SignedInRequest) -> HttpResponse:
     actions.sign_out_everywhere(request.user, request=request)
     auth_logout(request)
     messages.success(request, "All your sessions have ended, this one included.")
@@ -363,7 +367,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 @sensitive_post_parameters("old_password", "new_password1", "new_password2")
 @verified_session_required
 @step_up_required
-def password_change_view(request: HttpRequest) -> HttpResponse:
+def password_change_view(request: SignedInRequest) -> HttpResponse:
     form = ChangePasswordForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         actions.change_password(
@@ -382,7 +386,7 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.FOCAL_POINT)
-def invite_view(request: HttpRequest) -> HttpResponse:
+def invite_view(request: SignedInRequest) -> HttpResponse:
     if request.user.state_id is None:
         raise Http404
     form = InvitationForm(request.POST or None)
@@ -455,7 +459,7 @@ def accept_invitation_view(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @role_required(Role.SECRETARIAT)
-def vetting_list_view(request: HttpRequest) -> HttpResponse:
+def vetting_list_view(request: SignedInRequest) -> HttpResponse:
     today = timezone.localdate()
     return render(
         request,
@@ -465,7 +469,7 @@ def vetting_list_view(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.SECRETARIAT)
-def vetting_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+def vetting_edit_view(request: SignedInRequest, pk: int) -> HttpResponse:
     expert = get_object_or_404(actions.experts(), pk=pk)
     initial = {
         "clearance": expert.clearance,
@@ -507,7 +511,7 @@ def vetting_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required((Role.FOCAL_POINT, Role.SECRETARIAT))
-def vetting_approvals_view(request: HttpRequest) -> HttpResponse:
+def vetting_approvals_view(request: SignedInRequest) -> HttpResponse:
     """Vettings to highly confidential awaiting this person's approval: the focal
     point's for experts of their State, or the secretariat's."""
     pending = actions.vetting_approvals_for(request.user)
@@ -535,7 +539,7 @@ def vetting_approvals_view(request: HttpRequest) -> HttpResponse:
 
 @role_required((Role.FOCAL_POINT, Role.SECRETARIAT))
 @step_up_required
-def factor_resets_view(request: HttpRequest) -> HttpResponse:
+def factor_resets_view(request: SignedInRequest) -> HttpResponse:
     """The focal point asks to reset the factors of a person of their State; the
     secretariat confirms a reset another person asked for. Both after a fresh code."""
     user = request.user

@@ -105,7 +105,8 @@ class AuditReader:
         names = _actor_names(events)
         rows = [self._row(event, documents) for event in events]
         for row in rows:
-            row.actor_name = names.get(row.event.actor_id, "")
+            actor_id = row.event.actor_id
+            row.actor_name = names.get(actor_id, "") if actor_id is not None else ""
         return rows
 
     def _documents(self, events: list[AuditEvent]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils.datastructures import MultiValueDict
 from django.views.debug import SafeExceptionReporterFilter
 
 # Django's own names (API, AUTH, TOKEN, KEY, SECRET, PASS, ...) miss the exchange's
@@ -89,7 +90,7 @@ class PortalExceptionReporterFilter(SafeExceptionReporterFilter):
     def get_post_parameters(self, request: Any) -> Any:
         params = super().get_post_parameters(request)
         secrets = secret_values()
-        if hasattr(params, "lists"):
+        if isinstance(params, MultiValueDict):
             params = params.copy()
             for key, values in params.lists():
                 params.setlist(key, [scrub(v, secrets) for v in values])

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from django.core.handlers.asgi import ASGIHandler
 from django.middleware.security import SecurityMiddleware
@@ -73,6 +74,9 @@ class PortalASGIHandler(ASGIHandler):
 
     # Threads kept idle between requests; more are started while more requests run.
     idle_threads = 16
+    # Django's private chain, which load_middleware replaces (the stubs leave it
+    # untyped); tests/integration/test_asgi_handler.py holds its use.
+    _middleware_chain: Any
 
     def __init__(self) -> None:
         super().__init__()

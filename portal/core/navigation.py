@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from exchange.policy import viewer_for
@@ -64,12 +65,14 @@ def _items(path: str, sections) -> list[MenuItem]:
     return [MenuItem(url, str(label), _current(path, url)) for url, label in sections]
 
 
-def personal_sections(request) -> list[tuple[str, str]]:
+def personal_sections(request) -> list[tuple[str, str | Promise]]:
     """The signed-in sections `request`'s person may use, in header order."""
     user = request.user
     if not user.is_authenticated:
         return []
-    sections = [(reverse("accounts:home"), _("My portal"))]
+    sections: list[tuple[str, str | Promise]] = [
+        (reverse("accounts:home"), _("My portal"))
+    ]
     if not is_session_verified(request):
         # Every other section needs the second factor first.
         return sections

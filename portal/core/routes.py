@@ -280,6 +280,21 @@ ROUTES: dict[str, Rule] = {
     "wagtail_serve": public(note="Wagtail's page privacy"),
 }
 
+# The versioned JSON API (portal/api/urls.py, docs/api.md): the same views as the
+# older paths, so the same rules.
+API_V1_ALIASES = {
+    "api_v1:documents": "exchange:api_documents",
+    "api_v1:document": "exchange:api_document",
+    "api_v1:search": "search:api",
+    "api_v1:suggest": "search:suggest",
+    "api_v1:room_messages": "coordination:messages",
+    "api_v1:room_read": "coordination:read",
+    "api_v1:room_presence": "coordination:presence",
+    "api_v1:notifications": "coordination:notification_feed",
+}
+ROUTES.update({name: ROUTES[alias] for name, alias in API_V1_ALIASES.items()})
+ROUTES["api_v1:schema"] = signed_in(note="the OpenAPI document")
+
 # Blocks and unnamed routes, by the start of their pattern.
 PREFIXES: dict[str, Rule] = {
     # AdminVerifiedSessionMiddleware: sign-in, then the second factor, then Wagtail's

@@ -46,7 +46,7 @@ def unsubscribe(user, kind: str, *, request=None) -> list[str]:
         current = preferences_of(user)
         kinds = [k for k in CHOOSABLE_KINDS if current[k] == Delivery.DIGEST]
     else:
-        kinds = [kind]
+        kinds = [Kind(kind)]
     return set_preferences(user, dict.fromkeys(kinds, Delivery.NEVER), request=request)
 
 

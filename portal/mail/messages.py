@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.formats import date_format
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -64,7 +65,8 @@ def tier_label(tier: str) -> str:
     return str(Tier(tier).label).lower() if tier else _("restricted")
 
 
-_SHARED_WITH = {
+# Keyed by the kind's value: a notice stores it as a plain string.
+_SHARED_WITH: dict[str, Promise] = {
     Kind.SHARED_WITH_YOU: _lazy("you"),
     Kind.SHARED_WITH_STATE: _lazy("your State"),
     Kind.SHARED_WITH_GROUP: _lazy("your partner group"),

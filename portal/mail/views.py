@@ -53,7 +53,7 @@ def unsubscribe_view(request: HttpRequest, token: str) -> HttpResponse:
     user = None
     if found is not None:
         user = get_user_model().objects.filter(pk=found[0], is_active=True).first()
-    if user is None:
+    if found is None or user is None:
         return render(request, "mail/unsubscribe_invalid.html", status=410)
     kind = Kind(found[1])
     if request.method == "POST":

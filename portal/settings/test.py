@@ -1,6 +1,7 @@
 """The test suite: the real services, fast hashing, isolated media."""
 
 import tempfile
+from pathlib import Path
 
 from portal.settings import environment as env
 from portal.settings.base import *  # noqa: F403
@@ -10,7 +11,7 @@ SECRET_KEY = "test-only-secret-key-not-for-any-deployment"  # noqa: S105
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 MEDIA_ROOT = tempfile.mkdtemp(prefix="portal-test-media-")
-STATIC_ROOT = tempfile.mkdtemp(prefix="portal-test-static-")
+STATIC_ROOT = Path(tempfile.mkdtemp(prefix="portal-test-static-"))
 FILE_UPLOAD_TEMP_DIR = tempfile.mkdtemp(prefix="portal-test-uploads-")
 # The live server of the browser tests serves static files straight from the apps.
 SERVESTATIC_USE_FINDERS = True

@@ -8,7 +8,7 @@ changes nothing: validation runs inside the transaction before anything is saved
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -50,8 +50,10 @@ def editable_records(
 ) -> models.QuerySet:
     """The records of `model` that `user` may edit: their State's, and visible."""
     if not is_progress_editor(user):
-        return model.objects.none()
-    return visible_records(model.objects.filter(state_id=user.state_id), viewer)
+        return model._default_manager.none()
+    return visible_records(
+        model._default_manager.filter(state_id=user.state_id), viewer
+    )
 
 
 def may_edit(user, viewer: Viewer, record: ProgressRecord) -> bool:
@@ -66,7 +68,7 @@ def snapshot(record: ProgressRecord, *, with_sharing: bool = True) -> dict[str, 
     """The record's editable values and visibility, JSON-ready, for its history."""
     values: dict[str, Any] = {"tier": record.tier}
     for name in record.editable_fields:
-        field = record._meta.get_field(name)
+        field = cast("models.Field[Any, Any]", record._meta.get_field(name))
         value = getattr(record, field.attname)
         values[name] = value.isoformat() if hasattr(value, "isoformat") else value
     if record.pk and with_sharing:
@@ -205,7 +207,7 @@ def _write(
     try:
         with transaction.atomic():
             if record.pk:
-                target = model.objects.select_for_update().get(pk=record.pk)
+                target = model._default_manager.select_for_update().get(pk=record.pk)
                 before = snapshot(target)
             else:
                 target, before = record, {}
@@ -271,7 +273,7 @@ def _write(
 
 def _check_order(model, before: dict[str, Any], target: ProgressRecord) -> None:
     """A mission's status moves forward only (requested → scheduled → conducted → …)."""
-    if model is PeerReviewMission and before:
+    if isinstance(target, PeerReviewMission) and before:
         order = PeerReviewMission.STATUS_ORDER
         old, new = before["status"], target.status
         if order.index(new) < order.index(old):

@@ -215,7 +215,9 @@ def all_charts(viewer: Viewer) -> list[ChartData]:
 def key_figures(charts: list[ChartData]) -> list[tuple[str, str]]:
     """Headline figures, read off the charts themselves (so they show nothing more)."""
     by_slug = {chart.slug: chart for chart in charts}
-    missions = sum(sum(row[1:]) for row in by_slug["missions-per-year"].rows)
+    missions = sum(
+        sum(int(n) for n in row[1:]) for row in by_slug["missions-per-year"].rows
+    )
     closure = by_slug["closure-rate"].rows
     made, implemented, rate = closure[-1][1:] if closure else (0, 0, 0.0)
     actions = sum(1 for row in by_slug["additional-actions"].rows if row[1])

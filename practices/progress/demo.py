@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import random
+from typing import TypeVar
 
 from django.db import transaction
 from django.utils import timezone
@@ -120,7 +121,10 @@ def ensure_demo_progress() -> dict[str, int]:
     return created
 
 
-def _save(record: ProgressRecord, changes: list[RecordChange]) -> ProgressRecord:
+R = TypeVar("R", bound=ProgressRecord)
+
+
+def _save(record: R, changes: list[RecordChange]) -> R:
     # The same rules as an edit (fields and clean()); the foreign keys are known good,
     # and skipping their lookups keeps loading the demo within a second or two.
     record.clean_fields(exclude=["state", "mission"])
@@ -162,7 +166,9 @@ def _state_records(state: State, rng: random.Random) -> dict[str, int]:
         return Tier.CONFIDENTIAL if rng.random() < share else Tier.PUBLIC
 
     for code in Commitment.values:
-        status = rng.choices(list(STATUS_WEIGHTS), weights=STATUS_WEIGHTS.values())[0]
+        status = rng.choices(
+            list(STATUS_WEIGHTS), weights=list(STATUS_WEIGHTS.values())
+        )[0]
         _save(
             CommitmentStatus(
                 is_demonstration=True,
@@ -208,13 +214,13 @@ def _state_records(state: State, rng: random.Random) -> dict[str, int]:
         counts["assessments"] += 1
 
     mission_years = sorted(rng.sample(range(2015, this_year), rng.randint(2, 3)))
-    missions = []
+    missions: list[PeerReviewMission] = []
     for i, year in enumerate(mission_years):
         kind = rng.choice(list(PeerReviewMission.Type))
-        status = PeerReviewMission.Status.CONDUCTED
+        mission_status = PeerReviewMission.Status.CONDUCTED
         follow_up = None
         if i == 0 and year + 3 < this_year and rng.random() < 0.6:
-            status = PeerReviewMission.Status.FOLLOW_UP
+            mission_status = PeerReviewMission.Status.FOLLOW_UP
             follow_up = rng.randint(year + 2, this_year - 1)
         missions.append(
             _save(
@@ -224,7 +230,7 @@ def _state_records(state: State, rng: random.Random) -> dict[str, int]:
                     mission_type=kind,
                     year=year,
                     scope=rng.choice(SCOPES[kind]),
-                    status=status,
+                    status=mission_status,
                     follow_up_year=follow_up,
                     tier=restricted(0.15),
                 ),
@@ -267,19 +273,19 @@ def _state_records(state: State, rng: random.Random) -> dict[str, int]:
             )
             made_on = min(made_on, today)
             age_days = (today - made_on).days
-            status = rng.choices(
+            recommendation_status = rng.choices(
                 list(Recommendation.Status),
                 weights=[1, 2, 2 + age_days // 400],
             )[0]
             implemented_on = None
-            if status == Recommendation.Status.IMPLEMENTED:
+            if recommendation_status == Recommendation.Status.IMPLEMENTED:
                 implemented_on = min(
                     today,
                     made_on
                     + datetime.timedelta(days=rng.randint(60, max(61, age_days))),
                 )
             # Confidential by default; some States make some of them public.
-            tier = Tier.PUBLIC if rng.random() < 0.25 else Tier.CONFIDENTIAL
+            tier: str = Tier.PUBLIC if rng.random() < 0.25 else Tier.CONFIDENTIAL
             tier = max(tier, mission.tier, key=lambda t: Tier(t).rank)
             _save(
                 Recommendation(
@@ -288,7 +294,7 @@ def _state_records(state: State, rng: random.Random) -> dict[str, int]:
                     mission=mission,
                     kind=rng.choice(list(Recommendation.Kind)),
                     text=f"{DEMO}. {text}",
-                    status=status,
+                    status=recommendation_status,
                     made_on=made_on,
                     implemented_on=implemented_on,
                     tier=tier,

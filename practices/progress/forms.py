@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
@@ -81,19 +83,20 @@ class RecordForm(forms.ModelForm):
     def __init__(self, *args, user, viewer: Viewer, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.state_id = user.state_id
-        self.fields["tier"].choices = [
+        fields = cast(dict[str, Any], self.fields)  # each field's own type
+        fields["tier"].choices = [
             (value, label)
             for value, label in Tier.choices
             if viewer.may_see_tier(value)
         ]
-        self.fields["shared_with_states"].queryset = State.objects.filter(
+        fields["shared_with_states"].queryset = State.objects.filter(
             is_subscriber=True
         ).exclude(pk=user.state_id)
-        self.fields["shared_with_users"].queryset = nameable_people(
+        fields["shared_with_users"].queryset = nameable_people(
             user, viewer, already_named=self.instance
         )
         if "mission" in self.fields:
-            self.fields["mission"].queryset = editable_records(
+            fields["mission"].queryset = editable_records(
                 PeerReviewMission, user, viewer
             )
         if self.instance.pk:
@@ -119,7 +122,8 @@ class RecordForm(forms.ModelForm):
 
 
 def record_form_class(model: type[ProgressRecord]) -> type[RecordForm]:
-    return forms.modelform_factory(
+    # The factory returns a subclass of `form`; the stubs say only ModelForm.
+    return forms.modelform_factory(  # type: ignore[return-value]
         model,
         form=RecordForm,
         fields=[*model.editable_fields, "tier"],

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, cast
 
 from django.apps import apps
 from django.db import models
@@ -24,6 +24,7 @@ from exchange.policy import Viewer, public_principals
 from portal.tiers import Tier
 from practices.progress.visibility import (
     HIGHLY_CONFIDENTIAL,
+    SharedRecord,
     can_view_record,
     visible_records,
 )
@@ -47,11 +48,11 @@ RECORD_MODELS = (
 
 
 @functools.cache
-def record_models() -> dict[str, type[models.Model]]:
+def record_models() -> dict[str, type[SharedRecord]]:
     """Result type ("peer_review_mission") -> model."""
-    found = {}
+    found: dict[str, type[SharedRecord]] = {}
     for name in RECORD_MODELS:
-        model = apps.get_model("progress", name)
+        model = cast(type[SharedRecord], apps.get_model("progress", name))
         found[type_name(model)] = model
     return found
 
@@ -149,7 +150,7 @@ class ProgressRecordDocument(PortalDocument):
 
     @classmethod
     def count_all(cls) -> int:
-        return sum(model.objects.count() for model in record_models().values())
+        return sum(model._default_manager.count() for model in record_models().values())
 
     @classmethod
     def document_id(cls, obj) -> str:
@@ -197,7 +198,9 @@ class ProgressRecordDocument(PortalDocument):
             model = record_models().get(kind)
             if model is None:
                 continue
-            candidates = visible_records(model.objects.filter(pk__in=pks), viewer)
+            candidates = visible_records(
+                model._default_manager.filter(pk__in=pks), viewer
+            )
             for record in candidates.prefetch_related(*SHARING):
                 if can_view_record(viewer, record):
                     visible.add((kind, record.pk))

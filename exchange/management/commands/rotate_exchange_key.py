@@ -52,7 +52,7 @@ class Command(BaseCommand):
                     unknown.add(version.kek_id)
                     continue
                 file_id = bytes.fromhex(version.file_id)
-                data_key = crypto.unwrap_key(version.wrapped_key, file_id, old)
+                data_key = crypto.unwrap_key(bytes(version.wrapped_key), file_id, old)
                 previous_id = version.kek_id
                 version.wrapped_key = crypto.wrap_key(data_key, file_id, ring.current)
                 version.kek_id = ring.current_id

@@ -208,9 +208,9 @@ class Command(BaseCommand):
                 in_process = time.perf_counter() - started
                 self._check(response.status_code, response.json(), q)
                 started = time.perf_counter()
-                response = remote.request("GET", "/search/api/", fields={"q": q})
+                reply = remote.request("GET", "/search/api/", fields={"q": q})
                 over_http = time.perf_counter() - started
-                self._check(response.status, response.json(), q)
+                self._check(reply.status, reply.json(), q)
                 body = search_body(viewer, SearchParams(q=q))
                 started = time.perf_counter()
                 client.search(index=index, **body)
