@@ -5,6 +5,8 @@
 #   deploy/services.sh stop     stop the services this script started
 #   deploy/services.sh status   one line per service
 #   deploy/services.sh env      print the URLs to export (eval "$(deploy/services.sh env)")
+#   deploy/services.sh start es-cluster   three Elasticsearch nodes (fault tests), 9221-9223
+#   deploy/services.sh kill-node N / start-node N   kill (SIGKILL) or restart node N of it
 #
 # Everything lives under var/ (ignored): var/cache for downloads, var/services for data and logs.
 set -euo pipefail
@@ -147,12 +149,10 @@ es_fetch() {
     chmod +x "$home"/bin/* "$home"/modules/*/bin/* 2>/dev/null || true
 }
 
-es_start() {
-    apt_install "curl:curl"
-    es_fetch
-    if es_ready; then log "Elasticsearch already running on 127.0.0.1:$ES_PORT"; return 0; fi
-    local home data owner
-    home="$(es_home)"; data="$SERVICES/elasticsearch"
+# Starts one Elasticsearch node: es_node_start DATA_DIR NODE_NAME HTTP_PORT CLUSTER_YAML.
+es_node_start() {
+    local data="$1" name="$2" http="$3" cluster_yml="$4" home owner
+    home="$(es_home)"
     owner="$(id -un)"
     if [ "$(id -u)" -eq 0 ]; then
         # Elasticsearch refuses to run as root: it gets a system user of its own.
@@ -162,28 +162,102 @@ es_start() {
     mkdir -p "$data/data" "$data/logs" "$data/config"
     cp -n "$home"/config/* "$data/config/" 2>/dev/null || true
     cat >"$data/config/elasticsearch.yml" <<YML
-cluster.name: portal-local
-node.name: portal-local-1
+node.name: $name
 path.data: $data/data
 path.logs: $data/logs
 network.host: 127.0.0.1
-http.port: $ES_PORT
-transport.port: $((ES_PORT + 100))
-discovery.type: single-node
+http.port: $http
+transport.port: $((http + 100))
+$cluster_yml
 # Loopback only, for development and tests: security is off here and on in production.
 xpack.security.enabled: false
 action.destructive_requires_name: false
 cluster.routing.allocation.disk.threshold_enabled: false
 YML
     chown -R "$owner" "$data" "$home"
-    log "starting Elasticsearch $ES_VERSION on 127.0.0.1:$ES_PORT"
+    log "starting Elasticsearch $ES_VERSION node $name on 127.0.0.1:$http"
     local java_home="${ES_JAVA_HOME:-${JAVA_HOME:-}}"
     if [ -z "$java_home" ]; then java_home="$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")"; fi
     as_user "$owner" env ES_JAVA_HOME="$java_home" ES_PATH_CONF="$data/config" \
         ES_JAVA_OPTS="${PORTAL_ES_HEAP:--Xms512m -Xmx512m}" \
         "$home/bin/elasticsearch" -d -p "$data/es.pid" >"$data/logs/startup.log" 2>&1 \
-        || { tail -40 "$data/logs/startup.log" >&2; fail "Elasticsearch did not start"; }
+        || { tail -40 "$data/logs/startup.log" >&2; fail "Elasticsearch node $name did not start"; }
+}
+
+es_start() {
+    apt_install "curl:curl"
+    es_fetch
+    if es_ready; then log "Elasticsearch already running on 127.0.0.1:$ES_PORT"; return 0; fi
+    local data="$SERVICES/elasticsearch"
+    es_node_start "$data" portal-local-1 "$ES_PORT" "cluster.name: portal-local
+discovery.type: single-node"
     wait_for Elasticsearch "$data/logs/portal-local.log" es_ready || fail "Elasticsearch not ready"
+}
+
+# A three-node cluster from the same archive, for the fault tests: nodes 1-3 answer
+# HTTP on ES_CLUSTER_PORT, +1, +2 (transport +100), each with its own data folder.
+ES_CLUSTER_PORT="${PORTAL_ES_CLUSTER_PORT:-9221}"
+ES_CLUSTER_NODES=3
+es_cluster_port() { echo $((ES_CLUSTER_PORT + $1 - 1)); }
+es_cluster_dir() { echo "$SERVICES/es-cluster/node$1"; }
+es_cluster_ready() {
+    curl -fs "http://127.0.0.1:$ES_CLUSTER_PORT/_cluster/health?wait_for_nodes=$ES_CLUSTER_NODES&wait_for_status=yellow&timeout=1s" >/dev/null
+}
+es_cluster_node_ready() { curl -fs "http://127.0.0.1:$(es_cluster_port "$1")/" >/dev/null; }
+
+es_cluster_node_start() {
+    local n="$1" i seeds="" masters="" pidfile
+    es_cluster_node_ready "$n" && return 0
+    pidfile="$(es_cluster_dir "$n")/es.pid"
+    # Already starting: leave it to finish.
+    if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then return 0; fi
+    for i in $(seq 1 "$ES_CLUSTER_NODES"); do
+        seeds+="${seeds:+, }\"127.0.0.1:$(( $(es_cluster_port "$i") + 100 ))\""
+        masters+="${masters:+, }\"portal-cluster-$i\""
+    done
+    es_node_start "$(es_cluster_dir "$n")" "portal-cluster-$n" "$(es_cluster_port "$n")" "cluster.name: portal-cluster
+discovery.seed_hosts: [$seeds]
+cluster.initial_master_nodes: [$masters]"
+}
+
+es_cluster_start() {
+    apt_install "curl:curl"
+    es_fetch
+    if es_cluster_ready; then log "Elasticsearch cluster already running from 127.0.0.1:$ES_CLUSTER_PORT"; return 0; fi
+    local n
+    for n in $(seq 1 "$ES_CLUSTER_NODES"); do
+        PORTAL_ES_HEAP="${PORTAL_ES_CLUSTER_HEAP:--Xms384m -Xmx384m}" es_cluster_node_start "$n"
+    done
+    wait_for "Elasticsearch cluster" "$(es_cluster_dir 1)/logs/portal-cluster.log" es_cluster_ready \
+        || fail "Elasticsearch cluster not ready"
+}
+
+es_cluster_stop() {
+    local n
+    for n in $(seq 1 "$ES_CLUSTER_NODES"); do
+        stop_pidfile "Elasticsearch node $n" "$(es_cluster_dir "$n")/es.pid" 60
+    done
+}
+
+# Fault tests: `kill-node N` ends node N at once (SIGKILL); `start-node N` brings it back.
+es_cluster_kill_node() {
+    local pid
+    # The node says its own process id (a pid file may be stale after a crash).
+    pid="$(curl -fs "http://127.0.0.1:$(es_cluster_port "$1")/_nodes/_local/process?filter_path=nodes.*.process.id" \
+        | python3 -c 'import json, sys; print(next(iter(json.load(sys.stdin)["nodes"].values()))["process"]["id"])')" \
+        || fail "node $1 is not running"
+    log "killing Elasticsearch node $1 (pid $pid)"
+    kill -9 "$pid" 2>/dev/null || true
+    # Gone only once the process has exited and released its data folder's lock.
+    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    rm -f "$(es_cluster_dir "$1")/es.pid"
+}
+
+es_cluster_restart_node() {
+    PORTAL_ES_HEAP="${PORTAL_ES_CLUSTER_HEAP:--Xms384m -Xmx384m}" es_cluster_node_start "$1"
+    # A node rejoining a cluster on a busy machine may take minutes to start.
+    READY_TIMEOUT=$((READY_TIMEOUT > 600 ? READY_TIMEOUT : 600)) wait_for "Elasticsearch node $1" "$(es_cluster_dir "$1")/logs/portal-cluster.log" \
+        es_cluster_node_ready "$1" || fail "Elasticsearch node $1 not ready"
 }
 
 # Stops the process named in a pid file: TERM, up to `seconds` to exit, then KILL.
@@ -258,6 +332,7 @@ status() {
     if pg_ready 2>/dev/null; then echo "postgresql    up    127.0.0.1:$PG_PORT"; else echo "postgresql    down"; fi
     if redis_ready; then echo "redis         up    127.0.0.1:$REDIS_PORT"; else echo "redis         down"; fi
     if es_ready; then echo "elasticsearch up    127.0.0.1:$ES_PORT"; else echo "elasticsearch down"; fi
+    if es_cluster_ready; then echo "es-cluster    up    127.0.0.1:$ES_CLUSTER_PORT-$(es_cluster_port "$ES_CLUSTER_NODES")"; else echo "es-cluster    down"; fi
     if clamd_ready; then echo "clamav        up    127.0.0.1:$CLAMD_PORT"; else echo "clamav        down"; fi
 }
 
@@ -266,6 +341,9 @@ print_env() {
     echo "export REDIS_URL=redis://127.0.0.1:$REDIS_PORT/0"
     echo "export ELASTICSEARCH_URL=http://127.0.0.1:$ES_PORT"
     echo "export CLAMD_URL=tcp://127.0.0.1:$CLAMD_PORT"
+    local n urls=""
+    for n in $(seq 1 "$ES_CLUSTER_NODES"); do urls+="${urls:+,}http://127.0.0.1:$(es_cluster_port "$n")"; done
+    echo "export ELASTICSEARCH_CLUSTER_URL=$urls"
 }
 
 mkdir -p "$SERVICES" "$CACHE"
@@ -275,17 +353,22 @@ case "${1:-}" in
         case "$what" in
             all) pg_start; redis_start; es_start; clamd_start ;;
             postgres) pg_start ;; redis) redis_start ;; elasticsearch) es_start ;; clamav) clamd_start ;;
+            es-cluster) es_cluster_start ;;
             *) fail "unknown service: $what" ;;
         esac
         status ;;
     stop)
         what="${2:-all}"
         case "$what" in
-            all) clamd_stop; es_stop; redis_stop; pg_stop ;;
+            all) clamd_stop; es_cluster_stop; es_stop; redis_stop; pg_stop ;;
             postgres) pg_stop ;; redis) redis_stop ;; elasticsearch) es_stop ;; clamav) clamd_stop ;;
+            es-cluster) es_cluster_stop ;;
             *) fail "unknown service: $what" ;;
         esac ;;
     status) status ;;
     env) print_env ;;
-    *) echo "usage: $0 {start|stop|status|env} [postgres|redis|elasticsearch|clamav]" >&2; exit 2 ;;
+    kill-node) es_cluster_kill_node "${2:?node number}" ;;
+    start-node) es_cluster_restart_node "${2:?node number}" ;;
+    *) echo "usage: $0 {start|stop|status|env} [postgres|redis|elasticsearch|clamav|es-cluster]" >&2
+       echo "       $0 {kill-node|start-node} N   (a node of es-cluster)" >&2; exit 2 ;;
 esac

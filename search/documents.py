@@ -605,7 +605,9 @@ def active_index_types() -> Iterable[IndexType]:
 def index_body(index_type: IndexType, *, language_analysis: bool) -> dict[str, Any]:
     """Settings and mappings of a new index of `index_type`."""
     index = Index("unused")
-    index.settings(number_of_shards=1, number_of_replicas=0)
+    # One replica as soon as the cluster has a second data node, none on one node:
+    # Elasticsearch expands and shrinks the replicas with the cluster's size.
+    index.settings(number_of_shards=1, auto_expand_replicas="0-1")
     index.document(index_type.document)
     body = index.to_dict()
     if language_analysis:
