@@ -26,7 +26,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.accounts import ratelimit
 from portal.accounts.guard import authorised, refuse_self_change
-from portal.accounts.models import Invitation, User, VettingApproval
+from portal.accounts.models import (
+    Invitation,
+    User,
+    VettingApproval,
+    validate_time_zone,
+)
 from portal.accounts.roles import Role, has_role, role_group
 from portal.accounts.signals import sessions_ended
 from portal.audit.actions import address_hash, record
@@ -616,6 +621,27 @@ def remove_device(user: User, device, *, request=None) -> None:
             request=request,
             details={"device": persistent_id},
         )
+
+
+def set_time_zone(user: User, zone: str, *, request=None) -> bool:
+    """Write `user`'s times in `zone` from now on; False when nothing changed."""
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        previous = locked.time_zone
+        if previous == zone:
+            return False
+        locked.time_zone = zone
+        validate_time_zone(zone)
+        locked.save(update_fields=["time_zone"])
+        user.time_zone = zone
+        record(
+            "account.time_zone_changed",
+            actor=user,
+            target=user,
+            request=request,
+            details={"from": previous, "to": zone},
+        )
+    return True
 
 
 # --- Sessions ----------------------------------------------------------------------

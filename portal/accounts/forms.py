@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zoneinfo
+
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import (
@@ -167,4 +169,18 @@ class VettingForm(forms.Form):
         label="Vetted until",
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="Exchange access ends after this day.",
+    )
+
+
+def time_zone_choices() -> list[tuple[str, str]]:
+    """Every IANA zone, UTC first, then by region and city ("Europe/Vienna")."""
+    zones = sorted(zoneinfo.available_timezones() - {"UTC"})
+    return [("UTC", "UTC")] + [(zone, zone.replace("_", " ")) for zone in zones]
+
+
+class TimeZoneForm(forms.Form):
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        choices=time_zone_choices,
+        help_text="Times on the portal's pages are shown in this zone, with its name.",
     )

@@ -40,6 +40,7 @@ from portal.accounts.forms import (
     LoginForm,
     NewPasswordForm,
     PasswordResetRequestForm,
+    TimeZoneForm,
     VettingForm,
     device_label,
 )
@@ -244,8 +245,24 @@ def profile_view(request: HttpRequest) -> HttpResponse:
                 user=request.user, name="Backup codes"
             ).exists(),
             "tools": _tools(request.user),
+            "time_zone_form": TimeZoneForm(
+                initial={"time_zone": request.user.time_zone}
+            ),
         },
     )
+
+
+@require_POST
+@verified_session_required
+def time_zone_view(request: HttpRequest) -> HttpResponse:
+    form = TimeZoneForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a time zone from the list.")
+        return redirect("accounts:profile")
+    zone = form.cleaned_data["time_zone"]
+    if actions.set_time_zone(request.user, zone, request=request):
+        messages.success(request, f"Times are now shown in {zone}.")
+    return redirect("accounts:profile")
 
 
 def _tools(user) -> list[tuple[str, str]]:
