@@ -26,3 +26,21 @@ def portal_menu(context) -> Menu:
         return Menu(
             public=[MenuItem(url, str(label)) for url, label in PUBLIC_SECTIONS]
         )
+
+
+@register.simple_tag(takes_context=True)
+def footer_pages(context) -> list:
+    """The notices linked from every footer: live, public information pages with
+    "Show in menus", under the site's home, in the tree's order."""
+    from practices.models import InformationPage
+
+    try:
+        return list(
+            InformationPage.objects.live()
+            .public()
+            .in_menu()
+            .order_by("path")
+            .only("title", "url_path")
+        )
+    except DatabaseError:
+        return []
