@@ -44,3 +44,12 @@ def footer_pages(context) -> list:
         )
     except DatabaseError:
         return []
+
+
+@register.inclusion_tag("_breadcrumbs.html", takes_context=True)
+def portal_breadcrumbs(context) -> dict:
+    """The trail of the portal's own pages (`portal.core.breadcrumbs`)."""
+    from portal.core.breadcrumbs import trail_for
+
+    request = context.get("request")
+    return {"crumbs": trail_for(request, context) if request is not None else []}
