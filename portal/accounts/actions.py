@@ -634,6 +634,12 @@ def set_time_zone(user: User, zone: str, *, request=None) -> bool:
         validate_time_zone(zone)
         locked.save(update_fields=["time_zone"])
         user.time_zone = zone
+        # The admin writes its times in its own profile's zone: keep it the same.
+        from wagtail.users.models import UserProfile
+
+        profile = UserProfile.get_for_user(locked)
+        profile.current_time_zone = zone if len(zone) <= 40 else ""
+        profile.save(update_fields=["current_time_zone"])
         record(
             "account.time_zone_changed",
             actor=user,

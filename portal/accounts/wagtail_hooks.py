@@ -167,6 +167,12 @@ class RoleWorkPanel(Component):
         return {"sections": self.sections}
 
 
+ADMIN_TITLES = {
+    "review_queue": "The secretariat's review queue",
+    "in_moderation": "Your pages with the secretariat",
+}
+
+
 def admin_work_sections(user) -> list:
     """My drafts, what awaits moderation or changes, and what awaits my review."""
     roles = set(roles_of(user))
@@ -179,6 +185,9 @@ def admin_work_sections(user) -> list:
     for section in sections:
         if section.more_url == admin_home:  # already there
             section.more_url = section.more_label = ""
+        # Wagtail's own panels are called "Awaiting your review" and "Your pages
+        # in a workflow": the portal's say whose queue they are.
+        section.title = ADMIN_TITLES.get(section.key, section.title)
     return sections
 
 

@@ -6,6 +6,8 @@ import datetime
 
 from django.utils import timezone
 
+from wagtail.users.models import UserProfile
+
 import pytest
 import time_machine
 
@@ -37,6 +39,8 @@ def test_times_are_in_utc_until_a_zone_is_chosen_then_in_that_zone(client):
     # 15:01 in Tokyo, named by its abbreviation, 24-hour.
     assert "2 December 2026, 15:01 JST" in page
     assert "06:01 UTC" not in page
+    # The admin, which keeps its own profile's zone, follows.
+    assert UserProfile.get_for_user(officer).get_current_time_zone() == "Asia/Tokyo"
     event = AuditEvent.objects.filter(action="account.time_zone_changed").get()
     assert event.details == {"from": "UTC", "to": "Asia/Tokyo"}
 
