@@ -3,8 +3,6 @@ document, a room with a message. The browser and crawl tests of every role use i
 
 from __future__ import annotations
 
-from wagtail.models import Workflow
-
 from exchange.actions import change_partner_group
 from exchange.coordination import actions as coordination
 from exchange.coordination.models import Room
@@ -34,15 +32,10 @@ def people_of_every_role() -> dict:
         "NL", title="Transport security escorts for nuclear material"
     )
     factories.event("NL")
-    draft = factories.good_practice(
-        "NL", title="Securing radioactive sources in transit", publish=False
+    draft = factories.draft_by(editor, "NL", "Securing radioactive sources in transit")
+    submitted = factories.submitted_by(
+        editor, "NL", "A national nuclear security culture programme"
     )
-    draft.save_revision(user=editor)
-    submitted = factories.good_practice(
-        "NL", title="A national nuclear security culture programme", publish=False
-    )
-    submitted.save_revision(user=editor)
-    Workflow.objects.get(name="Secretariat moderation").start(submitted, editor)
 
     group = PartnerGroup.objects.create(name="Transport security", slug="transport")
     change_partner_group(group, add_members=[expert, colleague], by=None)

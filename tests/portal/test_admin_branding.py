@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import re
 
-from wagtail.models import Workflow
-
 import pytest
 
 from portal.accounts.roles import Role
@@ -33,11 +31,8 @@ def panel(html: str, key: str) -> str:
 
 def test_the_editors_dashboard_lists_drafts_and_pages_in_moderation(client, site):
     editor = make_user("editor@nl.example", Role.STATE_EDITOR)
-    draft = factories.good_practice("NL", title="Draft on transport", publish=False)
-    draft.save_revision(user=editor)
-    submitted = factories.good_practice("NL", title="Submitted guard", publish=False)
-    submitted.save_revision(user=editor)
-    Workflow.objects.get(name="Secretariat moderation").start(submitted, editor)
+    draft = factories.draft_by(editor, "NL", "Draft on transport")
+    factories.submitted_by(editor, "NL", "Submitted guard")
 
     html = login_verified(client, editor).get("/admin/").content.decode()
     drafts = panel(html, "drafts")
@@ -54,9 +49,7 @@ def test_the_editors_dashboard_lists_drafts_and_pages_in_moderation(client, site
 def test_the_secretariats_dashboard_lists_what_awaits_its_review(client, site):
     secretariat = make_user("sec@example.org", Role.SECRETARIAT, state=None)
     editor = make_user("editor@nl.example", Role.STATE_EDITOR)
-    submitted = factories.good_practice("NL", title="Please review", publish=False)
-    submitted.save_revision(user=editor)
-    Workflow.objects.get(name="Secretariat moderation").start(submitted, editor)
+    submitted = factories.submitted_by(editor, "NL", "Please review")
 
     html = login_verified(client, secretariat).get("/admin/").content.decode()
     queue = panel(html, "review_queue")
