@@ -71,6 +71,7 @@ RESULT_SOURCE_FIELDS = [
     "summary",
     "url",
     "date",
+    "year",
     "states",
     "language",
     "access.tier",

@@ -30,6 +30,7 @@ from search.models import ExtractedText
 from search.query import (
     FACET_LABELS,
     MAX_RESULT_WINDOW,
+    TYPE_WEIGHTS,
     FacetValue,
     SearchHit,
     SearchParams,
@@ -177,7 +178,11 @@ def search(viewer: Viewer, params: SearchParams) -> SearchResults:
     def relevance(item: dict[str, Any]) -> tuple:
         title = item["title"].lower()
         in_title = sum(word in title for word in words)
-        return (-in_title, -(item["date"].toordinal() if item["date"] else 0))
+        weight = TYPE_WEIGHTS.get(item["type"], 1.0)
+        return (
+            -(in_title + 1) * weight,
+            -(item["date"].toordinal() if item["date"] else 0),
+        )
 
     if params.sort == "date" or not words:
         items.sort(key=lambda i: -(i["date"].toordinal() if i["date"] else 0))
@@ -194,6 +199,7 @@ def search(viewer: Viewer, params: SearchParams) -> SearchResults:
             url=item["url"],
             summary=(item["summary"] or "")[:300],
             date=item["date"],
+            year=item.get("year"),
             states=item["states"],
             tier=item["access"]["tier"],
             highlights=[highlight_words((item["summary"] or "")[:300], words)]

@@ -43,6 +43,11 @@ FACET_LABELS = {facet.name: facet.label for facet in FACETS}
 FACET_FIELDS = {facet.name: facet.field for facet in FACETS}
 PAGE_LIST_FACETS = tuple(facet.name for facet in FACETS if facet.page_list)
 SORTS = ("relevance", "date")
+# Sorted by relevance, a hit's score is multiplied by the weight of its type: the
+# portal's considered content (good practices, guidance, State pages) comes before
+# the many short progress records that mention the same words. Types not listed
+# (progress records, exchange documents) keep their score.
+TYPE_WEIGHTS = {"good_practice": 3.0, "guidance": 3.0, "state": 2.5, "event": 1.5}
 MAX_FILTER_VALUES = 20
 
 # Private-use characters mark highlights inside Elasticsearch's fragments, so the
@@ -125,6 +130,7 @@ class FacetValue:
     value: str
     count: int
     selected: bool
+    label: str = ""  # in words, for people (search.labels); `value` is the code
 
 
 @dataclass
@@ -136,6 +142,7 @@ class SearchHit:
     url: str
     summary: str = ""
     date: datetime.date | None = None
+    year: int | None = None  # shown when a hit has a year but no day
     states: list[str] = field(default_factory=list)
     tier: str = "public"
     highlights: list[SafeString] = field(default_factory=list)
@@ -150,6 +157,7 @@ class SearchHit:
             "url": self.url,
             "summary": self.summary,
             "date": self.date.isoformat() if self.date else None,
+            "year": self.year,
             "states": self.states,
             "tier": self.tier,
             "highlights": [str(h) for h in self.highlights],
@@ -184,7 +192,10 @@ class SearchResults:
             "total": self.total,
             "results": [hit.as_json() for hit in self.hits],
             "facets": {
-                name: [{"value": v.value, "count": v.count} for v in values]
+                name: [
+                    {"value": v.value, "label": v.label or v.value, "count": v.count}
+                    for v in values
+                ]
                 for name, values in self.facets.items()
             },
             "did_you_mean": self.suggestion,

@@ -22,6 +22,7 @@ from search import access
 from search.client import SearchUnavailable, is_configured, reading
 from search.documents import CHECKED_KINDS, RESULT_SOURCE_FIELDS
 from search.indexing import SEARCH_ERRORS, search_aliases
+from search.labels import label_facets
 from search.query import (
     FACET_FIELDS,
     FACET_LABELS,
@@ -29,6 +30,7 @@ from search.query import (
     MARK_OPEN,
     MAX_RESULT_WINDOW,
     MAX_SUGGEST_CHARS,
+    TYPE_WEIGHTS,
     FacetValue,
     SearchHit,
     SearchParams,
@@ -110,6 +112,24 @@ def trimmed_query(
     return {"bool": {"must": [text], "filter": filters}}
 
 
+def weighted_by_type(query: dict[str, Any]) -> dict[str, Any]:
+    """`query` with each hit's score multiplied by its type's weight (TYPE_WEIGHTS).
+
+    The policy filter stays inside `query`: weighting reorders, never widens.
+    """
+    return {
+        "function_score": {
+            "query": query,
+            "functions": [
+                {"filter": {"term": {"type": name}}, "weight": weight}
+                for name, weight in TYPE_WEIGHTS.items()
+            ],
+            "score_mode": "max",
+            "boost_mode": "multiply",
+        }
+    }
+
+
 def search_body(viewer: Viewer, params: SearchParams) -> dict[str, Any]:
     size = params.per_page
     offset = min(params.offset, MAX_RESULT_WINDOW - size)
@@ -123,8 +143,11 @@ def search_body(viewer: Viewer, params: SearchParams) -> dict[str, Any]:
         if name != "tier" or access.may_see_tiers(viewer)
     }
     aggs["year"]["terms"]["order"] = {"_key": "desc"}
+    query = trimmed_query(viewer, params)
+    if params.q and params.sort == "relevance":
+        query = weighted_by_type(query)
     body: dict[str, Any] = {
-        "query": trimmed_query(viewer, params),
+        "query": query,
         "from": offset,
         "size": size,
         "sort": sort,
@@ -179,6 +202,7 @@ def search(viewer: Viewer, params: SearchParams) -> SearchResults:
             results = fallback.search(viewer, params)
             results.degraded = True
             results.messages.insert(0, DEGRADED_MESSAGE)
+    label_facets(results.facets)
     if params.page > results.pages and results.total:
         results.messages.append(
             f"There is no page {params.page}: the results fill {results.pages} "
@@ -290,6 +314,7 @@ def _hit(source: dict, highlight: dict) -> SearchHit:
         url=source.get("url", ""),
         summary=strip_marks(source.get("summary") or "")[:300],
         date=datetime.date.fromisoformat(date[:10]) if date else None,
+        year=source.get("year"),
         states=list(source.get("states") or []),
         tier=(source.get("access") or {}).get("tier", "public"),
         highlights=fragments[:3],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zoneinfo
+
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import (
@@ -206,3 +208,17 @@ class FactorResetRequestForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["account"].queryset = candidates
         self.fields["account"].label_from_instance = lambda user: user.display_name
+
+
+def time_zone_choices() -> list[tuple[str, str]]:
+    """Every IANA zone, UTC first, then by region and city ("Europe/Vienna")."""
+    zones = sorted(zoneinfo.available_timezones() - {"UTC"})
+    return [("UTC", "UTC")] + [(zone, zone.replace("_", " ")) for zone in zones]
+
+
+class TimeZoneForm(forms.Form):
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        choices=time_zone_choices,
+        help_text="Times on the portal's pages are shown in this zone, with its name.",
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import zoneinfo
 
 from django.conf import settings
 from django.contrib import messages
@@ -11,6 +12,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import redirect
+from django.utils import timezone
 
 from portal.accounts.stepup import (
     SESSION_STARTED_AT_KEY,
@@ -104,3 +106,23 @@ class AdminVerifiedSessionMiddleware:
             if not request.user.has_perm("wagtailadmin.access_admin"):
                 raise PermissionDenied
         return self.get_response(request)
+
+
+class PersonalTimeZoneMiddleware:
+    """Writes times in the signed-in person's own zone (`User.time_zone`, UTC by
+    default); visitors and mails read UTC. The formats name the zone after each
+    time, so a reader never has to guess which one it is."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        zone = getattr(request.user, "time_zone", "") or "UTC"
+        try:
+            timezone.activate(zoneinfo.ZoneInfo(zone))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

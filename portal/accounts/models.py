@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import datetime
+import zoneinfo
 from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.tiers import Tier
+
+
+def validate_time_zone(value: str) -> None:
+    """A zone of the IANA database ("Europe/Vienna"), as zoneinfo knows them."""
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            _("%(value)s is not a time zone the portal knows."),
+            params={"value": value},
+        )
 
 
 class UserQuerySet(models.QuerySet):
@@ -87,6 +98,14 @@ class User(AbstractUser):
     vetted_at = models.DateTimeField(null=True, blank=True)
     vetted_until = models.DateField(
         null=True, blank=True, help_text="Exchange access ends after this day."
+    )
+    # Times on the pages are written in this zone (portal.accounts.middleware);
+    # the stored moments stay in UTC.
+    time_zone = models.CharField(
+        max_length=64,
+        default="UTC",
+        validators=[validate_time_zone],
+        help_text="Times on the portal's pages are shown in this zone.",
     )
 
     USERNAME_FIELD = "email"

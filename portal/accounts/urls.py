@@ -19,6 +19,7 @@ urlpatterns = [
     path("account/password/", views.password_change_view, name="password_change"),
     path("my/", views.home_view, name="home"),
     path("account/", views.profile_view, name="profile"),
+    path("account/time-zone/", views.time_zone_view, name="time_zone"),
     path(
         "account/sign-out-everywhere/",
         views.sign_out_everywhere_view,

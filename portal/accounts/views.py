@@ -46,6 +46,7 @@ from portal.accounts.forms import (
     LoginForm,
     NewPasswordForm,
     PasswordResetRequestForm,
+    TimeZoneForm,
     VettingForm,
     device_label,
 )
@@ -257,8 +258,24 @@ def profile_view(request: SignedInRequest) -> HttpResponse:
                 initial_choices=mail_actions.preferences_of(request.user)
             ),
             "security_kinds": security_kind_labels(),
+            "time_zone_form": TimeZoneForm(
+                initial={"time_zone": request.user.time_zone}
+            ),
         },
     )
+
+
+@require_POST
+@verified_session_required
+def time_zone_view(request: SignedInRequest) -> HttpResponse:
+    form = TimeZoneForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a time zone from the list.")
+        return redirect("accounts:profile")
+    zone = form.cleaned_data["time_zone"]
+    if actions.set_time_zone(request.user, zone, request=request):
+        messages.success(request, f"Times are now shown in {zone}.")
+    return redirect("accounts:profile")
 
 
 def _tools(user) -> list[tuple[str, str]]:

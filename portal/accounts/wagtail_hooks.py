@@ -1,4 +1,5 @@
-"""The Wagtail user editor, saving groups and superuser status through the actions.
+"""The Wagtail user editor, saving groups and superuser status through the actions;
+the editor's and the secretariat's work on the admin's dashboard.
 
 Wagtail's own forms write `groups` and `is_superuser` straight to the database; here
 the same screens call `set_groups` and `set_superuser` with the editor as actor, so
@@ -12,15 +13,18 @@ from __future__ import annotations
 from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import redirect
+from django.urls import reverse
 
 from wagtail import hooks
+from wagtail.admin.ui.components import Component
 from wagtail.users import forms as wagtail_forms
 from wagtail.users.views import users as wagtail_users
 from wagtail.users.views.bulk_actions.assign_role import AssignRoleBulkAction
 
-from portal.accounts import actions
+from portal.accounts import actions, home
 from portal.accounts.guard import SelfChangeRefused, refuse_self_change
 from portal.accounts.models import User
+from portal.accounts.roles import Role, roles_of
 
 
 class _AccessThroughActions:
@@ -145,3 +149,50 @@ class AuditedAssignRoleBulkAction(AssignRoleBulkAction):
 
 # Registered after Wagtail's own (order 1) so that it replaces the unaudited one.
 hooks.register("register_bulk_action", AuditedAssignRoleBulkAction, order=1)
+
+
+class RoleWorkPanel(Component):
+    """The editor's and the secretariat's work on the admin's dashboard: the same
+    lists as their home (`portal.accounts.home`), so the admin is not an empty
+    screen to an editor and the review queue is where the reviewing is done."""
+
+    name = "portal_role_work"
+    template_name = "wagtailadmin/home/portal_work.html"
+    order = 50
+
+    def __init__(self, sections):
+        self.sections = sections
+
+    def get_context_data(self, parent_context=None):
+        return {"sections": self.sections}
+
+
+ADMIN_TITLES = {
+    "review_queue": "The secretariat's review queue",
+    "in_moderation": "Your pages with the secretariat",
+}
+
+
+def admin_work_sections(user) -> list:
+    """My drafts, what awaits moderation or changes, and what awaits my review."""
+    roles = set(roles_of(user))
+    sections = []
+    if roles & {Role.STATE_EDITOR, Role.FOCAL_POINT}:
+        sections += home.editor_sections(user)
+    if Role.SECRETARIAT in roles:
+        sections += [s for s in home.secretariat_sections(user) if s.key != "rooms"]
+    admin_home = reverse("wagtailadmin_home")
+    for section in sections:
+        if section.more_url == admin_home:  # already there
+            section.more_url = section.more_label = ""
+        # Wagtail's own panels are called "Awaiting your review" and "Your pages
+        # in a workflow": the portal's say whose queue they are.
+        section.title = ADMIN_TITLES.get(section.key, section.title)
+    return sections
+
+
+@hooks.register("construct_homepage_panels")
+def add_role_work_panel(request, panels) -> None:
+    sections = admin_work_sections(request.user)
+    if sections:
+        panels.append(RoleWorkPanel(sections))

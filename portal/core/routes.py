@@ -123,6 +123,7 @@ ROUTES: dict[str, Rule] = {
     "accounts:home": signed_in(note="asks for the second factor before any work"),
     "accounts:profile": verified(),
     "accounts:sign_out_everywhere": verified(method="POST"),
+    "accounts:time_zone": verified(method="POST"),
     "accounts:backup_codes": verified(),
     "accounts:regenerate_backup_codes": verified(method="POST"),
     "accounts:remove_device": verified(method="POST", note="and a recent code"),

@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.accounts.middleware.PersonalTimeZoneMiddleware",
     "portal.core.middleware.PersonalResponseNoStoreMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -206,11 +207,12 @@ WAGTAIL_FRONTEND_LOGIN_URL = LOGIN_URL
 
 OTP_TOTP_ISSUER = "NSI Portal"
 # Passkeys as a second factor only. The relying party is the host name users see
-# (not an IP address: browsers refuse those), and each origin must be listed.
+# (not an IP address: browsers refuse those), and each origin must be listed. Unless
+# set, the origins follow the HOST and PORT the run command serves on.
 OTP_WEBAUTHN_RP_ID = env.get("WEBAUTHN_RP_ID", "localhost")
 OTP_WEBAUTHN_RP_NAME = "NSI Portal"
 OTP_WEBAUTHN_ALLOWED_ORIGINS = env.get_list(
-    "WEBAUTHN_ALLOWED_ORIGINS", ["http://localhost:8000"]
+    "WEBAUTHN_ALLOWED_ORIGINS", env.demo_origins(OTP_WEBAUTHN_RP_ID)
 )
 OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 STEP_UP_SECONDS = env.get_int("STEP_UP_SECONDS", 15 * 60)

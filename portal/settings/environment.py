@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -89,3 +90,21 @@ def get_demo_secret(name: str, filename: str, make=_random_text) -> str:
         with os.fdopen(fd, "w") as handle:
             handle.write(make())
     return path.read_text().strip()
+
+
+def demo_origins(rp_id: str) -> list[str]:
+    """The origins the run command serves on, for passkeys: `http://<host>:<PORT>`.
+
+    `./task run` binds `HOST` (default 127.0.0.1) and `PORT` (default 8000). Browsers
+    refuse passkeys on an IP address, so an address or a wildcard bind is offered as
+    the relying party's host name (localhost in the demo) on the same port.
+    """
+    port = get("PORT", "8000")
+    host = get("HOST", "127.0.0.1")
+    names = [rp_id]
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        if host != rp_id:
+            names.append(host)
+    return [f"http://{name}:{port}" for name in names]

@@ -22,6 +22,7 @@ from practices.models import (
     GuidanceContributionPage,
     HomePage,
     IAEADocument,
+    InformationPage,
     Language,
     StatePage,
 )
@@ -82,6 +83,24 @@ def load_demo_content(home: HomePage, write: Callable[[str], object]) -> None:
     )
     created = _load_events()
     write(f"Events: {EventPage.objects.count()} ({created} new)")
+    created = ensure_information_pages(home)
+    write(f"Footer pages: {len(data.INFORMATION_PAGES)} ({created} new)")
+
+
+def ensure_information_pages(home: HomePage) -> int:
+    """The footer's notices, once; the secretariat rewrites them in the CMS."""
+    created = 0
+    for slug, title, lead, body in data.INFORMATION_PAGES:
+        if InformationPage.objects.child_of(home).filter(slug=slug).exists():
+            continue
+        page = home.add_child(
+            instance=InformationPage(
+                title=title, slug=slug, lead=lead, body=body, show_in_menus=True
+            )
+        )
+        page.save_revision().publish()
+        created += 1
+    return created
 
 
 def _state_page(iso_code: str) -> StatePage:

@@ -727,3 +727,46 @@ EVENTS: list[tuple] = [
         [7, 4],
     ),
 ]
+
+
+# The footer's notices: (slug, title, lead, body). Demonstration wording, to be
+# replaced by the secretariat's own.
+INFORMATION_PAGES = [
+    (
+        "accessibility",
+        "Accessibility statement",
+        "The portal aims to meet the Web Content Accessibility Guidelines 2.1 at "
+        "level AA.",
+        "<p>Every page is checked with automated accessibility tests at desktop and "
+        "phone widths. Pages can be used with a keyboard alone, with a screen reader "
+        "and at 200% zoom.</p><h3>Reporting a problem</h3><p>If part of the portal "
+        "is hard to use, write to the secretariat through the contact page; we "
+        "answer within ten working days.</p>",
+    ),
+    (
+        "privacy",
+        "Privacy notice",
+        "What the portal records about the people who use it, and why.",
+        "<p>The portal keeps each account's name, address, State, roles and vetting "
+        "dates, and an audit trail of what accounts do with restricted material. "
+        "It sets only the cookies that sign-in and form protection need, and loads "
+        "nothing from other sites.</p><p>Visitors who do not sign in are not "
+        "tracked.</p>",
+    ),
+    (
+        "contact",
+        "Contact",
+        "How to reach the secretariat of the initiative.",
+        "<p>Questions about the portal, an account or the content of a State go to "
+        "the secretariat, which answers on working days. A State's own contact "
+        "appears on its page.</p>",
+    ),
+    (
+        "terms",
+        "Terms of use",
+        "The conditions that apply to using the portal.",
+        "<p>Public content is published by the subscribing States, who remain "
+        "responsible for it. Restricted material may be used only as its sharing "
+        "allows; every access to it is recorded.</p>",
+    ),
+]

@@ -18,6 +18,7 @@ from practices.models.guidance import (
     GuidanceStage,
 )
 from practices.models.home import HomePage
+from practices.models.information import InformationPage
 from practices.models.states import StatePage, StatesIndexPage
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "GuidanceStage",
     "HomePage",
     "IAEADocument",
+    "InformationPage",
     "Language",
     "StatePage",
     "StatesIndexPage",

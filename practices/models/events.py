@@ -3,6 +3,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.api import APIField
@@ -136,3 +137,17 @@ class EventIndexPage(ListingIndexPage):
 
     def listed_pages(self):
         return super().listed_pages().select_related("state")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        # The page of results, split: an event is upcoming until its last day is
+        # over. Upcoming ones read soonest first whatever the sort, past ones as
+        # sorted (newest first by default).
+        today = timezone.localdate()
+        results = list(context["results"])
+        upcoming = [e for e in results if (e.end_date or e.start_date) >= today]
+        if request.GET.get("sort") in (None, "", "-date"):
+            upcoming.reverse()
+        context["upcoming_events"] = upcoming
+        context["past_events"] = [e for e in results if e not in upcoming]
+        return context

@@ -79,7 +79,8 @@ class GoodPracticePage(StateContentPage):
         *Page.content_panels,
         FieldPanel("summary"),
         FieldPanel("date"),
-        FieldPanel("language"),
+        # A plain select: a chooser modal is too much for a handful of languages.
+        FieldPanel("language", widget=forms.Select),
         FieldPanel("image"),
         FieldPanel("body"),
         MultiFieldPanel(

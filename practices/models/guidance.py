@@ -1,5 +1,6 @@
 """Guidance contributions: what a State gave to IAEA guidance, and its stage."""
 
+from django import forms
 from django.db import models
 
 from wagtail.admin.panels import FieldPanel
@@ -37,10 +38,11 @@ class GuidanceContributionPage(StateContentPage):
     content_panels = [
         *Page.content_panels,
         FieldPanel("summary"),
-        FieldPanel("iaea_document"),
+        FieldPanel("iaea_document", widget=forms.Select),
         FieldPanel("stage"),
         FieldPanel("date"),
-        FieldPanel("language"),
+        # A plain select: a chooser modal is too much for a handful of languages.
+        FieldPanel("language", widget=forms.Select),
         FieldPanel("body"),
         demonstration_panel,
     ]

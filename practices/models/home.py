@@ -29,6 +29,7 @@ class HomePage(Page):
         "practices.GoodPracticeIndexPage",
         "practices.GuidanceIndexPage",
         "practices.EventIndexPage",
+        "practices.InformationPage",
     ]
     max_count = 1
 

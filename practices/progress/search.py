@@ -115,12 +115,31 @@ def _texts(record) -> list[str]:
     return texts
 
 
+# A record known by its year only (a training course, a mission, a scheme) is dated
+# by that year, never by the day the row was last saved: a load of the demo would
+# otherwise date every one of them alike.
+YEAR_FIELDS = ("year", "established_year")
+# Records that state a fact as of now (a commitment's status, a contribution) are
+# dated by their last update, which is when that fact was stated.
+CURRENT_TYPES = {"commitment_status", "action_contribution"}
+
+
 def _when(record):
     for name in ("made_on", "conducted_on", "start_date", "date"):
         value = getattr(record, name, None)
         if value:
             return value
-    return as_date(record.updated_at)
+    if type_name(type(record)) in CURRENT_TYPES:
+        return as_date(record.updated_at)
+    return None
+
+
+def _year(record, when) -> int | None:
+    for name in YEAR_FIELDS:
+        value = getattr(record, name, None)
+        if value:
+            return value
+    return when.year if when else None
 
 
 def _facets(record) -> dict[str, list[str]]:
@@ -181,7 +200,7 @@ class ProgressRecordDocument(PortalDocument):
             body="\n".join(texts[1:]),
             states=[record.state.name],
             date=when,
-            year=getattr(record, "year", None) or (when.year if when else None),
+            year=_year(record, when),
             access=record_principals(record),
             **_facets(record),
         )

@@ -156,9 +156,17 @@ def state_progress(request, iso_code: str):
             "may_edit": actions.is_progress_editor(request.user)
             and request.user.state_id == state.pk,
             "classification": highest(r.tier for r in shown),
+            "state_page": _state_page(state),
             **records,
         },
     )
+
+
+def _state_page(state: State):
+    """The State's public page, which links back here; None until it is published."""
+    from practices.models import StatePage
+
+    return StatePage.objects.live().public().filter(state=state).first()
 
 
 def _good_practices_by_commitment(state: State) -> dict[str, list]:

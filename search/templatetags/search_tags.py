@@ -4,6 +4,8 @@ from urllib.parse import urlencode
 
 from django import template
 
+from search.labels import worded
+
 register = template.Library()
 
 
@@ -26,4 +28,4 @@ def toggle_filter(params, name, value) -> str:
 
 @register.filter
 def label(value) -> str:
-    return str(value).replace("_", " ").capitalize()
+    return worded(value)

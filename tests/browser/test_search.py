@@ -2,7 +2,8 @@
 
 import pytest
 
-from tests.support import artifact_path
+from tests.browser.conftest import fits_both_widths
+from tests.browser.test_practices_pages import assert_accessible
 
 pytestmark = pytest.mark.browser
 
@@ -10,8 +11,6 @@ pytestmark = pytest.mark.browser
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_header_search_shows_highlighted_results(live_server, page):
     from django.core.management import call_command
-
-    from axe_playwright_python.sync_playwright import Axe
 
     from practices.models import HomePage
     from search.indexing import delete_all_indices, drain, enqueue, ensure_indices
@@ -29,11 +28,10 @@ def test_header_search_shows_highlighted_results(live_server, page):
         assert page.locator("#results-heading").inner_text().startswith("1 result")
         assert page.locator(".result mark").first.inner_text().lower() == "peer"
         assert page.locator(".facets h3").first.inner_text() == "Type"
-        page.screenshot(path=artifact_path("search.png"), full_page=True)
-        violations = Axe().run(page).response["violations"]
-        serious = [
-            v["id"] for v in violations if v["impact"] in {"serious", "critical"}
-        ]
-        assert serious == []
+        # Facet values read as words, never as the codes the index keeps.
+        assert "Page" in page.locator(".facets").inner_text()
+        # Every finding counts, moderate and minor ones included.
+        assert_accessible(page, "search")
+        fits_both_widths(page, "search-results")
     finally:
         delete_all_indices()

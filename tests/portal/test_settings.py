@@ -23,6 +23,7 @@ print(json.dumps({
     "debug": settings.DEBUG,
     "hosts": settings.ALLOWED_HOSTS,
     "pool": settings.DATABASES["default"].get("OPTIONS", {}).get("pool"),
+    "origins": settings.OTP_WEBAUTHN_ALLOWED_ORIGINS,
 }))
 """
 
@@ -39,6 +40,9 @@ CONFIG_VARS = (
     "AUDIT_SIGNING_KEY",
     "DATABASE_POOL",
     "CLAMD_URL",
+    "HOST",
+    "PORT",
+    "WEBAUTHN_ALLOWED_ORIGINS",
 )
 
 
@@ -99,6 +103,27 @@ def test_elasticsearch_url_switches_search(tmp_path):
     )
     assert loaded["search"] == "elasticsearch"
     assert loaded["es"] == "http://127.0.0.1:9200"
+
+
+def test_passkey_origins_follow_the_port_the_demo_serves_on(tmp_path):
+    assert settings_of("portal.settings.dev", tmp_path)["origins"] == [
+        "http://localhost:8000"
+    ]
+    on_8123 = settings_of("portal.settings.dev", tmp_path, PORT="8123")
+    assert on_8123["origins"] == ["http://localhost:8123"]
+    # A wildcard bind is still opened as localhost; a host name is allowed as well.
+    wildcard = settings_of("portal.settings.dev", tmp_path, HOST="::", PORT="9001")
+    assert wildcard["origins"] == ["http://localhost:9001"]
+    named = settings_of("portal.settings.dev", tmp_path, HOST="demo.lan", PORT="80")
+    assert named["origins"] == ["http://localhost:80", "http://demo.lan:80"]
+    # Set explicitly, the list is taken as it is.
+    explicit = settings_of(
+        "portal.settings.dev",
+        tmp_path,
+        PORT="8123",
+        WEBAUTHN_ALLOWED_ORIGINS="https://portal.example.org",
+    )
+    assert explicit["origins"] == ["https://portal.example.org"]
 
 
 def test_demo_secret_is_generated_once_into_var(tmp_path):

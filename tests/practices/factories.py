@@ -66,6 +66,22 @@ def good_practice(
     return page
 
 
+def draft_by(editor: User, iso_code: str, title: str) -> GoodPracticePage:
+    """An unpublished good practice whose latest revision is `editor`'s."""
+    page = good_practice(iso_code, title=title, publish=False)
+    page.save_revision(user=editor)
+    return page
+
+
+def submitted_by(editor: User, iso_code: str, title: str) -> GoodPracticePage:
+    """A draft of `editor`'s, sent to the secretariat's moderation."""
+    from wagtail.models import Workflow
+
+    page = draft_by(editor, iso_code, title)
+    Workflow.objects.get(name="Secretariat moderation").start(page, editor)
+    return page
+
+
 def guidance(iso_code: str, *, document="nss-13", stage="proposed", publish=True):
     n = next(_counter)
     page = GuidanceContributionPage(

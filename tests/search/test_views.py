@@ -37,7 +37,9 @@ def test_api_trims_by_viewer(client, shared, expert):
     answer = api(client, q="guard force")
     assert [r["id"] for r in answer["results"]] == [mine.pk]
     assert answer["total"] == 1
-    assert answer["facets"]["tier"] == [{"value": "restricted", "count": 1}]
+    assert answer["facets"]["tier"] == [
+        {"value": "restricted", "label": "Restricted", "count": 1}
+    ]
     assert answer["backend"] == "elasticsearch"
     # A signed-in but unverified session sees no exchange material.
     client.logout()
@@ -124,7 +126,9 @@ def test_database_fallback_trims_the_same_way(client, states, owner, expert):
     answer = api(client, q="guard force")
     assert answer["backend"] == "database"
     assert [r["id"] for r in answer["results"]] == [mine.pk]
-    assert answer["facets"]["states"] == [{"value": "Belgium", "count": 1}]
+    assert answer["facets"]["states"] == [
+        {"value": "Belgium", "label": "Belgium", "count": 1}
+    ]
     page = client.get("/search/", {"q": "guard"})
     assert b"<mark>Guard</mark> force response plan" in page.content
     assert b"staffing" not in page.content and b"roster" not in page.content

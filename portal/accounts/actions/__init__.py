@@ -1,8 +1,9 @@
 """Writes on accounts: roles, invitations, vetting, devices, sessions; all audited.
 
 A module per concern (`roles`, `invitations`, `vetting`, `devices`,
-`factor_resets`, `sessions`, `passwords`), as zulip's `zerver/actions/`; every
-action is imported from here, `portal.accounts.actions`, as before.
+`factor_resets`, `sessions`, `passwords`, `preferences`), as zulip's
+`zerver/actions/`; every action is imported from here, `portal.accounts.actions`,
+as before.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from portal.accounts.actions.passwords import (
     request_password_reset,
     reset_password,
 )
+from portal.accounts.actions.preferences import set_time_zone
 from portal.accounts.actions.roles import (
     assign_role,
     remove_role,
@@ -88,6 +90,7 @@ __all__ = [
     "reset_password",
     "set_groups",
     "set_superuser",
+    "set_time_zone",
     "sign_out_everywhere",
     "start_totp_enrolment",
     "verify_code",
