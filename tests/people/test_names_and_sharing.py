@@ -18,6 +18,7 @@ from exchange.models import Document
 from exchange.policy import viewer_for_user
 from portal.accounts.models import User
 from portal.accounts.roles import Role
+from portal.mail.queue import drain
 from portal.people.actions import update_directory_entry
 from tests.exchange.conftest import make_expert, share
 from tests.portal.identity import make_user
@@ -42,6 +43,7 @@ def _sharing(client, document, **data):
 def _invitation_token(focal) -> str:
     client = login_verified(Client(), focal)
     client.post("/accounts/invitations/", {"email": "new.expert@example.org"})
+    drain()  # the invitation waits in the mail queue for the worker
     link = re.search(r"/accounts/invitations/(\S+)/", mail.outbox[-1].body)
     assert link
     return link.group(1)
@@ -206,7 +208,13 @@ def test_a_person_not_cleared_for_the_tier_is_refused_with_a_clear_message():
     document.refresh_from_db()
     assert not document.shared_users.exists() and document.tier == "confidential"
     # The same person at a tier they may see is fine.
-    fine = _sharing(client, document, tier="restricted", users=[junior.pk])
+    fine = _sharing(
+        client,
+        document,
+        tier="restricted",
+        users=[junior.pk],
+        justification="Shared with a colleague cleared for restricted only.",
+    )
     assert fine.status_code == 302
     document.refresh_from_db()
     assert list(document.shared_users.all()) == [junior]
