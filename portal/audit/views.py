@@ -59,6 +59,9 @@ EXPORT_CHUNK = 1000
 # Verified session and the security officer role; anyone else gets 404.
 security_officer_required = role_required(Role.SECURITY_OFFICER)
 
+# Rows per page of the trail: long details fold, so a page stays a few screens tall.
+PAGE_SIZE = 25
+
 
 def filtered_events(form: AuditFilterForm) -> QuerySet[AuditEvent]:
     events = AuditEvent.objects.order_by("-sequence")
@@ -100,7 +103,7 @@ def _actor_matches(text: str) -> Q:
 @security_officer_required
 def event_list(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET)
-    page = Paginator(filtered_events(form), 50).get_page(request.GET.get("page"))
+    page = Paginator(filtered_events(form), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

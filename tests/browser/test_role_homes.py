@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import fits_both_widths, signed_in_context
-from tests.people import people_of_every_role
+from tests.roles import people_of_every_role
 
 pytestmark = pytest.mark.browser
 

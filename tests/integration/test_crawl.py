@@ -12,7 +12,7 @@ from django.test import Client
 
 import pytest
 
-from tests.people import people_of_every_role
+from tests.roles import people_of_every_role
 from tests.support import login_verified
 
 pytestmark = pytest.mark.django_db

@@ -106,6 +106,18 @@ def test_security_officer_browses_and_filters(client, officer):
     assert "Enter a valid date" in bad.content.decode()
 
 
+def test_the_trail_pages_by_twenty_five_and_folds_long_details(client, officer):
+    for i in range(30):
+        record("test.page", details={"n": i, "note": "x" * (100 if i % 2 else 1)})
+    html = client.get("/audit/", {"action": "test.page"}).content.decode()
+    rows = html[html.index("<tbody>") : html.index("</tbody>")]
+    assert rows.count("<tr>") == 25
+    # The newest first: 29 down to 5; the long ones (odd n) fold under a summary.
+    assert rows.count('<details class="audit-details">') == 13
+    second = client.get("/audit/", {"action": "test.page", "page": 2}).content.decode()
+    assert second[second.index("<tbody>") : second.index("</tbody>")].count("<tr>") == 5
+
+
 def test_security_officer_exports_csv_and_json_lines(client, officer):
     record("test.export", details={"formula": "=1+1"})
     response = client.get("/audit/export.csv", {"action": "test.export"})
