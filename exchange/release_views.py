@@ -26,10 +26,12 @@ def _edits_state_pages(request: HttpRequest, release: PublicRelease) -> bool:
 
 
 def _release_or_404(
-    request: HttpRequest, release_id, check, *, action: str
+    request: HttpRequest, release_id, check, *, action: str, visible: bool = True
 ) -> tuple[PublicRelease, Document]:
     """The release and its source when `check(viewer, source, release)` holds;
-    otherwise the same 404 as for a hidden document, the attempt audited."""
+    otherwise the same 404 as for a hidden document, the attempt audited. With
+    `visible=False` the source need not be visible to the viewer any more (a
+    withdrawal after the source was revoked): `check` alone decides."""
     release = (
         PublicRelease.objects.select_related("page", "state")
         .filter(pk=release_id)
@@ -38,9 +40,8 @@ def _release_or_404(
     if release is None:
         raise Http404("No such document.")
     viewer = policy.viewer_for(request)
-    source = _with_sharing(
-        policy.visible_documents(viewer).filter(pk=release.source_id)
-    ).first()
+    documents = policy.visible_documents(viewer) if visible else Document.objects.all()
+    source = _with_sharing(documents.filter(pk=release.source_id)).first()
     if source is None:
         raise _not_found(request, release.source_id, channel="release")
     if not check(viewer, source, release):
@@ -229,6 +230,7 @@ def release_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         lambda viewer, source, release: policy.can_withdraw_release(viewer, source),
         action=actions.RELEASE_WITHDRAWN,
+        visible=False,
     )
     return _carry_out(
         request,

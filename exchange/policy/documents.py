@@ -127,8 +127,15 @@ def can_approve_release(viewer: Viewer, source: Document) -> bool:
 
 def can_withdraw_release(viewer: Viewer, source: Document) -> bool:
     """May `viewer` withdraw the public practice prepared from `source`? The
-    originator: its owner or the originating State's focal point."""
-    return can_manage(viewer, source)
+    originator: its owner or the originating State's focal point, verified and
+    vetted, at any time: also once the source is revoked or expired, since taking
+    a page back off the public site reveals nothing of the source."""
+    if not viewer.verified_expert or viewer.user_id is None:
+        return False
+    return source.owner_id == viewer.user_id or (
+        viewer.focal_point_state_id is not None
+        and viewer.focal_point_state_id == source.originating_state_id
+    )
 
 
 def reach_of(viewer: Viewer, document: Document) -> dict[str, Any]:

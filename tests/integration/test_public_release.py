@@ -524,6 +524,25 @@ def test_a_revoked_source_hides_its_release_page(client, people, sources):
     assert_not_found(client.get(reverse("exchange:release", args=[release.pk])))
 
 
+@pytest.mark.parametrize("originator", ["owner", "focal"])
+def test_the_originator_withdraws_even_after_revoking_the_source(
+    client, people, sources, originator
+):
+    release, page = released(client, people, sources[0])
+    actions.revoke_document(sources[0], by=people["owner"])
+    login_verified(client, people[originator])
+    response = client.post(reverse("exchange:release_withdraw", args=[release.pk]))
+    assert response.status_code == 302
+    page.refresh_from_db()
+    assert not page.live
+    assert client.get(page.url).status_code == 404
+    # A recipient of the revoked source still gets the same 404.
+    login_verified(client, people["recipient"])
+    assert_not_found(
+        client.post(reverse("exchange:release_withdraw", args=[release.pk]))
+    )
+
+
 # --- Bad input
 
 
