@@ -8,7 +8,8 @@ once in a full run and is not yet understood):
 
 The three-node cluster runs beside the suite's single node. The portal's client is
 given all three nodes; the node holding the primary copy of the searched index is
-killed with SIGKILL between searches, and brought back once the cluster has turned yellow.
+killed with SIGKILL between searches, and brought back once the cluster has turned
+yellow.
 """
 
 from __future__ import annotations
