@@ -471,7 +471,12 @@ def _read_json(path: str, what: str):
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
-        end = " (the file is truncated)" if error.pos >= len(text.rstrip()) else ""
+        # The text ends before the document does: the error sits at its end, or a
+        # string runs to the end of the file without its closing quote.
+        cut = error.pos >= len(text.rstrip()) or error.msg.startswith(
+            "Unterminated string"
+        )
+        end = " (the file is truncated)" if cut else ""
         raise Refused(
             f"the {what} {path} is not valid JSON{end}: {error.msg} at line "
             f"{error.lineno}, column {error.colno}"

@@ -233,9 +233,11 @@ def test_each_tampering_gets_its_verdict(tmp_path, receipt, tamper):
     assert expected in result.stdout, result.stdout
 
 
-def test_a_truncated_bundle_is_said_to_be_truncated(tmp_path, receipt):
+@pytest.mark.parametrize("part", [0.5, 0.3, 0.77, 0.9])
+def test_a_truncated_bundle_is_said_to_be_truncated(tmp_path, receipt, part):
+    """Wherever the file is cut: between values, inside a string or a number."""
     text = receipt["text"].content.decode()
-    result = run_verifier(tmp_path, text[: len(text) // 2], receipt["keys"])
+    result = run_verifier(tmp_path, text[: int(len(text) * part)], receipt["keys"])
     assert result.returncode == 1
     assert "is not valid JSON (the file is truncated)" in result.stdout
 
