@@ -35,7 +35,7 @@ def test_an_expert_shares_a_document_by_picking_a_colleague_by_name(browser):
         page = context.new_page()
         page.goto(f"{server.url}/exchange/new/")
         page.get_by_label("Title").fill(TITLE)
-        page.get_by_label("Tier").select_option("confidential")
+        page.locator("#id_tier").select_option("confidential")
         page.get_by_label("File").set_input_files(
             {"name": "review.txt", "mimeType": "text/plain", "buffer": b"notes\n"}
         )
@@ -86,7 +86,11 @@ def test_an_expert_shares_a_document_by_picking_a_colleague_by_name(browser):
         )
         select = page.get_by_role("listbox", name="Share with named experts")
         select.select_option(label="Jonas Weber (Germany)")
-        page.get_by_label("Tier").select_option("restricted")
+        page.locator("#id_tier").select_option("restricted")
+        # Lowering the tier needs its reason.
+        page.get_by_label("Why the tier is lowered").fill(
+            "Jonas Weber is cleared for restricted only."
+        )
         shoot(page, "sharing-by-name-without-script")
         page.get_by_role("button", name="Save sharing").click()
         page.wait_for_url(f"**/exchange/{document.pk}/")
