@@ -46,10 +46,6 @@ def _walk(storage, folder: str = ""):
         yield from _walk(storage, f"{folder}/{child}" if folder else child)
 
 
-def _older_than(moment: datetime.datetime, cutoff: datetime.datetime) -> bool:
-    return moment < cutoff
-
-
 def sweep(*, grace: datetime.timedelta | None = None) -> Swept:
     """Remove orphans older than `grace` (EXCHANGE_ORPHAN_GRACE_SECONDS by default)."""
     if grace is None:
@@ -61,7 +57,7 @@ def sweep(*, grace: datetime.timedelta | None = None) -> Swept:
     for name in _walk(storage):
         if not name.endswith(CIPHERTEXT_SUFFIX) or name in known:
             continue
-        if not _older_than(storage.get_modified_time(name), cutoff):
+        if storage.get_modified_time(name) >= cutoff:
             continue
         # Checked again just before removal: a version committed meanwhile keeps it.
         if DocumentVersion.objects.filter(storage_name=name).exists():
@@ -76,7 +72,7 @@ def sweep(*, grace: datetime.timedelta | None = None) -> Swept:
                 continue
             stat = entry.stat()
             modified = datetime.datetime.fromtimestamp(stat.st_mtime, tz=datetime.UTC)
-            if not _older_than(modified, cutoff):
+            if modified >= cutoff:
                 continue
             Path(entry.path).unlink(missing_ok=True)
             swept.uploads += 1

@@ -15,8 +15,6 @@ own group, room and documents.
 
 from __future__ import annotations
 
-import contextlib
-import datetime
 import json
 from dataclasses import dataclass, field
 
@@ -42,7 +40,6 @@ from exchange.coordination import actions
 from exchange.coordination.consumers import NotificationConsumer, RoomConsumer
 from exchange.coordination.events import user_group
 from exchange.coordination.models import Message, Notification, Room
-from exchange.coordination.signals import announce_expired_documents
 from exchange.models import Document
 from exchange.policy import (
     can_enter_room,
@@ -201,19 +198,9 @@ async def _scenario(clock, pool: Pool, world_facts, steps) -> None:
         await _open_bell(world, i)
     await _settle(world)
     for action, target, value in steps:
-        if action == "expire":
-            # An expiry that passes without a write: set it a minute ahead, let
-            # the clock pass it, then the minute's announcement runs.
-            await db(_expire_soon)(world, target)
-            # Read what the write sent first: the layer drops messages older
-            # than its expiry by the clock, and the clock is about to jump.
-            await _settle(world)
-            clock.shift(datetime.timedelta(minutes=2))
-            await db(announce_expired_documents)()
-        else:
-            await db(_apply)(world, action, target, value)
-            if action == "join" and target < len(world.users):
-                await _open_room_screen(world, target)
+        await db(_apply)(world, action, target, value)
+        if action == "join" and target < len(world.users):
+            await _open_room_screen(world, target)
         await _settle(world)
         await db(_check)(world, (action, target, value))
     for screen in [*world.rooms.values(), *world.bells.values()]:
@@ -360,16 +347,6 @@ async def _read_until_barrier(screen: Screen, n: int, *, room: bool) -> bool:
             for notification_id in frame["notifications"]:
                 screen.shown.pop(notification_id, None)
     return True
-
-
-def _expire_soon(world: World, d: int) -> None:
-    document = world.documents[d]
-    with contextlib.suppress(exchange_actions.NotAllowed):  # revoked or expired
-        exchange_actions.set_expiry(
-            document,
-            timezone.now() + datetime.timedelta(minutes=1),
-            by=world.users[0],
-        )
 
 
 def _apply(world: World, action: str, target: int, value: int):
