@@ -510,7 +510,8 @@ def set_expiry(
     with _audited_change(action, document, by=by, request=request) as change:
         document = change.document
         document.expires_at = expires_at
-        document.save(update_fields=["expires_at", "updated_at"])
+        document.expiry_announced = False
+        document.save(update_fields=["expires_at", "expiry_announced", "updated_at"])
     return document
 
 

@@ -82,6 +82,10 @@ class Document(models.Model):
     expires_at = models.DateTimeField(
         null=True, blank=True, help_text="Nobody sees the document after this moment."
     )
+    # Whether open screens were told that `expires_at` passed: a flag on the row,
+    # not a time mark, so that neither a clock stepping back nor a lost cache
+    # hides an expiry from the minute's announcement (reset by `set_expiry`).
+    expiry_announced = models.BooleanField(default=False, editable=False)
     revoked = models.BooleanField(default=False)
     revoked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

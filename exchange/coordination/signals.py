@@ -150,36 +150,38 @@ def announce_document_change(document_id: int) -> None:
         )
 
 
-EXPIRY_MARK_KEY = "coordination:expiries-announced-until"
-
-
 def announce_expired_documents(*, now=None) -> list[int]:
-    """Announce the documents whose expiry passed since the last call, as if each
-    had changed: an expiry needs no write, so nothing else tells open screens.
+    """Announce the documents whose expiry passed and was not yet announced, as if
+    each had changed: an expiry needs no write, so nothing else tells open screens.
 
     Run every minute (`manage.py announce_expiries`, the `portal-expiries` timer);
-    the heartbeat of every socket re-asks as a backstop. The mark of the last run is
-    kept in the cache; without one, the last hour is announced again (a repeat is
-    harmless: sockets send only what they have not yet withdrawn).
+    the heartbeat of every socket re-asks as a backstop. Which expiries were told is
+    kept on each document (`expiry_announced`), not as the time of the last run: a
+    time mark ahead of the clock that set a later expiry (a clock stepped back, two
+    servers a little apart) or lost with the cache would hide that expiry. A
+    document announced and then given a new expiry is announced again when that
+    one passes; a repeat is harmless (sockets send only what they have not yet
+    withdrawn).
     """
-    import datetime
-
-    from django.core.cache import cache
     from django.utils import timezone
 
     from exchange.models import Document
 
     now = now or timezone.now()
-    since = cache.get(EXPIRY_MARK_KEY) or now - datetime.timedelta(hours=1)
-    ids = list(
-        Document.objects.filter(expires_at__gt=since, expires_at__lte=now)
+    due = list(
+        Document.objects.filter(expires_at__lte=now, expiry_announced=False)
         .order_by("pk")
-        .values_list("pk", flat=True)
+        .values_list("pk", "expires_at")
     )
-    for document_id in ids:
+    for document_id, _ in due:
         announce_document_change(document_id)
-    cache.set(EXPIRY_MARK_KEY, now, timeout=None)
-    return ids
+    # Marked after telling: a run that fails in between tells again next minute.
+    # Only the expiry that was told: one set again meanwhile stays to be told.
+    for document_id, expires_at in due:
+        Document.objects.filter(pk=document_id, expires_at=expires_at).update(
+            expiry_announced=True
+        )
+    return [document_id for document_id, _ in due]
 
 
 def _page_owner(workflow_state):
