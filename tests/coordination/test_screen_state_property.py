@@ -8,7 +8,9 @@ history fetched when the room socket (re)connects, live messages with their
 reference, minus `document.withdrawn`; on the bell, the notifications listed and
 sent, minus `notification.withdrawn`; nothing once a socket is closed. After each
 step a barrier event, queued behind the step's events on every socket, says when
-the consumers are done, so the check never waits on the clock. The people and
+the consumers are done, so the check never waits on the clock. What a screen may
+hold is judged by the plain reference policy (tests/exchange/reference_policy.py),
+not by the portal's own. The people and
 their sessions are made once and reused by every example; each example builds its
 own group, room and documents.
 """
@@ -23,6 +25,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings as django_settings
 from django.core.management import call_command
+from django.db.models import Q
 from django.http import Http404
 from django.urls import path
 from django.utils import timezone
@@ -44,14 +47,8 @@ from exchange.coordination import actions
 from exchange.coordination.consumers import NotificationConsumer, RoomConsumer
 from exchange.coordination.events import user_group
 from exchange.coordination.models import Message, Notification, Room
-from exchange.models import Document
-from exchange.policy import (
-    can_enter_room,
-    can_see_notification,
-    viewer_for_user,
-    visible_document_reference,
-    visible_notifications,
-)
+from exchange.models import Document, PartnerGroup
+from exchange.policy import viewer_for_user, visible_notifications
 from portal.accounts.channels import VerifiedSessionMiddleware
 from portal.accounts.guard import authorised
 from portal.states.models import State
@@ -62,6 +59,7 @@ from tests.coordination.helpers import (
     session_cookie,
     verified_client,
 )
+from tests.exchange import reference_policy as reference
 from tests.exchange.conftest import share
 
 db = database_sync_to_async
@@ -426,29 +424,82 @@ def _document_step(world: World, action: str, document: Document, value: int):
     )
 
 
+def _person(user) -> reference.Person:
+    user.refresh_from_db()
+    return reference.Person(
+        key=user.pk,
+        state=user.state.iso_code if user.state_id else None,
+        clearance=user.clearance,
+        active=user.is_active,
+        vetted_until=user.vetted_until,
+        verified=True,  # every socket of the test runs on a verified session
+        groups_by_name=set(user.partner_groups.values_list("name", flat=True)),
+    )
+
+
+def _paper(document: Document) -> reference.Paper:
+    return reference.Paper(
+        key=document.pk,
+        tier=document.tier,
+        origin=document.originating_state.iso_code,
+        states=set(document.shared_states.values_list("iso_code", flat=True)),
+        groups=set(document.shared_groups.values_list("name", flat=True)),
+        people=set(document.shared_users.values_list("pk", flat=True)),
+        expires_at=document.expires_at,
+        revoked=document.revoked,
+    )
+
+
 def _check(world: World, step) -> None:
-    """No screen shows what the policy denies its viewer now."""
-    room = Room.objects.get(pk=world.room.pk)
+    """No screen shows what the reference policy denies its viewer now: the rows'
+    facts as they stand, judged by tests/exchange/reference_policy.py."""
+    room = Room.objects.select_related("group").get(pk=world.room.pk)
+    groups = [
+        reference.Group(g.name, set(g.states.values_list("iso_code", flat=True)))
+        for g in PartnerGroup.objects.filter(
+            Q(pk=room.group_id) | Q(shared_documents__in=world.documents)
+        ).distinct()
+    ]
+    now, today = timezone.now(), timezone.localdate()
+
+    def enters(person) -> bool:
+        return reference.may_enter_room(
+            person,
+            room.group.name,
+            room.tier,
+            groups,
+            today,
+            archived=room.archived_at is not None,
+        )
+
     for i, screen in world.rooms.items():
         if not screen.open:
             continue
-        viewer = viewer_for_user(world.users[i], verified=True)
-        assert can_enter_room(viewer, room), (step, i, "open on a hidden room")
+        person = _person(world.users[i])
+        assert enters(person), (step, i, "open on a hidden room")
         for message_id, document_id in screen.shown.items():
             message = Message.objects.get(pk=message_id)
-            document = Document.objects.get(pk=document_id)
-            assert (
-                visible_document_reference(viewer, document, ceiling=message.tier)
-                is not None
+            paper = _paper(Document.objects.get(pk=document_id))
+            assert reference.may_see_reference(
+                person, paper, message.tier, groups, today, now
             ), (step, i, message_id, document_id)
     for i, screen in world.bells.items():
         if not screen.open:
             continue
-        viewer = viewer_for_user(world.users[i], verified=True)
+        person = _person(world.users[i])
         for notification_id in screen.shown:
             notification = Notification.objects.get(pk=notification_id)
-            assert can_see_notification(viewer, notification), (
-                step,
-                i,
-                notification_id,
-            )
+            assert notification.user_id == person.key, (step, i, notification_id)
+            if notification.document_id is not None:
+                paper = _paper(Document.objects.get(pk=notification.document_id))
+                assert reference.may_see(person, paper, groups, today, now), (
+                    step,
+                    i,
+                    notification_id,
+                )
+            if notification.room_id is not None:
+                assert notification.room_id == room.pk and enters(person), (
+                    step,
+                    i,
+                    notification_id,
+                )

@@ -82,3 +82,37 @@ def may_see(
     ):
         return True
     return bool(groups_of(person, groups) & paper.groups)
+
+
+def may_enter_room(
+    person: Person,
+    group: str,
+    room_tier: str,
+    groups: list[Group],
+    today: datetime.date,
+    *,
+    archived: bool = False,
+) -> bool:
+    """A coordination room: its group's members (by name or State), cleared as for
+    a document of the room's tier, while the room is open."""
+    if archived or group not in groups_of(person, groups):
+        return False
+    if not person.active or person.vetted_until is None or person.vetted_until < today:
+        return False
+    return person.verified and TIERS.index(person.clearance) >= TIERS.index(room_tier)
+
+
+def may_see_reference(
+    person: Person,
+    paper: Paper,
+    message_tier: str,
+    groups: list[Group],
+    today: datetime.date,
+    now: datetime.datetime,
+) -> bool:
+    """A document referenced by a room message: seen by whoever may see the
+    document, while its tier stays at or below the message's (the high-water
+    mark)."""
+    return may_see(person, paper, groups, today, now) and TIERS.index(
+        paper.tier
+    ) <= TIERS.index(message_tier)
