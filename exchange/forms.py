@@ -125,17 +125,17 @@ class DocumentForm(SharingFields):
     # the expert chooses one each time.
     tier = forms.ChoiceField(
         error_messages={"required": "Choose the tier of this document."},
-        help_text="Who may see it depends on its tier: choose one.",
+        help_text=_("Who may see it depends on its tier: choose one."),
     )
     handling_note = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
     expires_at = forms.DateTimeField(
         required=False,
-        label="Expires at (UTC)",
+        label=_("Expires at (UTC)"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
-    file = forms.FileField(label="File")
+    file = forms.FileField(label=_("File"))
 
     field_order = ["title", "description", "tier", "file", "handling_note"]
 
@@ -146,7 +146,7 @@ class DocumentForm(SharingFields):
 
 
 class VersionForm(forms.Form):
-    file = forms.FileField(label="New version")
+    file = forms.FileField(label=_("New version"))
 
 
 class LoweringNeedsJustification(forms.Form):
@@ -184,7 +184,7 @@ class SharingForm(SharingFields, LoweringNeedsJustification):
     tier = forms.ChoiceField()
     expires_at = forms.DateTimeField(
         required=False,
-        label="Expires at (UTC)",
+        label=_("Expires at (UTC)"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
     lowering_error = _(
@@ -208,28 +208,28 @@ class ListFilterForm(forms.Form):
         ("title", "Title A-Z"),
         ("-updated_at", "Recently updated"),
     ]
-    q = forms.CharField(required=False, label="Title contains")
+    q = forms.CharField(required=False, label=_("Title contains"))
     tier = forms.ChoiceField(required=False)
     state = forms.ModelChoiceField(
         queryset=State.objects.all(),
         required=False,
         to_field_name="iso_code",
-        label="Originating State",
+        label=_("Originating State"),
     )
     group = forms.ModelChoiceField(
         queryset=PartnerGroup.objects.none(),
         required=False,
         to_field_name="slug",
-        label="Shared with group",
+        label=_("Shared with group"),
     )
     shared_after = forms.DateField(
         required=False,
-        label="Shared on or after",
+        label=_("Shared on or after"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     shared_before = forms.DateField(
         required=False,
-        label="Shared on or before",
+        label=_("Shared on or before"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     sort = forms.ChoiceField(choices=SORTS, required=False)
@@ -251,21 +251,25 @@ class ReleaseDraftForm(forms.Form):
 
     title = forms.CharField(
         max_length=255,
-        label="Title of the good practice",
+        label=_("Title of the good practice"),
         error_messages={"required": releases.TITLE_REQUIRED},
     )
     summary = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Two or three sentences shown in listings and feeds; at most 600 "
-        "characters.",
+        help_text=_(
+            "Two or three sentences shown in listings and feeds; at most 600 "
+            "characters."
+        ),
         error_messages={"required": releases.SUMMARY_REQUIRED},
     )
     text = forms.CharField(
         required=False,
-        label="Text",
+        label=_("Text"),
         widget=forms.Textarea(attrs={"rows": 14}),
-        help_text="What can be released, in plain paragraphs separated by a blank "
-        "line. Headings, images and figures are added in the page editor.",
+        help_text=_(
+            "What can be released, in plain paragraphs separated by a blank "
+            "line. Headings, images and figures are added in the page editor."
+        ),
     )
 
     def __init__(self, *args, body_editable: bool = True, **kwargs):

@@ -9,6 +9,7 @@ from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from portal.tiers import Tier
 
@@ -30,7 +31,9 @@ class PartnerGroup(models.Model):
         settings.AUTH_USER_MODEL,
         blank=True,
         related_name="partner_groups",
-        help_text="Individual experts, in addition to everyone of the member States.",
+        help_text=gettext_lazy(
+            "Individual experts, in addition to everyone of the member States."
+        ),
     )
 
     class Meta:
@@ -73,14 +76,18 @@ class Document(models.Model):
         settings.AUTH_USER_MODEL,
         blank=True,
         related_name="shared_documents",
-        help_text="Named individuals; the only sharing a highly confidential "
-        "document may have.",
+        help_text=gettext_lazy(
+            "Named individuals; the only sharing a highly confidential "
+            "document may have."
+        ),
     )
     handling_note = models.TextField(
-        blank=True, help_text="How recipients must handle this material."
+        blank=True, help_text=gettext_lazy("How recipients must handle this material.")
     )
     expires_at = models.DateTimeField(
-        null=True, blank=True, help_text="Nobody sees the document after this moment."
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("Nobody sees the document after this moment."),
     )
     # Whether open screens were told that `expires_at` passed: a flag on the row,
     # not a time mark, so that neither a clock stepping back nor a lost cache

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from exchange import actions, policy, releases
@@ -161,7 +162,7 @@ def release_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 form.add_error(None, error)
         else:
-            messages.success(request, "The draft is saved.")
+            messages.success(request, gettext("The draft is saved."))
             return redirect("exchange:release", pk=release.pk)
     if request.method == "GET":
         actions.record_view(source, by=request.user, request=request, channel="release")

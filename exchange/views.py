@@ -513,7 +513,7 @@ def _sharing_after_step_up(request: HttpRequest, document: Document) -> HttpResp
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "The sharing is updated.")
+            messages.success(request, _("The sharing is updated."))
             if policy.can_view(policy.viewer_for(request), document):
                 return redirect("exchange:detail", pk=document.pk)
             return redirect("exchange:list")

@@ -4,6 +4,8 @@ Every block names its icon and its template (as bakerydemo's base/blocks.py), so
 admin looks consistent and each block renders with accessible, semantic markup.
 """
 
+from django.utils.translation import gettext_lazy
+
 from wagtail import blocks
 from wagtail.contrib.table_block.blocks import TableBlock as WagtailTableBlock
 from wagtail.documents.blocks import DocumentChooserBlock
@@ -19,7 +21,9 @@ class HeadingBlock(blocks.StructBlock):
     size = blocks.ChoiceBlock(
         choices=[("h2", "Section heading"), ("h3", "Sub-heading")],
         default="h2",
-        help_text="Section headings start a new section; sub-headings divide one.",
+        help_text=gettext_lazy(
+            "Section headings start a new section; sub-headings divide one."
+        ),
     )
 
     class Meta:
@@ -41,7 +45,7 @@ class ImageBlock(blocks.StructBlock):
     image = ImageChooserBlock(required=True)
     alt_text = blocks.CharBlock(
         required=True,
-        help_text="Describe the image for people who cannot see it.",
+        help_text=gettext_lazy("Describe the image for people who cannot see it."),
     )
     caption = blocks.CharBlock(required=False)
     attribution = blocks.CharBlock(required=False)
@@ -54,7 +58,8 @@ class ImageBlock(blocks.StructBlock):
 class DocumentLinkBlock(blocks.StructBlock):
     document = DocumentChooserBlock(required=True)
     label = blocks.CharBlock(
-        required=False, help_text="Link text; the document's title if empty."
+        required=False,
+        help_text=gettext_lazy("Link text; the document's title if empty."),
     )
 
     class Meta:
@@ -70,7 +75,7 @@ class TableBlock(WagtailTableBlock):
 
 class QuoteBlock(blocks.StructBlock):
     text = blocks.TextBlock(required=True)
-    attribute_name = blocks.CharBlock(required=False, label="Said by")
+    attribute_name = blocks.CharBlock(required=False, label=gettext_lazy("Said by"))
 
     class Meta:
         icon = "openquote"
@@ -78,8 +83,8 @@ class QuoteBlock(blocks.StructBlock):
 
 
 class FigureBlock(blocks.StructBlock):
-    value = blocks.CharBlock(help_text="The figure, e.g. 42% or 120.")
-    label = blocks.CharBlock(help_text="What it measures.")
+    value = blocks.CharBlock(help_text=gettext_lazy("The figure, e.g. 42% or 120."))
+    label = blocks.CharBlock(help_text=gettext_lazy("What it measures."))
 
     class Meta:
         icon = "order"

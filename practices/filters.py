@@ -10,6 +10,7 @@ from __future__ import annotations
 from django import forms
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 from taggit.models import Tag
 
@@ -88,16 +89,16 @@ class ListingFilterForm(forms.Form):
     )
     event_type = forms.ChoiceField(
         required=False,
-        label="Type",
+        label=gettext_lazy("Type"),
         error_messages={"invalid_choice": 'There is no event type "%(value)s".'},
     )
     stage = forms.ChoiceField(
-        label="Stage",
+        label=gettext_lazy("Stage"),
         required=False,
         error_messages={"invalid_choice": 'There is no stage "%(value)s".'},
     )
     year = forms.IntegerField(
-        label="Year",
+        label=gettext_lazy("Year"),
         required=False,
         min_value=1950,
         max_value=2100,
@@ -110,7 +111,7 @@ class ListingFilterForm(forms.Form):
     sort = forms.ChoiceField(
         choices=SORT_CHOICES,
         required=False,
-        label="Sort by",
+        label=gettext_lazy("Sort by"),
         error_messages={
             "invalid_choice": 'Listings sort by "-date", "date" or "title", '
             'not "%(value)s".'

@@ -11,13 +11,13 @@ from portal.tiers import Tier
 
 class OpenRoomForm(forms.Form):
     group = forms.ModelChoiceField(
-        queryset=PartnerGroup.objects.all(), label="Partner group"
+        queryset=PartnerGroup.objects.all(), label=_("Partner group")
     )
-    name = forms.CharField(max_length=120, label="Room name")
+    name = forms.CharField(max_length=120, label=_("Room name"))
     tier = forms.ChoiceField(
         choices=[(t.value, t.label) for t in Tier if t != Tier.PUBLIC],
         initial=Tier.RESTRICTED,
-        help_text="Members see the room only when cleared for this tier.",
+        help_text=_("Members see the room only when cleared for this tier."),
     )
 
 

@@ -1,6 +1,7 @@
 """What every State-authored page shares: its State, summary, body and demo label."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from wagtail.admin.panels import FieldPanel
 from wagtail.api import APIField
@@ -27,14 +28,17 @@ class StateContentPage(Page):
         related_name="+",
     )
     summary = models.TextField(
-        max_length=600, help_text="Two or three sentences shown in listings and feeds."
+        max_length=600,
+        help_text=gettext_lazy("Two or three sentences shown in listings and feeds."),
     )
     body = StreamField(BaseStreamBlock(), blank=True, use_json_field=True)
     is_demonstration = models.BooleanField(
         "demonstration content",
         default=False,
-        help_text="Shown with a visible label; demonstration pages are not real "
-        "submissions of the State.",
+        help_text=gettext_lazy(
+            "Shown with a visible label; demonstration pages are not real "
+            "submissions of the State."
+        ),
     )
 
     search_fields = [

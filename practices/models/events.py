@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.api import APIField
@@ -36,7 +37,9 @@ class EventPage(StateContentPage):
     start_date = models.DateField()
     end_date = models.DateField(null=True, blank=True)
     location = models.CharField(
-        max_length=200, blank=True, help_text="City and country, empty if online only."
+        max_length=200,
+        blank=True,
+        help_text=gettext_lazy("City and country, empty if online only."),
     )
     is_online = models.BooleanField("online", default=False)
     organisers = models.CharField(max_length=255)
@@ -60,7 +63,7 @@ class EventPage(StateContentPage):
                 FieldPanel("commitments", widget=forms.CheckboxSelectMultiple),
                 FieldPanel("additional_actions", widget=forms.CheckboxSelectMultiple),
             ],
-            heading="What it serves",
+            heading=gettext_lazy("What it serves"),
         ),
         demonstration_panel,
     ]

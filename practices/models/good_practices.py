@@ -2,6 +2,7 @@
 
 from django import forms
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.api import APIField
@@ -38,7 +39,7 @@ class GoodPracticePage(StateContentPage):
     """A good practice a State shares, tagged so others find it by what it serves."""
 
     date = models.DateField(
-        help_text="When the practice was introduced or last reviewed."
+        help_text=gettext_lazy("When the practice was introduced or last reviewed.")
     )
     language = models.ForeignKey(
         "practices.Language", on_delete=models.PROTECT, related_name="+"
@@ -53,16 +54,16 @@ class GoodPracticePage(StateContentPage):
         "practices.IAEADocument",
         blank=True,
         related_name="good_practices",
-        verbose_name="IAEA documents implemented",
+        verbose_name=gettext_lazy("IAEA documents implemented"),
     )
     other_states = ParentalManyToManyField(
         "states.State",
         blank=True,
         related_name="+",
-        help_text="Other States that took part, if any.",
+        help_text=gettext_lazy("Other States that took part, if any."),
     )
     tags = ClusterTaggableManager(
-        through=GoodPracticePageTag, blank=True, verbose_name="topics"
+        through=GoodPracticePageTag, blank=True, verbose_name=gettext_lazy("topics")
     )
     image = models.ForeignKey(
         "wagtailimages.Image",
@@ -70,7 +71,9 @@ class GoodPracticePage(StateContentPage):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="Shown at the top of the page; its title is used as alt text.",
+        help_text=gettext_lazy(
+            "Shown at the top of the page; its title is used as alt text."
+        ),
     )
     contact_name = models.CharField(max_length=120, blank=True)
     contact_email = models.EmailField(blank=True)
@@ -91,11 +94,11 @@ class GoodPracticePage(StateContentPage):
                 FieldPanel("tags"),
                 FieldPanel("other_states", widget=forms.CheckboxSelectMultiple),
             ],
-            heading="What it serves",
+            heading=gettext_lazy("What it serves"),
         ),
         MultiFieldPanel(
             [FieldPanel("contact_name"), FieldPanel("contact_email")],
-            heading="Contact (optional)",
+            heading=gettext_lazy("Contact (optional)"),
         ),
         demonstration_panel,
     ]

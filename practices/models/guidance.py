@@ -2,6 +2,7 @@
 
 from django import forms
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from wagtail.admin.panels import FieldPanel
 from wagtail.api import APIField
@@ -25,12 +26,14 @@ class GuidanceContributionPage(StateContentPage):
         "practices.IAEADocument",
         on_delete=models.PROTECT,
         related_name="guidance_contributions",
-        verbose_name="IAEA document contributed to",
+        verbose_name=gettext_lazy("IAEA document contributed to"),
     )
     stage = models.CharField(
         max_length=20, choices=GuidanceStage.choices, default=GuidanceStage.PROPOSED
     )
-    date = models.DateField(help_text="When the contribution was submitted.")
+    date = models.DateField(
+        help_text=gettext_lazy("When the contribution was submitted.")
+    )
     language = models.ForeignKey(
         "practices.Language", on_delete=models.PROTECT, related_name="+"
     )

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.html import strip_tags
+from django.utils.translation import gettext_lazy
 
 from wagtail.admin.panels import FieldPanel
 from wagtail.api import APIField
@@ -52,7 +53,9 @@ class StatePage(Page):
     profile = RichTextField(
         blank=True,
         features=RICH_TEXT_FEATURES,
-        help_text="The national nuclear security regime in a few paragraphs.",
+        help_text=gettext_lazy(
+            "The national nuclear security regime in a few paragraphs."
+        ),
     )
     competent_authority = models.CharField(max_length=255, blank=True)
     contact_email = models.EmailField(blank=True)

@@ -6,6 +6,7 @@ numbers are stable and loaded by data migration into every database.
 
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from wagtail.admin.panels import FieldPanel
 from wagtail.search import index
@@ -22,7 +23,7 @@ class Commitment(ProtectedTermMixin, index.Indexed, models.Model):
         validators=[
             RegexValidator(r"^[1-9][a-z]?$", "A digit and an optional letter.")
         ],
-        help_text="As numbered in the joint statement, e.g. 2a.",
+        help_text=gettext_lazy("As numbered in the joint statement, e.g. 2a."),
     )
     title = models.CharField(max_length=120)
     description = models.TextField(blank=True)
@@ -32,7 +33,7 @@ class Commitment(ProtectedTermMixin, index.Indexed, models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="children",
-        help_text="Empty for the four top-level commitments.",
+        help_text=gettext_lazy("Empty for the four top-level commitments."),
     )
     sort_order = models.PositiveSmallIntegerField(default=0)
 
@@ -83,11 +84,15 @@ class IAEADocument(ProtectedTermMixin, index.Indexed, models.Model):
     """
 
     slug = models.SlugField(
-        max_length=40, unique=True, help_text="Used in shareable filter links."
+        max_length=40,
+        unique=True,
+        help_text=gettext_lazy("Used in shareable filter links."),
     )
-    short_name = models.CharField(max_length=60, help_text="e.g. NSS 13")
+    short_name = models.CharField(max_length=60, help_text=gettext_lazy("e.g. NSS 13"))
     title = models.CharField(max_length=255)
-    url = models.URLField(blank=True, help_text="The publication on the IAEA site.")
+    url = models.URLField(
+        blank=True, help_text=gettext_lazy("The publication on the IAEA site.")
+    )
     sort_order = models.PositiveSmallIntegerField(default=100)
 
     panels = [
@@ -114,7 +119,7 @@ class Language(ProtectedTermMixin, models.Model):
         max_length=12,
         unique=True,
         validators=[RegexValidator(r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$", "A BCP 47 tag.")],
-        help_text="BCP 47 language tag, e.g. en or fr.",
+        help_text=gettext_lazy("BCP 47 language tag, e.g. en or fr."),
     )
     name = models.CharField(max_length=60, unique=True)
 

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from exchange.models import PartnerGroup
 from exchange.policy import Viewer
@@ -77,7 +78,9 @@ class RecordForm(forms.ModelForm):
     shared_with_users = NamedPersonField(
         queryset=get_user_model().objects.none(),
         required=False,
-        help_text="Highly confidential records only: the named individuals.",
+        help_text=gettext_lazy(
+            "Highly confidential records only: the named individuals."
+        ),
     )
 
     def __init__(self, *args, user, viewer: Viewer, **kwargs):

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from portal.tiers import Tier
 from practices.progress.commitments import AdditionalAction, Commitment, IaeaDocument
@@ -37,7 +38,9 @@ class ProgressRecord(SharedRecord):
     is_demonstration = models.BooleanField(
         default=False,
         editable=False,
-        help_text="Made by the demonstration loader, not reported by the State.",
+        help_text=gettext_lazy(
+            "Made by the demonstration loader, not reported by the State."
+        ),
     )
 
     # Fields an editor fills in on the record's form, in order; see forms.py.
@@ -67,10 +70,14 @@ class CommitmentStatus(ProgressRecord):
     status = models.CharField(
         max_length=16, choices=Status.choices, default=Status.NOT_STARTED
     )
-    statement = models.TextField(blank=True, help_text="A short statement.")
+    statement = models.TextField(
+        blank=True, help_text=gettext_lazy("A short statement.")
+    )
     evidence = models.TextField(
         blank=True,
-        help_text="Links to good practices, documents or missions, one per line.",
+        help_text=gettext_lazy(
+            "Links to good practices, documents or missions, one per line."
+        ),
     )
 
     editable_fields = ("commitment", "status", "statement", "evidence")
@@ -126,7 +133,8 @@ class SelfAssessment(ProgressRecord):
     )
     conducted_on = models.DateField()
     method = models.CharField(
-        max_length=200, help_text="e.g. IAEA self-assessment questionnaire."
+        max_length=200,
+        help_text=gettext_lazy("e.g. IAEA self-assessment questionnaire."),
     )
     summary = models.TextField(blank=True)
 
@@ -165,7 +173,9 @@ class PeerReviewMission(ProgressRecord):
 
     mission_type = models.CharField("type", max_length=8, choices=Type.choices)
     year = models.PositiveSmallIntegerField(
-        help_text="The year of the mission (planned, or when it took place).",
+        help_text=gettext_lazy(
+            "The year of the mission (planned, or when it took place)."
+        ),
         validators=[MinValueValidator(FIRST_YEAR), MaxValueValidator(2100)],
     )
     scope = models.CharField(max_length=300)
@@ -176,7 +186,7 @@ class PeerReviewMission(ProgressRecord):
         "follow-up year",
         null=True,
         blank=True,
-        help_text="Only for a follow-up mission: the year it took place.",
+        help_text=gettext_lazy("Only for a follow-up mission: the year it took place."),
         validators=[MinValueValidator(FIRST_YEAR), MaxValueValidator(2100)],
     )
 
@@ -239,7 +249,9 @@ class Recommendation(ProgressRecord):
         max_length=32,
         choices=Tier.choices,
         default=Tier.CONFIDENTIAL,
-        help_text="Confidential by default, shared with the State itself only.",
+        help_text=gettext_lazy(
+            "Confidential by default, shared with the State itself only."
+        ),
     )
     mission = models.ForeignKey(
         PeerReviewMission, on_delete=models.PROTECT, related_name="recommendations"
@@ -251,9 +263,11 @@ class Recommendation(ProgressRecord):
     status = models.CharField(
         max_length=16, choices=Status.choices, default=Status.OPEN
     )
-    made_on = models.DateField(help_text="When the mission made it.")
+    made_on = models.DateField(help_text=gettext_lazy("When the mission made it."))
     implemented_on = models.DateField(
-        null=True, blank=True, help_text="When it was implemented (closed)."
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("When it was implemented (closed)."),
     )
 
     editable_fields = ("mission", "kind", "text", "status", "made_on", "implemented_on")
@@ -390,7 +404,9 @@ class ProgressPublication(models.Model):
     publish_aggregates = models.BooleanField(
         "publish aggregate figures",
         default=False,
-        help_text="Counts of missions and recommendations and the closure rate.",
+        help_text=gettext_lazy(
+            "Counts of missions and recommendations and the closure rate."
+        ),
     )
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_by = models.ForeignKey(

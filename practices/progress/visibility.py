@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext_lazy
 
 from exchange.policy import Viewer
 from portal.tiers import Tier
@@ -38,32 +39,39 @@ class SharedRecord(models.Model):
         "states.State",
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="The State this record belongs to; it always sees it.",
+        help_text=gettext_lazy("The State this record belongs to; it always sees it."),
     )
     tier = models.CharField(
         max_length=32,
         choices=Tier.choices,
         default=Tier.PUBLIC,
-        help_text="Public, or a tier of the exchange policy seen only through sharing.",
+        help_text=gettext_lazy(
+            "Public, or a tier of the exchange policy seen only through sharing."
+        ),
     )
     shared_with_states = models.ManyToManyField(
         "states.State",
         blank=True,
         related_name="+",
-        help_text="Other States that may see it (below highly confidential).",
+        help_text=gettext_lazy(
+            "Other States that may see it (below highly confidential)."
+        ),
     )
     shared_with_groups = models.ManyToManyField(
         "exchange.PartnerGroup",
         blank=True,
         related_name="+",
-        help_text="Partner groups that may see it (below highly confidential).",
+        help_text=gettext_lazy(
+            "Partner groups that may see it (below highly confidential)."
+        ),
     )
     shared_with_users = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         blank=True,
         related_name="+",
-        help_text="Named individuals: the only way to share a highly confidential "
-        "record.",
+        help_text=gettext_lazy(
+            "Named individuals: the only way to share a highly confidential record."
+        ),
     )
 
     class Meta:
