@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+import dj_database_url
 from csp import constants as csp
 
 from portal.settings import environment as env
