@@ -1,10 +1,13 @@
-"""The portal's URLs: health, accounts, the admin, then Wagtail's pages."""
+"""The portal's URLs: health, accounts, the admin, then the public pages (search and
+Wagtail's pages) under a language prefix (docs/languages.md)."""
 
 import re
 
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
+from django.views.i18n import JavaScriptCatalog
 
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
@@ -12,10 +15,15 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from portal.audit import views as audit_views
 from portal.core import views as core_views
+from portal.core.languages import set_language
 from practices.media import serve_rendition
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
+    # The language switcher (Django's set_language, remembered in the account) and
+    # the JavaScript catalogue of the portal's scripts.
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("i18n/js/", JavaScriptCatalog.as_view(), name="javascript_catalog"),
     path("readyz", core_views.readyz, name="readyz"),
     path("", include("portal.accounts.urls")),
     path("", include("portal.people.urls")),
@@ -27,7 +35,6 @@ urlpatterns = [
         name="audit_public_keys",
     ),
     path("account/passkeys/", include("portal.accounts.passkeys")),
-    path("search/", include("search.urls")),
     # The versioned JSON API (docs/api.md); the older paths below stay its aliases.
     path("api/portal/v1/", include("portal.api.urls")),
     path("exchange/", include("exchange.urls")),
@@ -58,7 +65,13 @@ urlpatterns += [
         "_util/login/",
         RedirectView.as_view(pattern_name="accounts:login", query_string=True),
     ),
-    path("", include(wagtail_urls)),
 ]
+
+# Public pages in each language: English unprefixed, the others under /<code>/.
+urlpatterns += i18n_patterns(
+    path("search/", include("search.urls")),
+    path("", include(wagtail_urls)),
+    prefix_default_language=False,
+)
 
 handler500 = "portal.core.views.server_error"

@@ -12,7 +12,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import redirect
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from portal.accounts.stepup import (
     SESSION_STARTED_AT_KEY,
@@ -105,6 +105,23 @@ class AdminVerifiedSessionMiddleware:
                 )
             if not request.user.has_perm("wagtailadmin.access_admin"):
                 raise PermissionDenied
+        return self.get_response(request)
+
+
+class PersonalLanguageMiddleware:
+    """Speaks the signed-in person's own language (`User.language`) on pages without
+    a language prefix (role pages, APIs, the admin); a prefixed public page stays
+    in its prefix's language. After the portal's LocaleMiddleware, which has already
+    chosen the cookie's or the browser's language."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        language = getattr(request.user, "language", "")
+        if language and getattr(request, "language_from_person", False):
+            translation.activate(language)
+            request.LANGUAGE_CODE = translation.get_language()
         return self.get_response(request)
 
 

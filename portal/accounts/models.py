@@ -6,11 +6,13 @@ import datetime
 import zoneinfo
 from typing import ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from portal.tiers import Tier
 
@@ -106,6 +108,17 @@ class User(AbstractUser):
         default="UTC",
         validators=[validate_time_zone],
         help_text="Times on the portal's pages are shown in this zone.",
+    )
+    # The language of pages without a language prefix and of mails; empty until the
+    # person chooses one (the browser's Accept-Language then decides).
+    language = models.CharField(
+        max_length=16,
+        blank=True,
+        default="",
+        choices=settings.LANGUAGES,
+        help_text=gettext_lazy(
+            "The portal's pages and mails are written in this language."
+        ),
     )
 
     USERNAME_FIELD = "email"

@@ -1,12 +1,56 @@
-"""Response headers set once for every page: no storing of personal answers, and the
+"""Set once for every page: the language, no storing of personal answers, and the
 Content-Security-Policy."""
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.http import HttpResponseRedirect
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 
 from csp import constants as csp
 from csp.middleware import CSPMiddleware
+
+from portal.core.languages import has_language_prefix
+
+
+class PortalLocaleMiddleware(LocaleMiddleware):
+    """Django's LocaleMiddleware, with English public pages unprefixed and the other
+    pages speaking the person's language.
+
+    Django, with `prefix_default_language=False`, writes every unprefixed path in
+    English. Here only the public pages do: a path with a prefix is in its language;
+    an unprefixed public page is English, except that a visitor whose cookie or
+    browser (`Accept-Language`, on a first visit) asks for another language is sent
+    to that language's page; any other path (role pages, APIs, the admin) speaks the
+    cookie's or the browser's language, and `PersonalLanguageMiddleware` then the
+    account's.
+    """
+
+    def process_request(self, request):
+        path = request.path_info
+        from_path = translation.get_language_from_path(path)
+        if from_path:
+            language = from_path
+        elif has_language_prefix(path):
+            language = settings.LANGUAGE_CODE
+            wanted = translation.get_language_from_request(request)
+            if wanted != language and request.method in ("GET", "HEAD"):
+                query = request.META.get("QUERY_STRING", "")
+                target = f"{request.path[: -len(path)]}/{wanted}{path}"
+                translation.activate(wanted)
+                response = HttpResponseRedirect(
+                    f"{target}?{query}" if query else target
+                )
+                patch_vary_headers(response, ["Cookie"])
+                return response
+        else:
+            language = translation.get_language_from_request(request)
+            request.language_from_person = True
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        return None
 
 
 class PersonalResponseNoStoreMiddleware:

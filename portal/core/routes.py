@@ -104,6 +104,9 @@ EDITORS = (Role.STATE_EDITOR, Role.FOCAL_POINT)
 ROUTES: dict[str, Rule] = {
     # Probes.
     "healthz": public(),
+    # Languages: the switcher (remembered in the account) and the scripts' catalogue.
+    "set_language": public(method="POST"),
+    "javascript_catalog": public(),
     "readyz": public(),
     # Sign-in, the account and the second factor.
     "accounts:login": public(),

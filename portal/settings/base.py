@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 import dj_database_url
 from csp import constants as csp
 
@@ -70,10 +72,15 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "portal.core.middleware.PortalCSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After the session (it may read the language from it), before CommonMiddleware
+    # (whose slash-appending resolves URLs in the active language), as Django's docs
+    # place it; the account's own language is applied after authentication.
+    "portal.core.middleware.PortalLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "portal.accounts.middleware.PersonalTimeZoneMiddleware",
+    "portal.accounts.middleware.PersonalLanguageMiddleware",
     "portal.core.middleware.PersonalResponseNoStoreMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -264,7 +271,21 @@ WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
 WAGTAIL_PASSWORD_RESET_ENABLED = False
 
 # --- Internationalisation.
+# The IAEA's six official languages (docs/languages.md). English is the default and
+# its public pages have no prefix; the others live under /ar/, /es/, /fr/, /ru/ and
+# /zh-hans/.
 LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("ar", _("Arabic")),
+    ("en", _("English")),
+    ("es", _("Spanish")),
+    ("fr", _("French")),
+    ("ru", _("Russian")),
+    ("zh-hans", _("Simplified Chinese")),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
