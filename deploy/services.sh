@@ -7,6 +7,8 @@
 #   deploy/services.sh env      print the URLs to export (eval "$(deploy/services.sh env)")
 #   deploy/services.sh start es-cluster   three Elasticsearch nodes (fault tests), 9221-9223
 #   deploy/services.sh kill-node N / start-node N   kill (SIGKILL) or restart node N of it
+#   deploy/services.sh start|stop|status stack   the production-like set: nginx (TLS, 8443)
+#                                  in front of 2 uvicorn processes (8301..) and the search worker
 #
 # Everything lives under var/ (ignored): var/cache for downloads, var/services for data and logs.
 set -euo pipefail
@@ -346,6 +348,128 @@ print_env() {
     echo "export ELASTICSEARCH_CLUSTER_URL=$urls"
 }
 
+# ------------------------------------------------------ the production-like set
+# nginx (TLS on loopback, deploy/nginx.conf.template) in front of N uvicorn processes
+# and the search worker, against the PostgreSQL, Redis and Elasticsearch above.
+#   PORTAL_STACK_PROCESSES  application processes (default 2), on 8301, 8302, ...
+#   PORTAL_STACK_PORT       nginx's HTTPS port (default 8443)
+#   PORTAL_STACK_DIR        pid files, logs, certificate, nginx prefix (default var/stack)
+# DJANGO_SETTINGS_MODULE defaults to production, with secrets generated once into
+# PORTAL_STACK_DIR/secrets.env (owner only) unless the environment gives them.
+STACK_DIR="${PORTAL_STACK_DIR:-$VAR/stack}"
+STACK_PORT="${PORTAL_STACK_PORT:-8443}"
+STACK_APP_PORT="${PORTAL_STACK_APP_PORT:-8301}"
+STACK_PROCESSES="${PORTAL_STACK_PROCESSES:-2}"
+# Seconds a stopping process gives requests in flight (uvicorn --timeout-graceful-shutdown).
+STACK_GRACE="${PORTAL_STACK_GRACE:-30}"
+STACK_PY="$ROOT/.venv/bin/python"
+
+stack_app_port() { echo $((STACK_APP_PORT + $1 - 1)); }
+stack_app_ready() { curl -fs -o /dev/null "http://127.0.0.1:$(stack_app_port "$1")/healthz"; }
+stack_proxy_ready() { curl -fsk -o /dev/null "https://127.0.0.1:$STACK_PORT/healthz"; }
+pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+stack_certificate() {
+    local tls="$STACK_DIR/tls"
+    [ -f "$tls/portal.crt" ] && [ -f "$tls/portal.key" ] && return 0
+    mkdir -p "$tls"; chmod 700 "$tls"
+    log "generating a self-signed certificate for localhost in $tls"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 365 -subj "/CN=localhost" \
+        -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+        -keyout "$tls/portal.key" -out "$tls/portal.crt" >"$tls/openssl.log" 2>&1 \
+        || { cat "$tls/openssl.log" >&2; fail "openssl could not make the certificate"; }
+    chmod 600 "$tls/portal.key"
+}
+
+stack_environment() {
+    eval "$(print_env | sed 's/^export \([A-Z_]*\)=\(.*\)$/export \1="${\1:-\2}"/')"
+    export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-portal.settings.production}"
+    export ALLOWED_HOSTS="${ALLOWED_HOSTS:-localhost,127.0.0.1}"
+    export CSRF_TRUSTED_ORIGINS="${CSRF_TRUSTED_ORIGINS:-https://localhost:$STACK_PORT,https://127.0.0.1:$STACK_PORT}"
+    export PORTAL_BASE_URL="${PORTAL_BASE_URL:-https://localhost:$STACK_PORT}"
+    export WEBAUTHN_ALLOWED_ORIGINS="${WEBAUTHN_ALLOWED_ORIGINS:-https://localhost:$STACK_PORT}"
+    local secrets="$STACK_DIR/secrets.env"
+    if [ ! -f "$secrets" ]; then
+        (umask 077; "$STACK_PY" - >"$secrets" <<'PY'
+import base64, secrets
+print(f"SECRET_KEY={secrets.token_urlsafe(50)}")
+print(f"EXCHANGE_KEK={secrets.token_urlsafe(50)}")
+print(f"AUDIT_SIGNING_KEY={base64.b64encode(secrets.token_bytes(32)).decode()}")
+PY
+        )
+    fi
+    local line name
+    while read -r line; do
+        name="${line%%=*}"
+        [ -n "${!name:-}" ] || export "$line"
+    done <"$secrets"
+}
+
+stack_start() {
+    apt_install "nginx:nginx-light" "openssl:openssl" "curl:curl"
+    mkdir -p "$STACK_DIR/logs" "$STACK_DIR/nginx/logs" "$STACK_DIR/nginx/temp"
+    stack_certificate
+    stack_environment
+    if [ "${PORTAL_STACK_PREPARE:-1}" = "1" ]; then
+        log "migrating the database and collecting static files ($DJANGO_SETTINGS_MODULE)"
+        (cd "$ROOT" && "$STACK_PY" manage.py migrate --no-input -v 0 && "$STACK_PY" manage.py collectstatic --no-input -v 0) \
+            >>"$STACK_DIR/logs/prepare.log" 2>&1 || { tail -30 "$STACK_DIR/logs/prepare.log" >&2; fail "migrate/collectstatic failed"; }
+    fi
+    local i port servers=""
+    for i in $(seq 1 "$STACK_PROCESSES"); do
+        port="$(stack_app_port "$i")"
+        servers+="        server 127.0.0.1:$port max_fails=1 fail_timeout=10s;"$'\n'
+        pid_alive "$STACK_DIR/app-$i.pid" && continue
+        log "starting application process $i on 127.0.0.1:$port"
+        # uvicorn believes X-Forwarded-For/-Proto from the proxy on loopback only.
+        (cd "$ROOT" && exec setsid "$STACK_PY" -m uvicorn portal.asgi:application --host 127.0.0.1 --port "$port" \
+            --proxy-headers --forwarded-allow-ips 127.0.0.1 --no-server-header \
+            --timeout-graceful-shutdown "$STACK_GRACE" --log-level "${UVICORN_LOG_LEVEL:-warning}" \
+            >>"$STACK_DIR/logs/app-$i.log" 2>&1 </dev/null) &
+        echo $! >"$STACK_DIR/app-$i.pid"
+    done
+    if [ "${PORTAL_STACK_WORKER:-1}" = "1" ] && ! pid_alive "$STACK_DIR/worker.pid"; then
+        log "starting the search worker"
+        (cd "$ROOT" && exec setsid "$STACK_PY" manage.py search_worker >>"$STACK_DIR/logs/worker.log" 2>&1 </dev/null) &
+        echo $! >"$STACK_DIR/worker.pid"
+    fi
+    local conf="$STACK_DIR/nginx/nginx.conf"
+    sed -e "s#@PREFIX@#$STACK_DIR/nginx#g" -e "s#@CERT_DIR@#$STACK_DIR/tls#g" -e "s#@HTTPS_PORT@#$STACK_PORT#g" \
+        -e "s#@STATIC_ROOT@#${PORTAL_STACK_STATIC_ROOT:-$VAR/static}#g" "$ROOT/deploy/nginx.conf.template" \
+        | awk -v servers="$servers" '/@UPSTREAM_SERVERS@/ { printf "%s", servers; next } { print }' >"$conf"
+    nginx -t -q -p "$STACK_DIR/nginx" -c "$conf" 2>"$STACK_DIR/logs/nginx-check.log" \
+        || { cat "$STACK_DIR/logs/nginx-check.log" >&2; fail "the nginx configuration is not valid"; }
+    if ! pid_alive "$STACK_DIR/nginx.pid"; then
+        log "starting nginx on https://127.0.0.1:$STACK_PORT"
+        (exec setsid nginx -p "$STACK_DIR/nginx" -c "$conf" >>"$STACK_DIR/logs/nginx.log" 2>&1 </dev/null) &
+        echo $! >"$STACK_DIR/nginx.pid"
+    fi
+    for i in $(seq 1 "$STACK_PROCESSES"); do
+        wait_for "application process $i" "$STACK_DIR/logs/app-$i.log" stack_app_ready "$i" || fail "application process $i not ready"
+    done
+    wait_for nginx "$STACK_DIR/nginx/logs/error.log" stack_proxy_ready || fail "nginx not ready"
+    stack_status
+}
+
+stack_stop() {
+    local pidfile
+    stop_pidfile nginx "$STACK_DIR/nginx.pid" 10
+    for pidfile in "$STACK_DIR"/app-*.pid; do
+        [ -e "$pidfile" ] && stop_pidfile "application process $(basename "$pidfile" .pid)" "$pidfile" $((STACK_GRACE + 5))
+    done
+    stop_pidfile "search worker" "$STACK_DIR/worker.pid" 10
+}
+
+stack_status() {
+    local i
+    if stack_proxy_ready; then echo "nginx         up    https://127.0.0.1:$STACK_PORT"; else echo "nginx         down"; fi
+    for i in $(seq 1 "$STACK_PROCESSES"); do
+        if stack_app_ready "$i"; then echo "app $i         up    127.0.0.1:$(stack_app_port "$i") pid $(cat "$STACK_DIR/app-$i.pid" 2>/dev/null)"
+        else echo "app $i         down"; fi
+    done
+    if pid_alive "$STACK_DIR/worker.pid"; then echo "search worker up    pid $(cat "$STACK_DIR/worker.pid")"; else echo "search worker down"; fi
+}
+
 mkdir -p "$SERVICES" "$CACHE"
 case "${1:-}" in
     start)
@@ -354,6 +478,7 @@ case "${1:-}" in
             all) pg_start; redis_start; es_start; clamd_start ;;
             postgres) pg_start ;; redis) redis_start ;; elasticsearch) es_start ;; clamav) clamd_start ;;
             es-cluster) es_cluster_start ;;
+            stack) stack_start; exit 0 ;;
             *) fail "unknown service: $what" ;;
         esac
         status ;;
@@ -363,12 +488,14 @@ case "${1:-}" in
             all) clamd_stop; es_cluster_stop; es_stop; redis_stop; pg_stop ;;
             postgres) pg_stop ;; redis) redis_stop ;; elasticsearch) es_stop ;; clamav) clamd_stop ;;
             es-cluster) es_cluster_stop ;;
+            stack) stack_stop ;;
             *) fail "unknown service: $what" ;;
         esac ;;
-    status) status ;;
+    status)
+        if [ "${2:-}" = stack ]; then stack_status; else status; fi ;;
     env) print_env ;;
     kill-node) es_cluster_kill_node "${2:?node number}" ;;
     start-node) es_cluster_restart_node "${2:?node number}" ;;
-    *) echo "usage: $0 {start|stop|status|env} [postgres|redis|elasticsearch|clamav|es-cluster]" >&2
+    *) echo "usage: $0 {start|stop|status|env} [postgres|redis|elasticsearch|clamav|es-cluster|stack]" >&2
        echo "       $0 {kill-node|start-node} N   (a node of es-cluster)" >&2; exit 2 ;;
 esac
