@@ -49,15 +49,28 @@ class Command(BaseCommand):
         parser.add_argument("--clients", type=int, default=200)
         parser.add_argument("--messages", type=int, default=20)
         parser.add_argument("--timeout", type=float, default=15.0)
+        parser.add_argument(
+            "--port", type=int, default=None, help="loopback port (default: free)"
+        )
 
-    def handle(self, *args, clients: int, messages: int, timeout: float, **options):
+    def handle(
+        self,
+        *args,
+        clients: int,
+        messages: int,
+        timeout: float,
+        port: int | None,
+        **options,
+    ):
         if not getattr(settings, "REDIS_URL", None):
             raise CommandError("The benchmark needs Redis: set REDIS_URL.")
         self.timeout = timeout
         self.stdout.write(f"Preparing {clients} clients and one room...")
         room, cookies, sender_cookie = self.prepare(clients)
         try:
-            with serve_portal(extra_args=["--ws-max-queue", "1024"]) as served:
+            with serve_portal(
+                port=port, extra_args=["--ws-max-queue", "1024"]
+            ) as served:
                 ws = asyncio.run(
                     self.bench_websocket(
                         served.port, room.pk, cookies, sender_cookie, messages
@@ -124,6 +137,10 @@ class Command(BaseCommand):
                     token = frame["message"]["body"]
                     received.setdefault(token, {})[n] = time.perf_counter()
 
+        async def drain(connection):
+            async for _raw in connection:
+                pass
+
         connections = []
         tasks = []
         for n, cookie in enumerate(cookies):
@@ -139,8 +156,15 @@ class Command(BaseCommand):
             tasks.append(asyncio.ensure_future(listen(n, connection, ready)))
             await ready.wait()
         sender = await websockets.connect(
-            url, origin=origin, additional_headers={"Cookie": sender_cookie}
+            url,
+            origin=origin,
+            additional_headers={"Cookie": sender_cookie},
+            max_queue=None,
+            open_timeout=30,
         )
+        # Read the sender's socket too: an unread socket never answers the
+        # server's pings, and the server closes it (1011) within a minute.
+        tasks.append(asyncio.ensure_future(drain(sender)))
         await asyncio.sleep(2)  # let the presence updates of the joins settle
         latencies, lost = [], 0
         # Stay within the per-user rate limit: the sender is one user.
