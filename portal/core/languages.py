@@ -60,8 +60,10 @@ def set_language(request: HttpRequest) -> HttpResponse:
             translation.get_language_from_path(next_url) or settings.LANGUAGE_CODE
         ):
             translated = translate_url(next_url, language)
-        request.POST = request.POST.copy()
-        request.POST["next"] = translated
+        post = request.POST.copy()
+        post["next"] = translated
+        # Django's view reads `next` from request.POST alone.
+        request.POST = post  # type: ignore[assignment]
     response = django_set_language(request)
     user = getattr(request, "user", None)
     if language in LANGUAGE_CODES and user is not None and user.is_authenticated:
