@@ -569,8 +569,9 @@ def test_what_a_killed_upload_left_is_swept_and_audited_at_restart(stack, empty_
     killed = 1
     request, tail = _start_upload(stack, killed, session, size=UPLOAD_BYTES)
     request.sendall(b"x" * UPLOAD_BYTES + tail)
-    # The whole body arrived: the form's file is written to FILE_UPLOAD_TEMP_DIR
-    # and checked (type, ClamAV) before anything is stored. Killed there.
+    # The whole body arrived: the form's file is being written to
+    # FILE_UPLOAD_TEMP_DIR, where it is checked (type, ClamAV) before anything is
+    # stored. Killed as soon as it appears there.
     wait_until(
         lambda: any(".upload" in entry.name for entry in stack.uploads.iterdir()),
         timeout=60,
