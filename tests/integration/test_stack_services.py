@@ -237,16 +237,22 @@ CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
 class Member:
-    """A verified expert's browser: an HTTPS session through nginx, and (in a room)
-    the socket and screen of room.js, keyed by message id."""
+    """A browser through nginx: an HTTPS session (a verified expert's, or nobody's)
+    and, in a room, the socket and screen of room.js, keyed by message id."""
 
-    def __init__(self, stack: Stack, user) -> None:
+    def __init__(self, stack: Stack, user=None) -> None:
         self.stack = stack
-        self.session = verified_session_key(user)
-        self.http = https_client(
-            cookies={settings.SESSION_COOKIE_NAME: self.session},
-            headers={"Origin": stack.url},
-            follow_redirects=True,
+        self.user = user
+        self.session = verified_session_key(user) if user is not None else ""
+        self.closing = contextlib.ExitStack()
+        self.http = self.closing.enter_context(
+            https_client(
+                cookies={settings.SESSION_COOKIE_NAME: self.session}
+                if user is not None
+                else {},
+                headers={"Origin": stack.url},
+                follow_redirects=True,
+            )
         )
         self.socket: ClientConnection | None = None
         self.room_id = 0
@@ -255,6 +261,12 @@ class Member:
         self.caught_up = 0
         self.last_id = 0
         self.closed_with: int | None = None
+
+    def __enter__(self) -> Member:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.closing.close()
 
     def get(self, path: str, **params):
         return self.http.get(self.stack.url + path, params=params)
@@ -285,7 +297,7 @@ class Member:
         after the last message shown. False when the socket is refused."""
         self.room_id = room_id
         try:
-            self.socket = self.open_socket(room_id)
+            self.socket = self.closing.enter_context(self.open_socket(room_id))
             self.next_frame("presence")
         except (ConnectionClosed, InvalidStatus, OSError):
             self.socket = None
@@ -380,72 +392,102 @@ def handshake_outcome(member: Member, room_id: int) -> int:
 # --- Redis
 
 
+def _pages_while_redis_is_down(writer: Member, room_id: int) -> Counter[int]:
+    """Statuses of the pages a member and a visitor open, four times each."""
+    pages = [
+        "/",
+        reverse("exchange:list"),
+        reverse("coordination:rooms"),
+        reverse("coordination:room", args=[room_id]),
+        reverse("coordination:messages", args=[room_id]),
+        reverse("coordination:presence", args=[room_id]),
+    ]
+    statuses = Counter(writer.get(path).status_code for path in pages * 4)
+    with Member(writer.stack) as visitor:
+        statuses.update(
+            visitor.get(path).status_code
+            for path in ["/", reverse("accounts:login")] * 4
+        )
+    return statuses
+
+
+def _reset_while_redis_is_down(stack: Stack) -> tuple[int, str]:
+    """A password reset asked through the form: its limits count in Redis."""
+    with Member(stack) as visitor:
+        path = reverse("accounts:password_reset")
+        answer = visitor.http.post(
+            stack.url + path,
+            data={
+                "email": "someone@example.org",
+                "csrfmiddlewaretoken": visitor.csrf_token(path),
+            },
+        )
+    return answer.status_code, answer.text
+
+
 def test_a_redis_restart_loses_no_room_message(stack, redis_server, home_page):
     writer_user, reader_user = make_user("writer"), make_user("reader")
     room = default_room(make_group(writer_user, reader_user))
-    writer, reader = Member(stack, writer_user), Member(stack, reader_user)
-    assert writer.join(room.pk) and reader.join(room.pk)
-    accepted = [writer.send(f"before the outage {n}") for n in range(3)]
-    reader.read_until_shown(set(accepted))
+    with Member(stack, writer_user) as writer, Member(stack, reader_user) as reader:
+        assert writer.join(room.pk) and reader.join(room.pk)
+        accepted = [writer.send(f"before the outage {n}") for n in range(3)]
+        reader.read_until_shown(set(accepted))
 
-    redis_server.stop()
-    try:
-        # Open sockets are closed with "try again later"; room.js reconnects.
-        reader_closed, writer_closed = reader.wait_closed(), writer.wait_closed()
-        pages = [
-            "/",
-            reverse("exchange:list"),
-            reverse("coordination:rooms"),
-            reverse("coordination:room", args=[room.pk]),
-            reverse("coordination:messages", args=[room.pk]),
-        ]
-        statuses = Counter(writer.get(path).status_code for path in pages * 4)
-        during = [writer.post(f"during the outage {n}") for n in range(2)]
-        stored = Message.objects.filter(pk__in=during).count()
-        refused = handshake_outcome(writer, room.pk)
-    finally:
-        redis_server.start()
-    accepted += during
-    record(
-        f"redis down: sockets closed {reader_closed}/{writer_closed}; "
-        f"{sum(statuses.values())} page requests {dict(statuses)}; "
-        f"HTTP posts stored {stored}/{len(during)}; new handshake -> {refused}"
-    )
-    assert (reader_closed, writer_closed) == (1013, 1013)
-    assert not [status for status in statuses if status >= 500], statuses
-    assert set(statuses) == {200}, statuses
-    assert stored == len(during)
-    assert refused in (1013, 503)
+        redis_server.stop()
+        try:
+            # Open sockets are closed with "try again later"; room.js reconnects.
+            closed = (reader.wait_closed(), writer.wait_closed())
+            statuses = _pages_while_redis_is_down(writer, room.pk)
+            presence = writer.get(
+                reverse("coordination:presence", args=[room.pk])
+            ).json()
+            reset_status, reset_page = _reset_while_redis_is_down(stack)
+            during = [writer.post(f"during the outage {n}") for n in range(2)]
+            stored = Message.objects.filter(pk__in=during).count()
+            refused = handshake_outcome(writer, room.pk)
+        finally:
+            redis_server.start()
+        accepted += during
+        record(
+            f"redis down: open sockets closed with {closed}; "
+            f"{sum(statuses.values())} page requests {dict(statuses)}; presence "
+            f"{presence}; password reset {reset_status}; HTTP posts stored "
+            f"{stored}/{len(during)}; new handshake -> {refused}"
+        )
+        assert closed == (1013, 1013)
+        assert set(statuses) == {200}, statuses
+        assert presence == {"users": [], "available": False}
+        assert reset_status == 429 and "unavailable for a few minutes" in reset_page
+        assert stored == len(during)
+        assert refused in (1013, 503)
 
-    # Redis is back on its port: one message before anyone reconnects, then the
-    # members reconnect as room.js does (with a pause between attempts).
-    accepted.append(writer.post("right after the restart"))
-    started = time.monotonic()
-    wait_until(
-        lambda: reader.join(room.pk),
-        timeout=60,
-        interval=0.5,
-        message=lambda: "the room socket is still refused\n" + stack.log("app-1"),
-    )
-    reconnected = time.monotonic() - started
-    assert writer.join(room.pk)
-    accepted += [writer.send(f"after the restart {n}") for n in range(3)]
-    reader.read_until_shown(set(accepted))
+        # Redis is back on its port: one message before anyone reconnects, then the
+        # members reconnect as room.js does (with a pause between attempts).
+        accepted.append(writer.post("right after the restart"))
+        started = time.monotonic()
+        wait_until(
+            lambda: reader.join(room.pk),
+            timeout=60,
+            interval=0.5,
+            message=lambda: "the room socket is still refused\n" + stack.log("app-1"),
+        )
+        reconnected = time.monotonic() - started
+        assert writer.join(room.pk)
+        accepted += [writer.send(f"after the restart {n}") for n in range(3)]
+        reader.read_until_shown(set(accepted))
 
-    shown_twice = sorted(i for i, n in reader.delivered.items() if n > 1)
+    both_ways = sum(1 for count in reader.delivered.values() if count > 1)
     record(
         f"redis restart: {len(accepted)} messages accepted, "
         f"{len(set(reader.delivered) & set(accepted))} shown to the other member, "
         f"lost {len(set(accepted) - set(reader.delivered))}; "
         f"{reader.live} live frames, {reader.caught_up} from the catch-up, "
-        f"{len(shown_twice)} delivered both ways (drawn once, by id); "
+        f"{both_ways} delivered both ways (drawn once, by id); "
         f"reconnected {reconnected:.1f} s after Redis answered"
     )
     # Zero lost, nothing extra: the screen (keyed by id) holds exactly these.
     assert set(reader.delivered) == set(accepted)
-    # The catch-up and the live frames overlap only for messages posted while the
-    # socket was open and the history was read.
-    assert len(accepted) == len(set(accepted))
+    assert len(accepted) == len(set(accepted)) == 9
 
 
 # --- Elasticsearch
@@ -461,8 +503,16 @@ def test_search_while_elasticsearch_is_cut_off(stack, relay):
     owner = make_user("owner", state="NL")
     recipient = make_user("recipient", state="BE")
     stranger = make_user("stranger", state="DE")
-    author, reader = Member(stack, owner), Member(stack, recipient)
-    outsider = Member(stack, stranger)
+    with (
+        Member(stack, owner) as author,
+        Member(stack, recipient) as reader,
+        Member(stack, stranger) as outsider,
+    ):
+        _search_while_cut_off(stack, relay, author, reader, outsider)
+
+
+def _search_while_cut_off(stack, relay, author, reader, outsider) -> None:
+    recipient = reader.user
     assert not _search(reader, "inspection")["degraded"]
 
     relay.cut()
