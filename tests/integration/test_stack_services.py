@@ -217,9 +217,9 @@ def index_prefix():
 @pytest.fixture(scope="module")
 def stack(django_db_setup, tmp_path_factory, redis_server, relay, index_prefix):
     env = {
+        # The channel layer, the live state and (as in production) the cache: nothing
+        # of the set uses the shared Redis.
         "REDIS_URL": redis_server.url,
-        "REDIS_PREFIX": f"{settings.ELASTICSEARCH_INDEX_PREFIX}-stack",
-        # The cache too, as in production: nothing of the set uses the shared Redis.
         "PORTAL_TEST_REDIS_CACHE": "true",
         "ELASTICSEARCH_URL": relay.url,
         "ELASTICSEARCH_INDEX_PREFIX": index_prefix,
