@@ -9,7 +9,11 @@ from portal.settings.base import *  # noqa: F403
 DEBUG = False
 SECRET_KEY = "test-only-secret-key-not-for-any-deployment"  # noqa: S105
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The suite's cache is this process's own. A portal the tests serve in a child
+# process may keep production's Redis cache (PORTAL_TEST_REDIS_CACHE=true), for the
+# tests of Redis going away under it.
+if not (REDIS_URL and env.get_bool("PORTAL_TEST_REDIS_CACHE", False)):  # noqa: F405
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 MEDIA_ROOT = tempfile.mkdtemp(prefix="portal-test-media-")
 STATIC_ROOT = Path(tempfile.mkdtemp(prefix="portal-test-static-"))
 # A folder of their own per process, unless given: the processes of the

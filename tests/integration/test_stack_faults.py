@@ -12,9 +12,6 @@ import os
 import shutil
 import signal
 import socket
-import ssl
-import subprocess
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -32,121 +29,28 @@ from exchange.models import Document, DocumentVersion
 from exchange.orphans import CIPHERTEXT_SUFFIX
 from portal.accounts.roles import Role
 from portal.audit.models import AuditEvent, Outcome
-from portal.core.servers import free_port, verified_session_key
+from portal.core.servers import verified_session_key
 from tests.coordination.helpers import default_room, make_group
 from tests.coordination.helpers import make_user as make_member
 from tests.exchange.conftest import make_expert
+from tests.integration.stack import https_client, served_stack, ws_ssl
 from tests.portal.identity import PASSWORD, make_user
-from tests.support import artifact_path, served_database_url, wait_until
+from tests.support import artifact_path, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ROOT / "deploy" / "services.sh"
-
-
-class Stack:
-    def __init__(
-        self, directory: Path, proxy_port: int, app_port: int, static: Path
-    ) -> None:
-        self.directory = directory
-        self.proxy_port = proxy_port
-        self.app_ports = [app_port, app_port + 1]
-        # Shared by the processes, as on one server, so that the orphan sweep run at
-        # start-up finds what a killed process left.
-        self.uploads = directory / "uploads"
-        self.exchange_root = directory / "exchange"
-        self.uploads.mkdir()
-        self.exchange_root.mkdir()
-        self.env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "portal.settings.test",
-            "DATABASE_URL": served_database_url(),
-            "DATABASE_POOL": "true",
-            "PORTAL_STACK_DIR": str(directory),
-            "PORTAL_STACK_PORT": str(proxy_port),
-            "PORTAL_STACK_APP_PORT": str(app_port),
-            "PORTAL_STACK_STATIC_ROOT": str(static),
-            "PORTAL_STACK_PREPARE": "0",
-            "PORTAL_STACK_WORKER": "0",
-            "PORTAL_STACK_GRACE": "20",
-            "FILE_UPLOAD_TEMP_DIR": str(self.uploads),
-            "EXCHANGE_STORAGE_ROOT": str(self.exchange_root),
-        }
-
-    @property
-    def url(self) -> str:
-        return f"https://localhost:{self.proxy_port}"
-
-    def app_url(self, index: int) -> str:
-        return f"http://127.0.0.1:{self.app_ports[index]}"
-
-    def ws_url(self, index: int) -> str:
-        return f"ws://127.0.0.1:{self.app_ports[index]}"
-
-    def run(self, *args: str, **env: str) -> str:
-        done = subprocess.run(
-            [str(SERVICES), *args],
-            env={**self.env, **env},
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        with artifact_path("stack.log").open("a") as log:
-            log.write(done.stdout + done.stderr)
-        assert done.returncode == 0, done.stderr[-2000:]
-        return done.stdout
-
-    def pid(self, index: int) -> int:
-        return int((self.directory / f"app-{index + 1}.pid").read_text())
-
-
-def _free_pair() -> int:
-    """A free port whose successor is free too (the two application processes)."""
-    while True:
-        port = free_port()
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port + 1))
-            except OSError:
-                continue
-        return port
 
 
 @pytest.fixture(scope="module")
 def stack(django_db_setup, tmp_path_factory):
-    directory = tmp_path_factory.mktemp("stack")
-    # nginx's workers run as an unprivileged user: the static folder must be theirs
-    # to read, outside pytest's owner-only temporary folder.
-    static = Path(tempfile.mkdtemp(prefix="portal-stack-static-"))
-    static.chmod(0o755)
-    (static / "probe.txt").write_text("static from disk\n")
-    (static / "probe.txt").chmod(0o644)
-    served = Stack(directory, free_port(), _free_pair(), static)
-    served.run("start", "stack")
-    try:
+    with served_stack(tmp_path_factory.mktemp("stack")) as served:
         yield served
-    finally:
-        served.run("stop", "stack")
-
-
-def _client() -> httpx.Client:
-    return httpx.Client(verify=False, timeout=30)  # noqa: S501 - self-signed, loopback
-
-
-def _ws_ssl() -> ssl.SSLContext:
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    return context
 
 
 def assert_socket_answers_through_proxy(stack) -> None:
     """A WebSocket opened through nginx (TLS, upgrade) answers a ping."""
     with connect(
         f"wss://localhost:{stack.proxy_port}/ws/ping/",
-        ssl=_ws_ssl(),
+        ssl=ws_ssl(),
         additional_headers={"Origin": stack.url},
         open_timeout=30,
     ) as ws:
@@ -155,7 +59,7 @@ def assert_socket_answers_through_proxy(stack) -> None:
 
 
 def test_proxy_terminates_tls_serves_static_and_forwards_the_scheme(stack):
-    with _client() as client:
+    with https_client() as client:
         assert client.get(f"{stack.url}/healthz").status_code == 200
         static = client.get(f"{stack.url}/static/probe.txt")
         assert static.text == "static from disk\n"
@@ -185,7 +89,7 @@ def test_sigkill_of_one_process_sends_requests_to_the_other(stack):
             additional_headers={"Origin": "http://localhost"},
             open_timeout=30,
         ) as ws,
-        _client() as client,
+        https_client() as client,
     ):
         for _ in range(10):
             statuses.append(client.get(f"{stack.url}/healthz").status_code)
@@ -266,10 +170,10 @@ def _socket(stack, path: str, session_key: str, *, process: int | None):
         url, origin, context = (
             f"wss://localhost:{stack.proxy_port}",
             stack.url,
-            _ws_ssl(),
+            ws_ssl(),
         )
     else:
-        url, origin, context = stack.ws_url(process), "http://localhost", None
+        url, origin, context = stack.app_ws_url(process), "http://localhost", None
     return connect(
         url + path,
         ssl=context,
@@ -396,7 +300,7 @@ def _sign_in(client: httpx.Client, base: str, username: str, forged: str):
 def test_a_forged_forwarded_for_is_replaced_by_the_proxy(stack):
     expert = make_user("stack-forged@example.org", Role.VETTED_EXPERT)
     limit = settings.AXES_FAILURE_LIMIT
-    with _client() as client:
+    with https_client() as client:
         first = _sign_in(client, stack.url, "nobody-0@example.org", "203.0.113.9")
         assert first.status_code == 200  # the form again, with its error
         # Each later failure under another name and another forged address: the

@@ -21,8 +21,9 @@ from portal.accounts.demo import DEMO_ACCOUNTS
 from portal.accounts.models import User
 from portal.accounts.stepup import VERIFIED_AT_SESSION_KEY
 from portal.audit.models import AuditEvent
+from portal.mail.models import QueuedMail
 from tests.portal.identity import PASSWORD, make_totp, make_user, sign_in
-from tests.support import login_verified
+from tests.support import free_port, login_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -152,6 +153,31 @@ def test_too_many_requests_from_one_client_are_refused(client, settings, time_ma
     assert ask_reset(client, "person9@example.org").status_code == 429
     elsewhere = Client(REMOTE_ADDR="10.9.9.9")
     assert ask_reset(elsewhere, "person9@example.org").status_code == 200
+
+
+def test_a_request_while_the_limits_cannot_be_counted_is_refused_and_audited(
+    client, settings, mailoutbox
+):
+    known = make_user("known@example.org")
+    # The limits count in Redis in production: a real Redis client, nothing on
+    # the other end (Redis down).
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+        }
+    }
+    for email in ("known@example.org", "nobody@example.org"):
+        refused = ask_reset(client, email)
+        assert refused.status_code == 429
+        assert refused["Retry-After"] == "60"
+        assert b"unavailable for a few minutes" in refused.content
+    assert len(mailoutbox) == 0 and not QueuedMail.objects.exists()
+    events = AuditEvent.objects.filter(action="auth.password_reset_requested")
+    assert [(e.outcome, e.details) for e in events.order_by("sequence")] == [
+        ("denied", {"user": known.pk, "limited": True, "uncounted": True}),
+        ("denied", {"user": None, "limited": True, "uncounted": True}),
+    ]
 
 
 # --- Using the link ---------------------------------------------------------------
