@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.urls import Resolver404, resolve, translate_url
+from django.urls import Resolver404, resolve
 from django.utils import translation
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
 LANGUAGE_CODES = frozenset(code for code, _name in settings.LANGUAGES)
 # Each language named in itself, as the switcher lists it.
 NATIVE_NAMES = {
-    code: translation.get_language_info(code)["name_local"]
+    code: translation.get_language_info(code)["name_local"][:1].upper()
+    + translation.get_language_info(code)["name_local"][1:]
     for code, _name in settings.LANGUAGES
 }
 
@@ -27,9 +27,13 @@ NATIVE_NAMES = {
 def has_language_prefix(path: str) -> bool:
     """Whether `path` (unprefixed, as asked) is a public page that has a version
     under each language prefix: it resolves to the same view with a prefix."""
+    # The prefix a URL pattern matches is the active language's.
+    other = _other_language()
     try:
-        plain = resolve(path)
-        prefixed = resolve(f"/{_other_language()}{path}")
+        with translation.override(settings.LANGUAGE_CODE):
+            plain = resolve(path)
+        with translation.override(other):
+            prefixed = resolve(f"/{other}{path}")
     except Resolver404:
         return False
     return plain.func == prefixed.func and plain.view_name == prefixed.view_name
@@ -39,32 +43,18 @@ def _other_language() -> str:
     return next(code for code in sorted(LANGUAGE_CODES) if code != "en")
 
 
-def url_in_language(path: str, language: str) -> str:
-    """`path` (of the active language) for `language`: the prefixed page in that
-    language when the page has prefixes, else the same path."""
-    return translate_url(path, language)
-
-
 @require_POST
 def set_language(request: HttpRequest) -> HttpResponse:
     """Django's `set_language` (cookie, then back to the page in the chosen
     language), which also remembers the choice in a signed-in person's account."""
     language = request.POST.get("language", "")
-    next_url = request.POST.get("next", "")
-    if language in LANGUAGE_CODES and url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    # Django's view translates `next` by resolving it in the active language: make
+    # that the language the page was read in (its prefix, else English).
+    next_path = request.POST.get("next", "")
+    with translation.override(
+        translation.get_language_from_path(next_path) or settings.LANGUAGE_CODE
     ):
-        # Django's view translates `next` only when it resolves in the current
-        # language; the page is asked in the language it was read in.
-        with translation.override(
-            translation.get_language_from_path(next_url) or settings.LANGUAGE_CODE
-        ):
-            translated = translate_url(next_url, language)
-        post = request.POST.copy()
-        post["next"] = translated
-        # Django's view reads `next` from request.POST alone.
-        request.POST = post  # type: ignore[assignment]
-    response = django_set_language(request)
+        response = django_set_language(request)
     user = getattr(request, "user", None)
     if language in LANGUAGE_CODES and user is not None and user.is_authenticated:
         from portal.accounts.actions.preferences import set_language as remember

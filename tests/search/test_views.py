@@ -8,6 +8,7 @@ from django.test import override_settings
 
 import pytest
 
+from tests.portal.test_classification_banners import assert_banners, banners
 from tests.search.conftest import index_now, make_document, make_expert
 from tests.support import login_verified
 
@@ -143,3 +144,24 @@ def test_header_has_a_labelled_search_box(client, home_page):
         content,
     )
     assert '<label for="header-search-q"' in content
+
+
+@pytest.mark.parametrize("tier", ["restricted", "confidential", "highly_confidential"])
+def test_search_results_carry_the_tier_of_their_most_restricted_hit(
+    client, search_index, states, owner, tier
+):
+    reader = make_expert("reader@example.org", states["NL"], "highly_confidential")
+    hidden = make_document(owner, states["BE"], "Guard force drill", tier=tier)
+    shown = make_document(owner, states["BE"], "Guard force response", tier=tier)
+    shown.shared_users.add(reader)
+    index_now("document", [hidden, shown])
+    login_verified(client, reader)
+    response = client.get("/search/", {"q": "guard force"})
+    content = response.content.decode()
+    assert shown.get_absolute_url() in content
+    assert hidden.get_absolute_url() not in content
+    assert "drill" not in content
+    # At the top and the bottom, the tier in words.
+    assert_banners(response, tier)
+    # A search that finds nothing restricted shows none.
+    assert banners(client.get("/search/", {"q": "nothing like it"})) == []
