@@ -367,7 +367,14 @@ STACK_PY="$ROOT/.venv/bin/python"
 stack_app_port() { echo $((STACK_APP_PORT + $1 - 1)); }
 stack_app_ready() { curl -fs -o /dev/null "http://127.0.0.1:$(stack_app_port "$1")/healthz"; }
 stack_proxy_ready() { curl -fsk -o /dev/null "https://127.0.0.1:$STACK_PORT/healthz"; }
-pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# Alive, and not a zombie: a killed process whose parent has not reaped it still
+# answers kill -0.
+pid_alive() {
+    [ -f "$1" ] || return 1
+    local pid; pid="$(cat "$1")"
+    kill -0 "$pid" 2>/dev/null || return 1
+    [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != "Z" ]
+}
 
 stack_certificate() {
     local tls="$STACK_DIR/tls"
