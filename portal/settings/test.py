@@ -9,7 +9,13 @@ from portal.settings.base import *  # noqa: F403
 DEBUG = False
 SECRET_KEY = "test-only-secret-key-not-for-any-deployment"  # noqa: S105
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Public pages are cached in the real Redis of the test command, under the run's
+# prefix (portal.core.page_cache); other caching stays in local memory.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "pages": CACHES.get("pages")  # noqa: F405
+    or {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+}
 MEDIA_ROOT = tempfile.mkdtemp(prefix="portal-test-media-")
 STATIC_ROOT = Path(tempfile.mkdtemp(prefix="portal-test-static-"))
 FILE_UPLOAD_TEMP_DIR = tempfile.mkdtemp(prefix="portal-test-uploads-")

@@ -19,13 +19,28 @@ pytestmark = pytest.mark.django_db
 _OPTION = re.compile(
     r'<option value="([a-z-]+)" lang="\1"( selected)?>([^<]+)</option>'
 )
+_LINK = re.compile(
+    r'<a href="([^"]+)" hreflang="([a-z-]+)" lang="\2">([^<]+)</a>'
+    r'|<span lang="([a-z-]+)" aria-current="true">([^<]+)</span>'
+)
 
 
 def switcher_options(response) -> list[tuple[str, bool, str]]:
-    """(code, selected, name) of each language the header's switcher offers."""
+    """(code, selected, name) of each language the header's form switcher offers."""
     return [
         (code, bool(selected), name)
         for code, selected, name in _OPTION.findall(response.content.decode())
+    ]
+
+
+def switcher_links(response) -> list[tuple[str, str, str]]:
+    """(code, address, name) of each language a public page's switcher links to;
+    the current language has no address."""
+    return [
+        (code or current, url, name or current_name)
+        for url, code, name, current, current_name in _LINK.findall(
+            response.content.decode()
+        )
     ]
 
 
@@ -47,15 +62,26 @@ def test_a_public_page_speaks_the_language_of_its_prefix(
     assert response.status_code == 200
     assert f'<html lang="{lang}" dir="{direction}">' in response.content.decode()
     assert response["Content-Language"] == lang
-    options = switcher_options(response)
-    assert [code for code, _selected, _name in options] == [
+    # A public page links to itself in each language: no form, so nothing in it
+    # differs between visitors.
+    assert switcher_options(response) == []
+    links = switcher_links(response)
+    assert [code for code, _url, _name in links] == [
         code for code, _name in settings.LANGUAGES
     ]
-    assert [code for code, selected, _name in options if selected] == [lang]
+    for code, url, _name in links:
+        if code == lang:
+            assert url == ""
+        else:
+            assert url == ("/search/" if code == "en" else f"/{code}/search/")
+            assert client.get(url)["Content-Language"] == code
 
 
 def test_the_switcher_names_each_language_in_itself(client, home_page):
-    names = {code: name for code, _selected, name in switcher_options(client.get("/"))}
+    names = {code: name for code, _url, name in switcher_links(client.get("/"))}
+    # Pages without a prefix offer the same list in a form.
+    options = switcher_options(client.get("/accounts/login/"))
+    assert names == {code: name for code, _selected, name in options}
     assert names == {
         "ar": "العربيّة",
         "en": "English",
@@ -147,6 +173,13 @@ def test_a_signed_in_persons_choice_is_remembered_in_the_account(client):
     assert response.status_code == 200
     assert response["Content-Language"] == "es"
     assert '<html lang="es" dir="ltr">' in response.content.decode()
+
+
+def test_a_public_pages_links_keep_the_query(client, home_page):
+    response = client.get("/fr/search/?q=insider")
+    links = {code: url for code, url, _name in switcher_links(response)}
+    assert links["en"] == "/search/?q=insider"
+    assert links["ar"] == "/ar/search/?q=insider"
 
 
 def test_the_scripts_catalogue_is_served_in_the_active_language(client):
