@@ -134,6 +134,17 @@ def test_the_switcher_goes_back_to_the_same_page_in_the_chosen_language(
     assert followed["Content-Language"] == language
 
 
+def test_the_header_form_goes_back_to_the_page_it_was_sent_from(client, home_page):
+    # The form sends no `next`: the page is the Referer, in the language it was read in.
+    response = client.post(
+        "/i18n/setlang/",
+        {"language": "en"},
+        HTTP_REFERER="http://testserver/fr/search/?q=x",
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "http://testserver/search/?q=x"
+
+
 def test_the_switcher_never_sends_anyone_off_the_portal(client):
     response = client.post(
         "/i18n/setlang/", {"language": "fr", "next": "https://elsewhere.example/"}
