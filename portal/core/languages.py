@@ -1,4 +1,5 @@
-"""The portal's six languages: which paths carry a language prefix, and the switcher.
+"""The portal's six languages: which paths carry a language prefix, and the view that
+changes the language.
 
 Public pages (search and Wagtail's pages) live under a language prefix, English
 without one (`/good-practices/`, `/fr/good-practices/`); role pages, APIs, the admin
