@@ -9,11 +9,16 @@ from portal.settings.base import *  # noqa: F403
 DEBUG = False
 SECRET_KEY = "test-only-secret-key-not-for-any-deployment"  # noqa: S105
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-# The suite's cache is this process's own. A portal the tests serve in a child
-# process may keep production's Redis cache (PORTAL_TEST_REDIS_CACHE=true), for the
-# tests of Redis going away under it.
+# The suite's default cache is this process's own. A portal the tests serve in a
+# child process may keep production's Redis cache (PORTAL_TEST_REDIS_CACHE=true), for
+# the tests of Redis going away under it. Public pages are cached in the real Redis
+# of the test command, under the run's prefix (portal.core.page_cache).
 if not (REDIS_URL and env.get_bool("PORTAL_TEST_REDIS_CACHE", False)):  # noqa: F405
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "pages": CACHES.get("pages")  # noqa: F405
+        or {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
 MEDIA_ROOT = tempfile.mkdtemp(prefix="portal-test-media-")
 STATIC_ROOT = Path(tempfile.mkdtemp(prefix="portal-test-static-"))
 # A folder of their own per process, unless given: the processes of the
