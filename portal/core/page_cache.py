@@ -17,6 +17,8 @@ would be right without tracking which page shows which.
 from __future__ import annotations
 
 import hashlib
+import logging
+import threading
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
@@ -24,6 +26,8 @@ from django.core.cache import caches
 from django.db import transaction
 from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
+
+from redis.exceptions import RedisError
 
 CACHE_ALIAS = "pages"
 GENERATION_KEY = "public-pages:generation"
@@ -43,6 +47,15 @@ INVALIDATING_APPS = frozenset(
 )
 
 
+logger = logging.getLogger(__name__)
+# What the cache raises when Redis is away: pages are then answered as if nothing
+# were stored, and nothing is stored.
+UNREACHABLE = (RedisError, OSError)
+# Set when this process could not drop the stored pages (Redis away during a
+# write); the next request that reaches the cache drops them first.
+_missed_invalidation = threading.Event()
+
+
 def page_cache():
     return caches[CACHE_ALIAS]
 
@@ -53,7 +66,21 @@ def mark_public_page(request) -> None:
 
 
 def invalidate_public_pages() -> None:
-    """Drop every stored public page (by moving to a new generation)."""
+    """Drop every stored public page (by moving to a new generation).
+
+    With Redis away the write still succeeds: this process remembers to drop the
+    pages once Redis answers again (a Redis that restarted has lost them anyway).
+    """
+    try:
+        _next_generation()
+    except UNREACHABLE:
+        _missed_invalidation.set()
+        logger.warning("page cache unreachable: stored pages are dropped on its return")
+    else:
+        _missed_invalidation.clear()
+
+
+def _next_generation() -> None:
     cache = page_cache()
     try:
         cache.incr(GENERATION_KEY)
@@ -149,9 +176,15 @@ class PublicPageCacheMiddleware:
         setattr(request, ELIGIBLE_MARK, eligible)
         if not eligible:
             return self.get_response(request)
-        generation = _generation()
-        key = _cache_key(request, generation)
-        cached = page_cache().get(key)
+        try:
+            if _missed_invalidation.is_set():
+                _next_generation()
+                _missed_invalidation.clear()
+            key = _cache_key(request, _generation())
+            cached = page_cache().get(key)
+        except UNREACHABLE:
+            logger.warning("page cache unreachable: %s answered uncached", request.path)
+            return self.get_response(request)
         if cached is not None:
             cached["X-Page-Cache"] = "hit"
             return cached
@@ -169,6 +202,12 @@ class PublicPageCacheMiddleware:
                 )
             patch_vary_headers(response, ["Cookie", "Accept-Language"])
             # Rendered already: the handler renders template responses first.
-            page_cache().set(key, response, timeout=settings.PUBLIC_PAGE_CACHE_TIMEOUT)
-            response["X-Page-Cache"] = "miss"
+            try:
+                page_cache().set(
+                    key, response, timeout=settings.PUBLIC_PAGE_CACHE_TIMEOUT
+                )
+            except UNREACHABLE:
+                logger.warning("page cache unreachable: %s not stored", request.path)
+            else:
+                response["X-Page-Cache"] = "miss"
         return response

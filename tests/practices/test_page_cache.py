@@ -14,6 +14,7 @@ from wagtail.models import PageViewRestriction
 import pytest
 from taggit.models import Tag
 
+from portal.core.servers import free_port
 from portal.states.models import State
 from tests.practices import factories
 from tests.support import login_verified
@@ -166,3 +167,28 @@ def test_a_page_that_used_a_csrf_token_is_not_stored(client, site, practice, rf)
 
 def test_keys_carry_the_run_prefix():
     assert caches["pages"].key_prefix == settings.CACHES["pages"]["KEY_PREFIX"]
+
+
+def test_with_redis_away_pages_are_rendered_and_changes_are_dropped_on_its_return(
+    client, site, practice, settings
+):
+    url = site.good_practices_index.url
+    assert client.get(url)["X-Page-Cache"] == "miss"
+    assert client.get(url)["X-Page-Cache"] == "hit"
+    reachable = settings.CACHES["pages"]
+    settings.CACHES = {
+        **settings.CACHES,
+        "pages": {**reachable, "LOCATION": f"redis://127.0.0.1:{free_port()}/0"},
+    }
+    # Away: every page is rendered, nothing is stored, and a change still saves.
+    away = client.get(url)
+    assert away.status_code == 200
+    assert "X-Page-Cache" not in away
+    factories.good_practice("FI", title="Finnish transport drill")
+    assert "Finnish transport drill" in client.get(url).content.decode()
+    settings.CACHES = {**settings.CACHES, "pages": reachable}
+    # Back: the page stored before the change is not served; the new one is.
+    back = client.get(url)
+    assert back["X-Page-Cache"] == "miss"
+    assert "Finnish transport drill" in back.content.decode()
+    assert client.get(url)["X-Page-Cache"] == "hit"
