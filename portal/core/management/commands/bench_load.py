@@ -22,6 +22,7 @@ import math
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from django.conf import settings
@@ -367,12 +368,18 @@ class Command(BaseCommand):
                 cwd=settings.BASE_DIR,
             ) as locust,
         ):
-            # Its progress lines here; its own tables to the log.
-            for line in locust.stdout or ():
-                if line.startswith("[load]"):
-                    self.stdout.write(f"   {line[7:].rstrip()}")
-                else:
-                    log.write(line)
+            # Bounded even if locust does not stop by itself at the end of its time.
+            watchdog = threading.Timer(duration + 120, locust.kill)
+            watchdog.start()
+            try:
+                # Its progress lines here; its own tables to the log.
+                for line in locust.stdout or ():
+                    if line.startswith("[load]"):
+                        self.stdout.write(f"   {line[7:].rstrip()}")
+                    else:
+                        log.write(line)
+            finally:
+                watchdog.cancel()
         if not result.exists():
             raise CommandError(f"locust wrote no result; see {log.name}")
         return json.loads(result.read_text())
