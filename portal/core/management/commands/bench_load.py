@@ -41,8 +41,7 @@ from portal.tiers import Tier
 from practices.models import StatePage
 
 DOMAIN = "load.nsi-portal.test"
-# (kind, share of the users in deploy/locustfile.py); the kinds are the first word of
-# each request's name there.
+# The kinds of request, each the first word of a request's name in deploy/locustfile.py.
 KINDS = ("visitor", "search", "expert", "editor")
 P99_LIMIT_MS = 1000.0
 SEARCH_TERMS = [
@@ -104,8 +103,9 @@ class Command(BaseCommand):
         self.prepare_database()
         plan, sessions = self.plan(users)
         plan_path = self.directory / "plan.json"
+        plan_path.unlink(missing_ok=True)
+        plan_path.touch(mode=0o600)  # it holds session keys: the owner's only
         plan_path.write_text(json.dumps(plan))
-        plan_path.chmod(0o600)  # session keys
         results = {}
         try:
             for count in configurations:
