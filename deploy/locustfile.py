@@ -9,6 +9,7 @@ the count, the failures, the 5xx answers and the percentiles of the response tim
 
 from __future__ import annotations
 
+import collections
 import itertools
 import json
 import os
@@ -39,6 +40,7 @@ class Tally:
         self.times: list[float] = []
         self.failures = 0
         self.server_errors = 0
+        self.reasons: collections.Counter[str] = collections.Counter()
 
 
 TALLIES: dict[str, Tally] = {}
@@ -51,6 +53,7 @@ def record(name, response_time, response=None, exception=None, **_kwargs) -> Non
     tally.times.append(response_time)
     if exception is not None:
         tally.failures += 1
+        tally.reasons[f"{name}: {str(exception)[:120]}"] += 1
     if (getattr(response, "status_code", 0) or 0) >= 500:
         tally.server_errors += 1
 
@@ -94,6 +97,7 @@ def stopped(environment: Environment, **_kwargs) -> None:
         every.times += tally.times
         every.failures += tally.failures
         every.server_errors += tally.server_errors
+        every.reasons += tally.reasons
     kinds = {}
     for kind, tally in [*sorted(TALLIES.items()), ("all", every)]:
         ordered = sorted(tally.times)
@@ -101,6 +105,7 @@ def stopped(environment: Environment, **_kwargs) -> None:
             "requests": len(ordered),
             "failures": tally.failures,
             "server_errors": tally.server_errors,
+            "reasons": tally.reasons.most_common(3),
             **{
                 f"p{p}": percentile(ordered, p) if ordered else None
                 for p in (50, 95, 99)

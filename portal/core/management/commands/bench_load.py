@@ -429,6 +429,10 @@ class Command(BaseCommand):
                         f"{figures['p99']:.0f} ms",
                     )
                 )
+        for processes, result in results.items():
+            reasons = result["kinds"].get("all", {}).get("reasons", [])
+            for reason, count in reasons:
+                self.stdout.write(f"  {label(processes)} error x{count}: {reason}")
         self.stdout.write("\nthresholds")
         for name, passed, figure in checks:
             self.stdout.write(f"  {'PASS' if passed else 'FAIL'}  {name:<36} {figure}")
