@@ -264,6 +264,7 @@ def serve_version(
         tier=document.tier,
         download_id=download_id,
         record_url=record_url(request, download_id),
+        media_type=version.media_type,
     )
     media_type = version.media_type
     if media_type not in marking.WHOLE_FILE_TYPES | marking.TEXT_TYPES:

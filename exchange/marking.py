@@ -26,7 +26,7 @@ import io
 import zipfile
 from dataclasses import dataclass
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -43,6 +43,8 @@ WHOLE_FILE_TYPES = frozenset({PDF, DOCX, XLSX, ODT})
 XLSX_HEADER_MAX = 255
 
 COVER_END = "==== end of marking ===="
+# The language of a PDF's watermark (see mark_whole_file).
+PDF_MARKING_LANGUAGE = "en"
 
 
 class UnmarkableFile(Exception):
@@ -87,7 +89,17 @@ class Marking:
         return [self.recipient_line, self.download_line, self.record_line]
 
 
-def marking_for(user, *, tier: str, download_id: str, record_url: str) -> Marking:
+def marking_for(
+    user, *, tier: str, download_id: str, record_url: str, media_type: str = ""
+) -> Marking:
+    """The marking of one download, in the reader's language (a PDF's in
+    PDF_MARKING_LANGUAGE, its date too)."""
+    language = PDF_MARKING_LANGUAGE if media_type == PDF else translation.get_language()
+    with translation.override(language):
+        return _marking(user, tier=tier, download_id=download_id, record_url=record_url)
+
+
+def _marking(user, *, tier: str, download_id: str, record_url: str) -> Marking:
     return Marking(
         tier=tier,
         recipient=user.display_name,
@@ -103,8 +115,12 @@ def mark_whole_file(data: bytes, media_type: str, marking: Marking) -> bytes:
     if media_type == PDF:
         from exchange.pdf import UnreadablePdf, watermark_pdf
 
+        # The watermark is drawn in a standard PDF font, which holds the Latin
+        # script only: its words stay in English whatever the reader's language.
+        with translation.override(PDF_MARKING_LANGUAGE):
+            lines, top = marking.lines(), marking.tier_words
         try:
-            return watermark_pdf(data, marking.lines(), top=marking.tier_words)
+            return watermark_pdf(data, lines, top=top)
         except UnreadablePdf as error:
             raise UnmarkableFile(str(error)) from error
     marker = {DOCX: _mark_docx, XLSX: _mark_xlsx, ODT: _mark_odt}.get(media_type)

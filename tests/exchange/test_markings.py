@@ -9,6 +9,7 @@ from pathlib import Path
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 import docx
 import openpyxl
@@ -213,3 +214,33 @@ def test_marked_office_files_still_open_in_libreoffice(tmp_path):
         text = "\n".join(pdf_pages_text(converted.read_bytes()))
         assert "CONFIDENTIAL - downloaded by Anneke Peeters, Belgium" in text, path
         assert download_id in text, path
+
+
+def test_markings_speak_the_readers_language_and_pdfs_stay_in_latin_script():
+    _, reader, pdf_document = _shared("confidential", "pdf")
+    reader.language = "ru"
+    reader.save(update_fields=["language"])
+    with translation.override("ru"):
+        russian = translation.gettext("%(tier)s - downloaded by %(name)s, %(state)s")
+    assert "downloaded by" not in russian  # the catalogue is compiled
+    # A PDF's standard font has no Cyrillic: its marking stays in English.
+    body, download_id = _download(reader, pdf_document)
+    for text in pdf_pages_text(body):
+        _assert_marking(text, "confidential", download_id)
+        assert "?" not in text.replace(f"/exchange/downloads/{download_id}/", "")
+    # A Word document's marking is in the reader's language.
+    owner = pdf_document.owner
+    docx_document = share(
+        owner,
+        tier="confidential",
+        upload=upload_of("docx"),
+        states=[reader.state],
+    )
+    body, download_id = _download(reader, docx_document)
+    header, _footer = docx_headers_and_footers(body)
+    expected = russian % {
+        "tier": "CONFIDENTIAL",
+        "name": "Anneke Peeters",
+        "state": "Belgium",
+    }
+    assert expected in header
