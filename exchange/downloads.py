@@ -99,7 +99,12 @@ class _ReaderWatch:
 
         self.checks += 1
         if self.checks % REFRESH_READER_EVERY == 0:
-            user = get_user_model().objects.filter(pk=self.viewer.user_id).first()
+            user_id = self.viewer.user_id
+            user = (
+                None
+                if user_id is None
+                else get_user_model().objects.filter(pk=user_id).first()
+            )
             self.viewer = policy.viewer_for_user(user, verified=self.verified)
         if policy.can_still_view(self.viewer, self.document_id):
             return None

@@ -45,6 +45,7 @@ from exchange.policy.people import (
     visible_people,
 )
 from exchange.policy.rooms import (
+    DocumentReference,
     can_enter_room,
     get_visible_room_or_404,
     visible_document_reference,
@@ -69,6 +70,7 @@ from exchange.policy.viewer import (
 __all__ = [
     "ANONYMOUS",
     "PUBLIC_TIER",
+    "DocumentReference",
     "Viewer",
     "can_approve_release",
     "can_enter_room",

@@ -236,7 +236,7 @@ def can_still_view(viewer: Viewer, document_id: int) -> bool:
     return document_id in visible_document_ids(viewer, [document_id])
 
 
-def _visible_ids(viewer: Viewer) -> QuerySet:
+def _visible_ids(viewer: Viewer) -> QuerySet[Document, tuple[int]]:
     return visible_documents(viewer, now=Now()).order_by().values_list("id")
 
 
