@@ -36,6 +36,7 @@ from asgiref.sync import sync_to_async
 from exchange import crypto, marking, policy
 from exchange.models import Document, DocumentVersion
 from exchange.storage import exchange_storage
+from portal.accounts.decorators import SignedInRequest
 from portal.accounts.stepup import is_session_verified
 from portal.audit.actions import record
 
@@ -254,7 +255,7 @@ def record_url(request: HttpRequest, download_id: str) -> str:
 
 
 def serve_version(
-    request: HttpRequest, document: Document, version: DocumentVersion
+    request: SignedInRequest, document: Document, version: DocumentVersion
 ) -> HttpResponse:
     """The response for one allowed download (the policy has already said yes)."""
     download_id = uuid.uuid4().hex
