@@ -259,7 +259,9 @@ def sharing_of(document: Document) -> dict[str, Any]:
 def _check_highly_confidential(
     tier: str, states: Iterable[State], groups: Iterable[PartnerGroup]
 ) -> None:
-    if tier == Tier.HIGHLY_CONFIDENTIAL and (any(states) or any(groups)):
+    if tier == Tier.HIGHLY_CONFIDENTIAL and (
+        any(True for _ in states) or any(True for _ in groups)
+    ):
         raise ExchangeError(HIGHLY_CONFIDENTIAL_SHARING_ERROR)
 
 

@@ -214,7 +214,7 @@ class EncryptingReader(io.RawIOBase):
         self._offset += count
         return count
 
-    def read(self, size: int = -1) -> bytes:
+    def read(self, size: int | None = -1) -> bytes:
         if size is None or size < 0:
             return b"".join(iter(lambda: self.read(1024 * 1024), b""))
         buffer = bytearray(size)

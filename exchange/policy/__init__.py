@@ -19,6 +19,7 @@ their filter), `rooms` and `notifications`. Import from here, not from the modul
 from __future__ import annotations
 
 from exchange.policy.documents import (
+    Reach,
     can_approve_release,
     can_manage,
     can_prepare_release,
@@ -71,6 +72,7 @@ __all__ = [
     "ANONYMOUS",
     "PUBLIC_TIER",
     "DocumentReference",
+    "Reach",
     "Viewer",
     "can_approve_release",
     "can_enter_room",
