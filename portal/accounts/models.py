@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime
 import zoneinfo
-from typing import Any, ClassVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
@@ -15,6 +16,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portal.tiers import Tier
+
+if TYPE_CHECKING:
+    from django_otp.models import Device
 
 
 def validate_time_zone(value: str) -> None:
@@ -135,6 +139,12 @@ class User(AbstractUser):
     # The stubs type AbstractUser's manager as Django's own UserManager, which a
     # user model without a username cannot use; Django documents replacing it.
     objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
+
+    if TYPE_CHECKING:
+        # Set on the request's user by django-otp's middleware (and, for sockets,
+        # by `portal.accounts.channels`): the device that verified the session.
+        otp_device: Device | None
+        is_verified: Callable[[], bool]
 
     class Meta:
         ordering = ["email"]
