@@ -423,6 +423,16 @@ stack_start() {
             >>"$STACK_DIR/logs/prepare.log" 2>&1 || { tail -30 "$STACK_DIR/logs/prepare.log" >&2; fail "migrate/collectstatic failed"; }
     fi
     local i port servers=""
+    # As ExecStartPre in deploy/systemd/portal.service: before a process (re)starts,
+    # remove what a crashed upload left (older than EXCHANGE_ORPHAN_GRACE_SECONDS,
+    # so an upload still arriving at a live process is kept).
+    for i in $(seq 1 "$STACK_PROCESSES"); do
+        pid_alive "$STACK_DIR/app-$i.pid" && continue
+        log "sweeping what crashed uploads left (sweep_exchange_orphans)"
+        (cd "$ROOT" && "$STACK_PY" manage.py sweep_exchange_orphans) >>"$STACK_DIR/logs/sweep.log" 2>&1 \
+            || { tail -30 "$STACK_DIR/logs/sweep.log" >&2; fail "sweep_exchange_orphans failed"; }
+        break
+    done
     for i in $(seq 1 "$STACK_PROCESSES"); do
         port="$(stack_app_port "$i")"
         servers+="        server 127.0.0.1:$port max_fails=1 fail_timeout=10s;"$'\n'

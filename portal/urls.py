@@ -54,7 +54,6 @@ urlpatterns = [
         serve_rendition,
     ),
     path("", include("exchange.coordination.urls")),
-    path("progress/", include("practices.progress.urls")),
     path("", include("practices.urls")),
 ]
 
@@ -68,8 +67,11 @@ urlpatterns += [
 ]
 
 # Public pages in each language: English unprefixed, the others under /<code>/.
+# Progress too: its dashboard and State pages are public (its editors' pages then
+# have prefixed addresses as well).
 urlpatterns += i18n_patterns(
     path("search/", include("search.urls")),
+    path("progress/", include("practices.progress.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )

@@ -8,6 +8,7 @@ from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from portal.core.page_cache import mark_public_page
 from practices.admin_views import visible_items_bulk_actions
 from practices.models import (
     AdditionalAction,
@@ -110,3 +111,11 @@ def serve_documents_of_visible_pages_only(document, request):
 # Registered after Wagtail's own (order), so each replaces the action of its name.
 for _action in visible_items_bulk_actions():
     hooks.register("register_bulk_action", _action, order=1)
+
+
+@hooks.register("before_serve_page")
+def mark_unrestricted_page_public(page, request, serve_args, serve_kwargs):
+    """A live page without view restrictions reads the same to every visitor, so
+    its anonymous answer may be stored (portal.core.page_cache)."""
+    if not page.get_view_restrictions().exists():
+        mark_public_page(request)

@@ -138,3 +138,11 @@ def pytest_collection_modifyitems(config, items):
         if "tests/browser/" in item.nodeid:
             item.add_marker(pytest.mark.browser)
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_public_page_cache():
+    """Public pages live in the shared Redis: each test starts with none stored."""
+    from portal.core.page_cache import invalidate_public_pages
+
+    invalidate_public_pages()

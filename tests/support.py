@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
@@ -67,10 +67,16 @@ def served_database_url(**options: str) -> str:
 
 
 @contextmanager
-def served_test_portal(*, port: int | None = None, log_name: str = "server.log"):
+def served_test_portal(
+    *,
+    port: int | None = None,
+    log_name: str = "server.log",
+    extra_env: Mapping[str, str] | None = None,
+):
     """uvicorn serving the portal over the test database, pooled as in production:
     the real ASGI path (streamed downloads, WebSockets), committed data only. Its
-    output goes to test-artifacts/`log_name`."""
+    output goes to test-artifacts/`log_name`; `extra_env` points it at other
+    services."""
     from portal.core.servers import serve_portal
 
     env = {
@@ -78,6 +84,7 @@ def served_test_portal(*, port: int | None = None, log_name: str = "server.log")
         "DJANGO_SETTINGS_MODULE": "portal.settings.test",
         "DATABASE_URL": served_database_url(),
         "DATABASE_POOL": "true",
+        **(extra_env or {}),
     }
     with (
         artifact_path(log_name).open("a") as log,

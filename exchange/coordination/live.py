@@ -16,11 +16,16 @@ from typing import Any
 
 from django.conf import settings
 
+from redis.exceptions import RedisError
+
 from exchange.coordination import conf
 
 logger = logging.getLogger("portal.coordination")
 
 _clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+# What the Redis client raises when Redis is down or unreachable.
+LIVE_ERRORS = (RedisError, OSError)
 
 
 def _prefix() -> str:

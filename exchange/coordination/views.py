@@ -199,12 +199,19 @@ def room_read(request, room_id: int):
 @_json_not_found
 def room_presence(request, room_id: int):
     _, room = _room_or_404(request, room_id)
-    ids = async_to_sync(live.present_user_ids)(room.pk)
+    try:
+        ids = async_to_sync(live.present_user_ids)(room.pk)
+    except live.LIVE_ERRORS:
+        # Redis is down: who is here is unknown, which is not "nobody".
+        return JsonResponse({"users": [], "available": False})
     from django.contrib.auth import get_user_model
 
     users = get_user_model().objects.filter(pk__in=ids).order_by("first_name")
     return JsonResponse(
-        {"users": [{"id": u.pk, "name": display_name(u)} for u in users]}
+        {
+            "users": [{"id": u.pk, "name": display_name(u)} for u in users],
+            "available": True,
+        }
     )
 
 

@@ -347,17 +347,44 @@ def password_reset_view(request: HttpRequest) -> HttpResponse:
                     reverse("accounts:password_reset_confirm", args=[uidb64, token])
                 ),
             )
+        except actions.ResetUnavailable:
+            # The limits are counted in Redis; without them nothing is sent. Not
+            # 503: nginx counts a 503 as a failed process and would stop sending
+            # it anything for a while (deploy/nginx.conf.template, max_fails).
+            return _reset_refused(
+                request,
+                form,
+                _(
+                    "Password reset is unavailable for a few minutes. "
+                    "Please ask again shortly."
+                ),
+                retry_after=60,
+            )
         except actions.ResetLimited:
-            form.add_error(
-                None,
+            return _reset_refused(
+                request,
+                form,
                 "Too many reset requests for this address or from this network. "
                 "Wait an hour, then ask again.",
-            )
-            return render(
-                request, "accounts/password_reset.html", {"form": form}, status=429
+                retry_after=60 * 60,
             )
         return render(request, "accounts/password_reset_sent.html")
     return render(request, "accounts/password_reset.html", {"form": form})
+
+
+def _reset_refused(
+    request: HttpRequest,
+    form: PasswordResetRequestForm,
+    message: str,
+    *,
+    retry_after: int,
+) -> HttpResponse:
+    form.add_error(None, message)
+    response = render(
+        request, "accounts/password_reset.html", {"form": form}, status=429
+    )
+    response["Retry-After"] = str(retry_after)
+    return response
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

@@ -6,6 +6,7 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self) -> None:
-        from portal.core import admin_csp
+        from portal.core import admin_csp, page_cache
 
         admin_csp.install()
+        page_cache.connect_invalidation()

@@ -75,7 +75,8 @@ class PortalASGIHandler(ASGIHandler):
     # Threads kept idle between requests; more are started while more requests run.
     idle_threads = 16
     # Django's private chain, which load_middleware replaces (the stubs leave it
-    # untyped); tests/integration/test_asgi_handler.py holds its use.
+    # untyped); tests/integration/test_asgi_handler.py holds its use, and
+    # tests/portal/test_private_interfaces.py fails by name if Django changes it.
     _middleware_chain: Any
 
     def __init__(self) -> None:

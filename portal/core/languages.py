@@ -9,6 +9,8 @@ the language cookie, then `Accept-Language` (docs/languages.md).
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
@@ -17,6 +19,12 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
 LANGUAGE_CODES = frozenset(code for code, _name in settings.LANGUAGES)
+# Each language named in itself, as the switcher lists it.
+NATIVE_NAMES = {
+    code: translation.get_language_info(code)["name_local"][:1].upper()
+    + translation.get_language_info(code)["name_local"][1:]
+    for code, _name in settings.LANGUAGES
+}
 
 
 def has_language_prefix(path: str) -> bool:
@@ -45,7 +53,11 @@ def set_language(request: HttpRequest) -> HttpResponse:
     language = request.POST.get("language", "")
     # Django's view translates `next` by resolving it in the active language: make
     # that the language the page was read in (its prefix, else English).
-    next_path = request.POST.get("next", "")
+    # The header's form sends no `next` (a field of that name would be read by other
+    # scripts on the page): Django's view then goes back to the Referer.
+    next_path = (
+        request.POST.get("next") or urlsplit(request.META.get("HTTP_REFERER", "")).path
+    )
     with translation.override(
         translation.get_language_from_path(next_path) or settings.LANGUAGE_CODE
     ):

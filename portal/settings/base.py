@@ -89,6 +89,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     "portal.accounts.middleware.AbsoluteSessionAgeMiddleware",
     "portal.accounts.middleware.AdminVerifiedSessionMiddleware",
+    # Last: a stored public page skips only the view (portal.core.page_cache).
+    "portal.core.page_cache.PublicPageCacheMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -154,10 +156,30 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.get("REDIS_PREFIX", "portal"),
-        }
+        },
+        # Public pages for anonymous visitors (portal.core.page_cache).
+        "pages": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env.get("REDIS_PREFIX", "portal"),
+        },
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# Without Redis (the demo), Django's default local-memory cache, and one for pages.
+if not REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "pages": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "public-pages",
+        },
+    }
+# Seconds a browser or proxy may keep a public page, and the server its stored copy
+# (invalidation drops the stored copies on every change; the browser's expire).
+PUBLIC_PAGE_MAX_AGE = env.get_int("PUBLIC_PAGE_MAX_AGE", 60)
+PUBLIC_PAGE_CACHE_TIMEOUT = env.get_int("PUBLIC_PAGE_CACHE_TIMEOUT", 3600)
 
 # --- Search: Elasticsearch when configured, the database otherwise.
 ELASTICSEARCH_URL = env.get("ELASTICSEARCH_URL")

@@ -9,10 +9,24 @@ from portal.settings.base import *  # noqa: F403
 DEBUG = False
 SECRET_KEY = "test-only-secret-key-not-for-any-deployment"  # noqa: S105
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The suite's default cache is this process's own. A portal the tests serve in a
+# child process may keep production's Redis cache (PORTAL_TEST_REDIS_CACHE=true), for
+# the tests of Redis going away under it. Public pages are cached in the real Redis
+# of the test command, under the run's prefix (portal.core.page_cache).
+if not (REDIS_URL and env.get_bool("PORTAL_TEST_REDIS_CACHE", False)):  # noqa: F405
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "pages": CACHES.get("pages")  # noqa: F405
+        or {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
 MEDIA_ROOT = tempfile.mkdtemp(prefix="portal-test-media-")
 STATIC_ROOT = Path(tempfile.mkdtemp(prefix="portal-test-static-"))
-FILE_UPLOAD_TEMP_DIR = tempfile.mkdtemp(prefix="portal-test-uploads-")
+# A folder of their own per process, unless given: the processes of the
+# production-like set (tests/integration/test_stack_faults.py) share theirs, as the
+# processes of one server do, so that the orphan sweep finds what a crash left.
+FILE_UPLOAD_TEMP_DIR = env.get("FILE_UPLOAD_TEMP_DIR") or tempfile.mkdtemp(
+    prefix="portal-test-uploads-"
+)
 # The live server of the browser tests serves static files straight from the apps.
 SERVESTATIC_USE_FINDERS = True
 SERVESTATIC_AUTOREFRESH = True
@@ -49,7 +63,10 @@ EXCHANGE_KEK = "test-only-exchange-key-encryption-key"
 AUDIT_SIGNING_KEY = "dGVzdC1vbmx5LWF1ZGl0LXNpZ25pbmcta2V5LTMyYiE="
 STORAGES["exchange"] = {
     "BACKEND": "exchange.storage.ExchangeFileSystemStorage",
-    "OPTIONS": {"location": tempfile.mkdtemp(prefix="portal-test-exchange-")},
+    "OPTIONS": {
+        "location": env.get("EXCHANGE_STORAGE_ROOT")
+        or tempfile.mkdtemp(prefix="portal-test-exchange-")
+    },
 }
 # Examples of the property-based exchange policy tests (more in a long run).
 EXCHANGE_POLICY_EXAMPLES = env.get_int("EXCHANGE_POLICY_EXAMPLES", 500)

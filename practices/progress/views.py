@@ -22,6 +22,7 @@ from exchange.policy import viewer_for
 from portal.accounts.decorators import role_required
 from portal.accounts.roles import Role, has_role
 from portal.audit.actions import record as audit
+from portal.core.page_cache import mark_public_page
 from portal.states.models import State
 from portal.tiers import Tier, highest
 from practices.progress import actions
@@ -62,6 +63,7 @@ RECORD_TYPES = {
 
 @require_GET
 def dashboard(request):
+    mark_public_page(request)
     viewer = viewer_for(request)
     charts = all_charts(viewer)
     return render(
@@ -93,6 +95,7 @@ def chart_csv(request, chart: str):
 @require_GET
 def state_progress(request, iso_code: str):
     state = get_object_or_404(State, iso_code=iso_code.upper(), is_subscriber=True)
+    mark_public_page(request)
     viewer = viewer_for(request)
 
     def visible(model):

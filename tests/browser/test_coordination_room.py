@@ -1,7 +1,10 @@
 """Two experts chat live in one room, in two browsers, through a real ASGI server;
-a dropped connection loses nothing from the reader's view."""
+a dropped connection loses nothing from the reader's view, and a server whose Redis
+is down is retried with a growing wait."""
 
 from __future__ import annotations
+
+import re
 
 from django.conf import settings
 from django.test import Client
@@ -26,6 +29,13 @@ AXE_OPTIONS = {
         "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"],
     }
 }
+
+
+# A function, not an expression: the page's CSP forbids evaluating a string, which
+# Playwright does for an expression it polls.
+BOTH_PRESENT = (
+    "() => document.querySelectorAll('#presence li:not(.muted)').length === 2"
+)
 
 
 def _session_cookie(user, port: int) -> dict:
@@ -70,9 +80,7 @@ def test_two_experts_chat_live_and_a_dropped_connection_loses_nothing(browser):
             page.wait_for_selector("#room-status.ok")
             pages[name] = page
         a, b = pages["amira"], pages["bart"]
-        a.wait_for_function(
-            "document.querySelectorAll('#presence li:not(.muted)').length === 2"
-        )
+        a.wait_for_function(BOTH_PRESENT)
         assert "table-top exercise" in a.inner_text("#chat-log")
 
         a.fill(
@@ -101,9 +109,7 @@ def test_two_experts_chat_live_and_a_dropped_connection_loses_nothing(browser):
         b.wait_for_selector("#room-status.ok", timeout=30_000)
         b.wait_for_selector("#chat-log li:has-text('while you were away')")
         a.wait_for_selector("#chat-log li:has-text('while you were away')")
-        a.wait_for_function(
-            "document.querySelectorAll('#presence li:not(.muted)').length === 2"
-        )
+        a.wait_for_function(BOTH_PRESENT)
         assert a.locator("#chat-log > li").count() == 4
         path = artifact_path("coordination-room.png")
         a.screenshot(path=path, full_page=True)
@@ -114,3 +120,51 @@ def test_two_experts_chat_live_and_a_dropped_connection_loses_nothing(browser):
         b.screenshot(path=artifact_path("coordination-room-second.png"))
         for page in (a, b):
             page.context.close()
+
+
+# Every status line that announces a reconnect, in order (the page's own text).
+ANNOUNCEMENTS = """
+window.announced = [];
+document.addEventListener("DOMContentLoaded", function () {
+  var status = document.getElementById("room-status");
+  new MutationObserver(function () {
+    if (status.textContent.indexOf("reconnecting in") !== -1) {
+      window.announced.push(status.textContent);
+    }
+  }).observe(status, { childList: true, characterData: true, subtree: true });
+});
+"""
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_room_waits_longer_each_time_while_redis_is_down(browser):
+    """The server accepts each socket and closes it at once with 1013 (its Redis is
+    down): the page must not take the opening for a working socket. The page's
+    clock is Playwright's, moved by hand; the waits are those the page announces."""
+    amira = make_user("amira", state="NL")
+    room = default_room(make_group(amira))
+    port = free_port()
+    dead_redis = {"REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}
+    with served_test_portal(
+        port=port, log_name="coordination-redis-down.log", extra_env=dead_redis
+    ):
+        context = browser.new_context()
+        context.add_cookies([_session_cookie(amira, port)])
+        context.add_init_script(ANNOUNCEMENTS)
+        page = context.new_page()
+        page.clock.install()
+        page.goto(f"http://127.0.0.1:{port}/coordination/rooms/{room.pk}/")
+        for attempt in range(1, 8):
+            page.wait_for_function(
+                "(count) => window.announced.length >= count", arg=attempt
+            )
+            # Past the longest wait: the one reconnect pending fires.
+            page.clock.run_for(30_000)
+        announced = page.evaluate("() => window.announced")
+        context.close()
+    waits = [int(re.search(r"in (\d+) s", text).group(1)) for text in announced]
+    # Ceilings of 1, 2, 4, 8, 16, then 30 s; each wait between half and all of its
+    # ceiling (shown rounded to the second).
+    assert len(waits) >= 7, announced
+    assert waits[0] == 1 and waits[2] >= 2 and waits[4] >= 8, waits
+    assert all(15 <= wait <= 30 for wait in waits[5:7]), waits

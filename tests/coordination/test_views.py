@@ -8,7 +8,7 @@ from django.test import Client
 import pytest
 
 from exchange.actions import change_partner_group
-from exchange.coordination import actions
+from exchange.coordination import actions, live
 from exchange.coordination.models import Message, Notification
 from exchange.policy import viewer_for_user
 from portal.accounts.actions import assign_role, set_groups, set_superuser
@@ -18,7 +18,7 @@ from tests.coordination.helpers import (
     make_user,
     verified_client,
 )
-from tests.support import assert_not_found
+from tests.support import assert_not_found, free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +55,23 @@ def test_members_list_and_open_their_room_others_get_404(room_and_people):
         "/coordination/rooms/999999/",
     ):
         assert_not_found(outsiders.get(url))
+
+
+def test_presence_says_it_is_unknown_while_redis_is_down(room_and_people, settings):
+    room, alice, _, _ = room_and_people
+    client = verified_client(alice)
+    url = f"/coordination/rooms/{room.pk}/presence"
+    assert client.get(url).json() == {"users": [], "available": True}
+    # Nothing listens on this port: Redis is down. The live layer keeps one client
+    # per event loop; it is dropped so that the next one dials the dead address.
+    settings.REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"
+    live._clients.clear()
+    try:
+        answer = client.get(url)
+    finally:
+        live._clients.clear()
+    assert answer.status_code == 200
+    assert answer.json() == {"users": [], "available": False}
 
 
 def test_an_unverified_session_sees_no_room(room_and_people):

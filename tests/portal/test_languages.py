@@ -1,8 +1,10 @@
 """The portal in six languages: public pages under a prefix (English without one),
-the browser's language on a first visit, Django's language view, and the account's
-language on pages without a prefix."""
+the browser's language on a first visit, the switcher, Django's language view, and
+the account's language on pages without a prefix (docs/languages.md)."""
 
 from __future__ import annotations
+
+import re
 
 from django.conf import settings
 
@@ -15,21 +17,80 @@ from tests.support import login_verified
 pytestmark = pytest.mark.django_db
 
 
+_OPTION = re.compile(
+    r'<option value="([a-z-]+)" lang="\1"( selected)?>([^<]+)</option>'
+)
+_LINK = re.compile(
+    r'<a href="([^"]+)" hreflang="([a-z-]+)" lang="\2">([^<]+)</a>'
+    r'|<span lang="([a-z-]+)" aria-current="true">([^<]+)</span>'
+)
+
+
+def switcher_options(response) -> list[tuple[str, bool, str]]:
+    """(code, selected, name) of each language the header's form switcher offers."""
+    return [
+        (code, bool(selected), name)
+        for code, selected, name in _OPTION.findall(response.content.decode())
+    ]
+
+
+def switcher_links(response) -> list[tuple[str, str, str]]:
+    """(code, address, name) of each language a public page's switcher links to;
+    the current language has no address."""
+    return [
+        (code or current, url, name or current_name)
+        for url, code, name, current, current_name in _LINK.findall(
+            response.content.decode()
+        )
+    ]
+
+
 @pytest.mark.parametrize(
-    ("path", "lang"),
+    ("path", "lang", "direction"),
     [
-        ("/search/", "en"),
-        ("/fr/search/", "fr"),
-        ("/es/search/", "es"),
-        ("/ru/search/", "ru"),
-        ("/zh-hans/search/", "zh-hans"),
-        ("/ar/search/", "ar"),
+        ("/search/", "en", "ltr"),
+        ("/fr/search/", "fr", "ltr"),
+        ("/es/search/", "es", "ltr"),
+        ("/ru/search/", "ru", "ltr"),
+        ("/zh-hans/search/", "zh-hans", "ltr"),
+        ("/ar/search/", "ar", "rtl"),
     ],
 )
-def test_a_public_page_speaks_the_language_of_its_prefix(client, home_page, path, lang):
+def test_a_public_page_speaks_the_language_of_its_prefix(
+    client, home_page, path, lang, direction
+):
     response = client.get(path)
     assert response.status_code == 200
+    assert f'<html lang="{lang}" dir="{direction}">' in response.content.decode()
     assert response["Content-Language"] == lang
+    # A public page links to itself in each language: no form, so nothing in it
+    # differs between visitors.
+    assert switcher_options(response) == []
+    links = switcher_links(response)
+    assert [code for code, _url, _name in links] == [
+        code for code, _name in settings.LANGUAGES
+    ]
+    for code, url, _name in links:
+        if code == lang:
+            assert url == ""
+        else:
+            assert url == ("/search/" if code == "en" else f"/{code}/search/")
+            assert client.get(url)["Content-Language"] == code
+
+
+def test_the_switcher_names_each_language_in_itself(client, home_page):
+    names = {code: name for code, _url, name in switcher_links(client.get("/"))}
+    # Pages without a prefix offer the same list in a form.
+    options = switcher_options(client.get("/accounts/login/"))
+    assert names == {code: name for code, _selected, name in options}
+    assert names == {
+        "ar": "العربيّة",
+        "en": "English",
+        "es": "Español",
+        "fr": "Français",
+        "ru": "Русский",
+        "zh-hans": "简体中文",
+    }
 
 
 def test_a_first_visit_follows_the_browser_to_its_language_and_keeps_the_query(
@@ -118,3 +179,21 @@ def test_the_scripts_catalogue_is_served_in_the_active_language(client):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/javascript")
     assert "django.gettext" in response.content.decode()
+
+
+def test_the_header_form_goes_back_to_the_page_it_was_sent_from(client, home_page):
+    # The form sends no `next`: the page is the Referer, in the language it was read in.
+    response = client.post(
+        "/i18n/setlang/",
+        {"language": "en"},
+        HTTP_REFERER="http://testserver/fr/search/?q=x",
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "http://testserver/search/?q=x"
+
+
+def test_a_public_pages_links_keep_the_query(client, home_page):
+    response = client.get("/fr/search/?q=insider")
+    links = {code: url for code, url, _name in switcher_links(response)}
+    assert links["en"] == "/search/?q=insider"
+    assert links["ar"] == "/ar/search/?q=insider"

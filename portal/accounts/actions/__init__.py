@@ -35,6 +35,7 @@ from portal.accounts.actions.invitations import (
 )
 from portal.accounts.actions.passwords import (
     ResetLimited,
+    ResetUnavailable,
     change_password,
     record_rejected_reset_link,
     request_password_reset,
@@ -65,6 +66,7 @@ __all__ = [
     "FactorResetRefused",
     "InvitationError",
     "ResetLimited",
+    "ResetUnavailable",
     "SentInvitation",
     "VettingRefused",
     "accept_invitation",

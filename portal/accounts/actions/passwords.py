@@ -31,6 +31,29 @@ class ResetLimited(Exception):
     """Too many reset requests for this address or from this client."""
 
 
+class ResetUnavailable(Exception):
+    """The reset limits cannot be counted now (the cache is down): refused."""
+
+
+def _within_limits(email: str, client: str) -> bool:
+    """Count this request against both limits; raises `CountUnavailable`."""
+    within = ratelimit.hit(
+        "reset-address",
+        address_hash(email),
+        limit=settings.PASSWORD_RESET_LIMIT_PER_ADDRESS,
+        window=60 * 60,
+    )
+    return (
+        ratelimit.hit(
+            "reset-client",
+            client,
+            limit=settings.PASSWORD_RESET_LIMIT_PER_CLIENT,
+            window=60 * 60,
+        )
+        and within
+    )
+
+
 def request_password_reset(
     email: str,
     *,
@@ -43,26 +66,16 @@ def request_password_reset(
     an address with no account (the query, a token, the mail built, the audit
     event), and only the sending differs. `reset_url_for(uidb64, token)` builds
     the absolute link. Raises ResetLimited past the limits per address and per
-    client, counted alike for known and unknown addresses. Returns whether a mail
-    was sent (for tests; never shown).
+    client, counted alike for known and unknown addresses, and ResetUnavailable
+    while the limits cannot be counted (Redis down). Returns whether a mail was
+    sent (for tests; never shown).
     """
     email = User.objects.normalize_email(email or "").strip().lower()
     client = (request.META.get("REMOTE_ADDR") if request is not None else "") or "-"
-    within = ratelimit.hit(
-        "reset-address",
-        address_hash(email),
-        limit=settings.PASSWORD_RESET_LIMIT_PER_ADDRESS,
-        window=60 * 60,
-    )
-    within = (
-        ratelimit.hit(
-            "reset-client",
-            client,
-            limit=settings.PASSWORD_RESET_LIMIT_PER_CLIENT,
-            window=60 * 60,
-        )
-        and within
-    )
+    try:
+        within, uncounted = _within_limits(email, client), False
+    except ratelimit.CountUnavailable:
+        within, uncounted = False, True
     account = User.objects.filter(email__iexact=email, is_active=True).first()
     user = account or User(email=email, password=_NOBODY_PASSWORD)
     token = default_token_generator.make_token(user)
@@ -76,6 +89,9 @@ def request_password_reset(
             hours=settings.PASSWORD_RESET_TIMEOUT // 3600,
         )
     )
+    details = {"user": account.pk if account else None, "limited": not within}
+    if uncounted:
+        details["uncounted"] = True
     with transaction.atomic():
         record(
             "auth.password_reset_requested",
@@ -83,8 +99,10 @@ def request_password_reset(
             target_id=account.pk if account else "",
             outcome=Outcome.SUCCESS if within else Outcome.DENIED,
             request=request,
-            details={"user": account.pk if account else None, "limited": not within},
+            details=details,
         )
+    if uncounted:
+        raise ResetUnavailable
     if not within:
         raise ResetLimited
     # An address without an account gets a row with no recipient, which the

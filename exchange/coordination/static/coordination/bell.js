@@ -4,7 +4,7 @@
   var bell = document.querySelector(".bell[data-socket-url]");
   if (!bell || !window.WebSocket) return;
   var count = bell.querySelector(".bell-count");
-  var delay = 1000;
+  var delay = 1000; // ceiling of the next reconnect's wait: doubles up to 30 s
 
   function show(n) {
     count.dataset.count = String(n);
@@ -27,8 +27,10 @@
   function connect() {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     var socket = new WebSocket(scheme + location.host + bell.dataset.socketUrl);
-    socket.onopen = function () { delay = 1000; };
     socket.onmessage = function (event) {
+      // The first frame (the unread count) means the server joined this socket;
+      // opening is not enough: while Redis is down it accepts, then closes (1013).
+      delay = 1000;
       var frame;
       try { frame = JSON.parse(event.data); } catch (e) { return; }
       if (frame.type === "unread") show(frame.count);
@@ -40,7 +42,8 @@
     };
     socket.onclose = function (event) {
       if (event.code === 4403 || event.code === 4404) return; // not allowed: stay quiet
-      setTimeout(connect, delay);
+      // Equal jitter, as the room's script: the bells one restart dropped spread out.
+      setTimeout(connect, delay / 2 + Math.floor(Math.random() * (delay / 2)));
       delay = Math.min(delay * 2, 30000);
     };
   }

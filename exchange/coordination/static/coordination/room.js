@@ -1,7 +1,7 @@
 /* A coordination room: live messages and presence over a WebSocket.
  *
- * The socket reconnects with exponential backoff (with jitter); after every (re)connect
- * the script asks the history API for everything after the last message it shows, so a
+ * The socket reconnects with exponential backoff and jitter (`nextWait`); after every
+ * (re)connect the script asks the history API for everything after the last message it shows, so a
  * dropped connection loses nothing from the user's view. Rendering is keyed by message
  * id, so a message that arrives both live and from the history appears once.
  */
@@ -28,7 +28,7 @@
   var lastId = 0;
   var oldestId = null;
   var socket = null;
-  var delay = 1000;
+  var delay = 1000; // ceiling of the next reconnect's wait: doubles up to 30 s
   var editing = null;
   var readTimer = null;
   var pingTimer = null;
@@ -299,17 +299,27 @@
     }
   }
 
+  // Equal jitter: half the ceiling plus a random share of the other half, so that
+  // the sockets one restart dropped do not all come back in the same second.
+  function nextWait() {
+    var wait = delay / 2 + Math.floor(Math.random() * (delay / 2));
+    delay = Math.min(delay * 2, 30000);
+    return wait;
+  }
+
   function connect() {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     socket = new WebSocket(scheme + location.host + root.dataset.socketUrl);
     socket.onopen = function () {
-      delay = 1000;
       setStatus("Connected", "ok");
       catchUp().catch(function () { setStatus("Connected; history unavailable", "warn"); });
       clearInterval(pingTimer);
       pingTimer = setInterval(function () { sendFrame({ type: "ping" }); }, 25000);
     };
     socket.onmessage = function (event) {
+      // A frame means the server joined this socket to the room. Opening is not
+      // enough: while Redis is down the server accepts, then closes with 1013.
+      delay = 1000;
       try { onFrame(JSON.parse(event.data)); } catch (e) { /* ignore a bad frame */ }
     };
     socket.onclose = function (event) {
@@ -324,10 +334,9 @@
         sendButton.disabled = true;
         return;
       }
-      var wait = delay + Math.floor(Math.random() * 500);
-      setStatus("Connection lost; reconnecting in " + Math.round(wait / 1000) + " s…", "warn");
+      var wait = nextWait();
+      setStatus("Connection lost; reconnecting in " + Math.max(1, Math.round(wait / 1000)) + " s…", "warn");
       setTimeout(connect, wait);
-      delay = Math.min(delay * 2, 30000);
     };
   }
 
