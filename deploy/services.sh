@@ -9,6 +9,7 @@
 #   deploy/services.sh kill-node N / start-node N   kill (SIGKILL) or restart node N of it
 #   deploy/services.sh start|stop|status stack   the production-like set: nginx (TLS, 8443)
 #                                  in front of 2 uvicorn processes (8301..) and the search worker
+#   deploy/services.sh stack-secrets   the stack's generated secrets, as export lines (eval them)
 #
 # Everything lives under var/ (ignored): var/cache for downloads, var/services for data and logs.
 set -euo pipefail
@@ -395,7 +396,18 @@ stack_environment() {
     export CSRF_TRUSTED_ORIGINS="${CSRF_TRUSTED_ORIGINS:-https://localhost:$STACK_PORT,https://127.0.0.1:$STACK_PORT}"
     export PORTAL_BASE_URL="${PORTAL_BASE_URL:-https://localhost:$STACK_PORT}"
     export WEBAUTHN_ALLOWED_ORIGINS="${WEBAUTHN_ALLOWED_ORIGINS:-https://localhost:$STACK_PORT}"
+    local secrets; secrets="$(stack_secrets)"
+    local line name
+    while read -r line; do
+        name="${line%%=*}"
+        [ -n "${!name:-}" ] || export "$line"
+    done <"$secrets"
+}
+
+# The stack's generated secrets (owner only), made on first use; prints the file's path.
+stack_secrets() {
     local secrets="$STACK_DIR/secrets.env"
+    mkdir -p "$STACK_DIR"
     if [ ! -f "$secrets" ]; then
         (umask 077; "$STACK_PY" - >"$secrets" <<'PY'
 import base64, secrets
@@ -405,11 +417,7 @@ print(f"AUDIT_SIGNING_KEY={base64.b64encode(secrets.token_bytes(32)).decode()}")
 PY
         )
     fi
-    local line name
-    while read -r line; do
-        name="${line%%=*}"
-        [ -n "${!name:-}" ] || export "$line"
-    done <"$secrets"
+    echo "$secrets"
 }
 
 stack_start() {
@@ -511,6 +519,7 @@ case "${1:-}" in
     status)
         if [ "${2:-}" = stack ]; then stack_status; else status; fi ;;
     env) print_env ;;
+    stack-secrets) sed 's/^/export /' "$(stack_secrets)" ;;
     kill-node) es_cluster_kill_node "${2:?node number}" ;;
     start-node) es_cluster_restart_node "${2:?node number}" ;;
     *) echo "usage: $0 {start|stop|status|env} [postgres|redis|elasticsearch|clamav|es-cluster|stack]" >&2

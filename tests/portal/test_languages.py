@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
+from django.utils import translation
+from django.utils.html import escape
 
 import pytest
 
@@ -197,3 +199,26 @@ def test_a_public_pages_links_keep_the_query(client, home_page):
     links = {code: url for code, url, _name in switcher_links(response)}
     assert links["en"] == "/search/?q=insider"
     assert links["ar"] == "/ar/search/?q=insider"
+
+
+@pytest.mark.parametrize(
+    ("code", "label"),
+    [
+        ("fr", "Rechercher sur le portail"),
+        ("es", None),
+        ("ru", None),
+        ("ar", None),
+        ("zh-hans", None),
+    ],
+)
+def test_a_public_page_reads_in_the_compiled_catalogue_of_its_language(
+    client, home_page, code, label
+):
+    # The catalogues are compiled by the test command (compilemessages).
+    with translation.override(code):
+        expected = translation.gettext("Search the portal")
+    assert expected != "Search the portal", f"no compiled catalogue for {code}"
+    if label is not None:
+        assert expected == label
+    body = client.get(f"/{code}/search/").content.decode()
+    assert f'<label for="search-q">{escape(expected)}</label>' in body

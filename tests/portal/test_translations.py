@@ -77,6 +77,7 @@ def test_gnu_msgfmt_accepts_the_catalogue(code):
         check=False,
     )
     assert done.returncode == 0, done.stderr
+    assert done.stderr == "", done.stderr
 
 
 def test_the_catalogues_hold_exactly_the_marked_strings(tmp_path):
