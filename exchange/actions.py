@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
@@ -40,6 +40,14 @@ from portal.accounts.stepup import is_recently_verified, is_session_verified
 from portal.audit.actions import record
 from portal.audit.models import AuditEvent
 from portal.tiers import TIER_ORDER, Tier
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from exchange.models import PublicRelease
+    from portal.accounts.models import User
+    from portal.states.models import State
+    from practices.models import GoodPracticePage, StatePage
 
 
 class NotAllowed(PermissionDenied):
@@ -76,7 +84,9 @@ def _announce(document: Document, kind: str) -> None:
     )
 
 
-def _acting_viewer(by, request, *, step_up: bool = False) -> Viewer:
+def _acting_viewer(
+    by: User, request: HttpRequest | None, *, step_up: bool = False
+) -> Viewer:
     """The policy's view of the acting user.
 
     Without a request (commands, the demo) the caller vouches for the person. With a
@@ -92,7 +102,12 @@ def _acting_viewer(by, request, *, step_up: bool = False) -> Viewer:
 
 
 def _refusal(
-    error: NotAllowed, action: str, document: Document, by, request, **details
+    error: NotAllowed,
+    action: str,
+    document: Document,
+    by: User,
+    request: HttpRequest | None,
+    **details: Any,
 ) -> NotAllowed:
     """Audit `error` as a refusal of `action` and return it, ready to raise.
 
@@ -124,7 +139,12 @@ def keep_refusal_audited(error: NotAllowed) -> None:
 
 
 def _require_manager(
-    document: Document, by, request, action: str, *, step_up: bool = True
+    document: Document,
+    by: User,
+    request: HttpRequest | None,
+    action: str,
+    *,
+    step_up: bool = True,
 ) -> None:
     if not can_manage(_acting_viewer(by, request, step_up=step_up), document):
         raise _refusal(
@@ -143,7 +163,9 @@ class _ChangedUnderLock(Exception):
         self.reason = reason
 
 
-def _lock_managed(document: Document, by, request, *, step_up: bool) -> Document:
+def _lock_managed(
+    document: Document, by: User, request: HttpRequest | None, *, step_up: bool
+) -> Document:
     """The document's row, locked until the end of the transaction, and checked
     again under the lock: `by` may still manage it.
 
@@ -160,7 +182,9 @@ def _lock_managed(document: Document, by, request, *, step_up: bool) -> Document
 
 
 @contextmanager
-def _refused_if_changed(action: str, document: Document, by, request) -> Iterator[None]:
+def _refused_if_changed(
+    action: str, document: Document, by: User, request: HttpRequest | None
+) -> Iterator[None]:
     """Around an action's transaction: a refusal found under the lock is audited
     once that transaction has rolled back, and raised as `NoLongerAllowed`."""
     try:
@@ -191,7 +215,7 @@ class _Change:
 
 @contextmanager
 def _audited_change(
-    action: str, document: Document, *, by, request
+    action: str, document: Document, *, by: User, request: HttpRequest | None
 ) -> Iterator[_Change]:
     """One change of a document that `by` manages, the only way any is made: lock
     the row and check `by` again under the lock, snapshot its sharing, let the
@@ -232,13 +256,20 @@ def sharing_of(document: Document) -> dict[str, Any]:
     }
 
 
-def _check_highly_confidential(tier: str, states, groups) -> None:
-    if tier == Tier.HIGHLY_CONFIDENTIAL and (list(states) or list(groups)):
+def _check_highly_confidential(
+    tier: str, states: Iterable[State], groups: Iterable[PartnerGroup]
+) -> None:
+    if tier == Tier.HIGHLY_CONFIDENTIAL and (
+        any(True for _ in states) or any(True for _ in groups)
+    ):
         raise ExchangeError(HIGHLY_CONFIDENTIAL_SHARING_ERROR)
 
 
 def _inspect(
-    upload: UploadedFile, by, request, document: Document | None = None
+    upload: UploadedFile,
+    by: User,
+    request: HttpRequest | None,
+    document: Document | None = None,
 ) -> UploadFacts:
     """`inspect_upload`, auditing malware found as a denied upload.
 
@@ -267,8 +298,8 @@ def _store_version(
     document: Document,
     upload: UploadedFile,
     facts: UploadFacts,
-    by,
-    request,
+    by: User,
+    request: HttpRequest | None,
     *,
     recheck: bool = True,
 ) -> DocumentVersion:
@@ -331,17 +362,17 @@ def _store_version(
 
 def create_document(
     *,
-    by,
+    by: User,
     title: str,
     tier: str,
     upload: UploadedFile,
     description: str = "",
     handling_note: str = "",
-    states: Iterable = (),
+    states: Iterable[State] = (),
     groups: Iterable[PartnerGroup] = (),
-    users: Iterable = (),
+    users: Iterable[User] = (),
     expires_at: datetime.datetime | None = None,
-    request=None,
+    request: HttpRequest | None = None,
 ) -> Document:
     """A new document from `by`'s State with its first version.
 
@@ -390,7 +421,11 @@ def create_document(
 
 
 def add_version(
-    document: Document, upload: UploadedFile, *, by, request=None
+    document: Document,
+    upload: UploadedFile,
+    *,
+    by: User,
+    request: HttpRequest | None = None,
 ) -> DocumentVersion:
     """A new version of `document`, by its owner or its State's focal point."""
     action = "exchange.version.added"
@@ -408,11 +443,11 @@ def add_version(
 def share_document(
     document: Document,
     *,
-    by,
-    states: Iterable | None = None,
+    by: User,
+    states: Iterable[State] | None = None,
     groups: Iterable[PartnerGroup] | None = None,
-    users: Iterable | None = None,
-    request=None,
+    users: Iterable[User] | None = None,
+    request: HttpRequest | None = None,
 ) -> Document:
     """Set who the document is shared with (each given kind replaces the current).
 
@@ -457,7 +492,12 @@ LOWERING_NEEDS_JUSTIFICATION = _(
 
 
 def change_tier(
-    document: Document, tier: str, *, by, justification: str = "", request=None
+    document: Document,
+    tier: str,
+    *,
+    by: User,
+    justification: str = "",
+    request: HttpRequest | None = None,
 ) -> Document:
     """Move the document to another tier, never above the acting user's clearance.
 
@@ -489,7 +529,9 @@ def change_tier(
     return document
 
 
-def revoke_document(document: Document, *, by, request=None) -> Document:
+def revoke_document(
+    document: Document, *, by: User, request: HttpRequest | None = None
+) -> Document:
     """Withdraw the document from everyone, at once."""
     action = "exchange.document.revoked"
     _require_manager(document, by, request, action)
@@ -502,7 +544,11 @@ def revoke_document(document: Document, *, by, request=None) -> Document:
 
 
 def set_expiry(
-    document: Document, expires_at: datetime.datetime | None, *, by, request=None
+    document: Document,
+    expires_at: datetime.datetime | None,
+    *,
+    by: User,
+    request: HttpRequest | None = None,
 ) -> Document:
     """Set or clear the moment after which nobody sees the document."""
     action = "exchange.document.expiry_set"
@@ -521,12 +567,12 @@ def set_expiry(
 def change_partner_group(
     group: PartnerGroup,
     *,
-    add_members: Iterable = (),
-    remove_members: Iterable = (),
-    add_states: Iterable = (),
-    remove_states: Iterable = (),
-    by,
-    request=None,
+    add_members: Iterable[User] = (),
+    remove_members: Iterable[User] = (),
+    add_states: Iterable[State] = (),
+    remove_states: Iterable[State] = (),
+    by: User | None,
+    request: HttpRequest | None = None,
 ) -> bool:
     """Add or remove members (people) and member States of a partner group.
 
@@ -581,7 +627,12 @@ def change_partner_group(
 
 
 def set_partner_group_membership(
-    group: PartnerGroup, *, members=None, states=None, by, request=None
+    group: PartnerGroup,
+    *,
+    members: Iterable[User] | None = None,
+    states: Iterable[State] | None = None,
+    by: User | None,
+    request: HttpRequest | None = None,
 ) -> bool:
     """Make `members` and `states` (when given) the whole membership of `group`."""
     changes: dict[str, Any] = {}
@@ -609,7 +660,11 @@ DOWNLOADED = "exchange.document.downloaded"
 
 
 def record_view(
-    document: Document, *, by, request=None, channel: str = "page"
+    document: Document,
+    *,
+    by: User,
+    request: HttpRequest | None = None,
+    channel: str = "page",
 ) -> AuditEvent:
     """Record that `by` read `document`'s page (or its API representation).
 
@@ -630,8 +685,8 @@ def record_refused_access(
     document_id: Any,
     *,
     action: str,
-    by,
-    request=None,
+    by: User,
+    request: HttpRequest | None = None,
     channel: str,
     version: int | None = None,
 ) -> AuditEvent | None:
@@ -670,7 +725,9 @@ RELEASE_APPROVED = "exchange.release.approved"
 RELEASE_WITHDRAWN = "exchange.release.withdrawn"
 
 
-def _release_refusal(release, action: str, by, request) -> NotAllowed:
+def _release_refusal(
+    release: PublicRelease, action: str, by: User, request: HttpRequest | None
+) -> NotAllowed:
     return _refusal(
         NotAllowed("You may not do this."),
         action,
@@ -681,7 +738,14 @@ def _release_refusal(release, action: str, by, request) -> NotAllowed:
     )
 
 
-def _record_release(action: str, release, *, by, request, **details) -> None:
+def _record_release(
+    action: str,
+    release: PublicRelease,
+    *,
+    by: User,
+    request: HttpRequest | None,
+    **details: Any,
+) -> None:
     """Audit a step of a release against its source: references only."""
     record(
         action,
@@ -692,7 +756,7 @@ def _record_release(action: str, release, *, by, request, **details) -> None:
     )
 
 
-def _locked_release(release):
+def _locked_release(release: PublicRelease) -> PublicRelease:
     """The release's row, locked to the end of the transaction and read afresh, so
     that an approval and a withdrawal run one after the other; refused once
     withdrawn."""
@@ -703,10 +767,11 @@ def _locked_release(release):
     return locked
 
 
-def _state_page_of(state):
+def _state_page_of(state: State) -> StatePage:
     from practices.models import StatePage
 
-    page = StatePage.objects.filter(state=state).first()
+    # Wagtail is untyped: its querysets give Any, named here for what they hold.
+    page: StatePage | None = StatePage.objects.filter(state=state).first()
     if page is None:
         raise ExchangeError(
             f"{state.name} has no section on the public site yet: ask the "
@@ -715,7 +780,9 @@ def _state_page_of(state):
     return page
 
 
-def prepare_public_practice(document: Document, *, by, request=None):
+def prepare_public_practice(
+    document: Document, *, by: User, request: HttpRequest | None = None
+) -> PublicRelease:
     """Start a public good practice from `document`: a draft in its State's
     section, holding nothing of the source, linked to it privately.
 
@@ -757,13 +824,20 @@ def prepare_public_practice(document: Document, *, by, request=None):
     return release
 
 
-def _draft_of(release):
-    return release.page.specific.get_latest_revision_as_object()
+def _draft_of(release: PublicRelease) -> GoodPracticePage:
+    draft: GoodPracticePage = release.page.specific.get_latest_revision_as_object()
+    return draft
 
 
 def edit_release_draft(
-    release, *, by, title: str, summary: str, text: str | None, request=None
-):
+    release: PublicRelease,
+    *,
+    by: User,
+    title: str,
+    summary: str,
+    text: str | None,
+    request: HttpRequest | None = None,
+) -> GoodPracticePage:
     """Save the draft as the editor wrote it beside the source: a new revision.
 
     `text` None leaves the body alone (it holds more than plain paragraphs).
@@ -792,7 +866,9 @@ def edit_release_draft(
     return page
 
 
-def approve_release(release, *, by, request=None):
+def approve_release(
+    release: PublicRelease, *, by: User, request: HttpRequest | None = None
+) -> PublicRelease:
     """The originating State's focal point releases the draft as it now reads, and
     it goes to the secretariat's moderation. A step-up action."""
     from exchange.policy import can_approve_release
@@ -831,7 +907,9 @@ def approve_release(release, *, by, request=None):
     return release
 
 
-def withdraw_release(release, *, by, request=None):
+def withdraw_release(
+    release: PublicRelease, *, by: User, request: HttpRequest | None = None
+) -> PublicRelease:
     """The originator takes the practice back: unpublished at once (listings,
     search, feeds, the sitemap and the API follow in the same request), any
     moderation cancelled, and a new approval needed to publish it again."""

@@ -29,7 +29,7 @@ import os
 import struct
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -38,6 +38,9 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 MAGIC = b"NSIX"
 FORMAT_VERSION = 1
@@ -150,7 +153,7 @@ class Readable(Protocol):
     """What the cipher reads from: any file-like object with `read` (an upload,
     a stored file, a raw stream); `fileno` and `tell` are used when present."""
 
-    def read(self, size: int = ..., /) -> Any: ...
+    def read(self, size: int = ..., /) -> bytes: ...
 
 
 class EncryptingReader(io.RawIOBase):
@@ -197,7 +200,7 @@ class EncryptingReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, target) -> int:
+    def readinto(self, buffer: WriteableBuffer) -> int:
         # Hand out the current sealed chunk through a moving offset: slicing the
         # remainder off on each call would copy the chunk over and over.
         while self._offset >= len(self._buffer):
@@ -205,15 +208,17 @@ class EncryptingReader(io.RawIOBase):
             if piece is None:
                 return 0
             self._buffer, self._offset = memoryview(piece), 0
+        target = memoryview(buffer)
         count = min(len(target), len(self._buffer) - self._offset)
         target[:count] = self._buffer[self._offset : self._offset + count]
         self._offset += count
         return count
 
-    def read(self, size: int = -1) -> bytes:
+    def read(self, size: int | None = -1) -> bytes:
         if size is None or size < 0:
             return b"".join(iter(lambda: self.read(1024 * 1024), b""))
-        return super().read(size)
+        buffer = bytearray(size)
+        return bytes(buffer[: self.readinto(buffer)])
 
 
 def _read_exact(stream: Readable, size: int) -> bytes:

@@ -36,6 +36,7 @@ from asgiref.sync import sync_to_async
 from exchange import crypto, marking, policy
 from exchange.models import Document, DocumentVersion
 from exchange.storage import exchange_storage
+from portal.accounts.decorators import SignedInRequest
 from portal.accounts.stepup import is_session_verified
 from portal.audit.actions import record
 
@@ -99,7 +100,12 @@ class _ReaderWatch:
 
         self.checks += 1
         if self.checks % REFRESH_READER_EVERY == 0:
-            user = get_user_model().objects.filter(pk=self.viewer.user_id).first()
+            user_id = self.viewer.user_id
+            user = (
+                None
+                if user_id is None
+                else get_user_model().objects.filter(pk=user_id).first()
+            )
             self.viewer = policy.viewer_for_user(user, verified=self.verified)
         if policy.can_still_view(self.viewer, self.document_id):
             return None
@@ -249,7 +255,7 @@ def record_url(request: HttpRequest, download_id: str) -> str:
 
 
 def serve_version(
-    request: HttpRequest, document: Document, version: DocumentVersion
+    request: SignedInRequest, document: Document, version: DocumentVersion
 ) -> HttpResponse:
     """The response for one allowed download (the policy has already said yes)."""
     download_id = uuid.uuid4().hex

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -24,6 +25,9 @@ from exchange.models import Document
 from portal.audit import bundles
 from portal.audit.models import AuditEvent, Outcome
 from portal.states.models import State
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
 
 DOCUMENT = "exchange.document"
 
@@ -124,7 +128,7 @@ def accesses(events: Iterable[AuditEvent]) -> Iterator[Access]:
     """The history's lines for `events`, naming each reader and their State."""
     events = list(events)
     ids = {e.actor_id for e in events if e.actor_id is not None}
-    people = {
+    people: dict[int | None, User] = {
         u.pk: u
         for u in get_user_model().objects.filter(pk__in=ids).select_related("state")
     }

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
@@ -17,17 +17,17 @@ from exchange import actions, policy, releases
 from exchange.forms import ReleaseDraftForm
 from exchange.models import Document, PublicRelease
 from exchange.views import _not_found, _visible_or_404, _with_sharing
-from portal.accounts.decorators import verified_session_required
+from portal.accounts.decorators import SignedInRequest, verified_session_required
 from portal.accounts.stepup import step_up_required
 from portal.audit.actions import record
 
 
-def _edits_state_pages(request: HttpRequest, release: PublicRelease) -> bool:
+def _edits_state_pages(request: SignedInRequest, release: PublicRelease) -> bool:
     return release.page.permissions_for_user(request.user).can_edit()
 
 
 def _release_or_404(
-    request: HttpRequest, release_id, check, *, action: str, visible: bool = True
+    request: SignedInRequest, release_id, check, *, action: str, visible: bool = True
 ) -> tuple[PublicRelease, Document]:
     """The release and its source when `check(viewer, source, release)` holds;
     otherwise the same 404 as for a hidden document, the attempt audited. With
@@ -59,7 +59,7 @@ def _release_or_404(
     return release, source
 
 
-def _may_work_on(request: HttpRequest):
+def _may_work_on(request: SignedInRequest):
     def check(viewer, source, release) -> bool:
         return policy.can_work_on_release(
             viewer, source, edits_state_pages=_edits_state_pages(request, release)
@@ -73,7 +73,7 @@ def _error_text(error: ValidationError) -> str:
 
 
 def _carry_out(
-    request: HttpRequest, release: PublicRelease, action, success: str
+    request: SignedInRequest, release: PublicRelease, action, success: str
 ) -> HttpResponse:
     """Run a release action for the person asking; say how it went on the
     release's page (a refusal found by the action is the same 404)."""
@@ -91,7 +91,7 @@ def _carry_out(
 
 @require_POST
 @verified_session_required
-def release_start(request: HttpRequest, pk: int) -> HttpResponse:
+def release_start(request: SignedInRequest, pk: int) -> HttpResponse:
     viewer, document = _visible_or_404(request, pk, channel="release_start")
     if not policy.can_prepare_release(viewer, document):
         raise Http404("No such document.")
@@ -132,7 +132,7 @@ def _status(release: PublicRelease, page, draft) -> tuple[str, str]:
 
 @require_http_methods(["GET", "POST"])
 @verified_session_required
-def release_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def release_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     """The restricted source beside the public draft."""
     release, source = _release_or_404(
         request, pk, _may_work_on(request), action=actions.RELEASE_EDITED
@@ -193,7 +193,7 @@ def release_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @verified_session_required
-def release_approve(request: HttpRequest, pk: int) -> HttpResponse:
+def release_approve(request: SignedInRequest, pk: int) -> HttpResponse:
     # Who may approve is settled first, so the step-up prompt reveals nothing.
     release, _source = _release_or_404(
         request,
@@ -206,7 +206,7 @@ def release_approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 @step_up_required
 def _approve_after_step_up(
-    request: HttpRequest, release: PublicRelease
+    request: SignedInRequest, release: PublicRelease
 ) -> HttpResponse:
     if request.method == "POST":
         return _carry_out(
@@ -225,7 +225,7 @@ def _approve_after_step_up(
 
 @require_POST
 @verified_session_required
-def release_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def release_withdraw(request: SignedInRequest, pk: int) -> HttpResponse:
     release, _source = _release_or_404(
         request,
         pk,

@@ -21,7 +21,6 @@ from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.http import (
     Http404,
-    HttpRequest,
     HttpResponse,
     JsonResponse,
     StreamingHttpResponse,
@@ -62,7 +61,7 @@ def _with_sharing(queryset: QuerySet[Document]) -> QuerySet[Document]:
 
 
 def _not_found(
-    request: HttpRequest,
+    request: SignedInRequest,
     pk,
     *,
     channel: str,
@@ -83,7 +82,7 @@ def _not_found(
 
 
 def _visible_or_404(
-    request: HttpRequest, pk, *, channel: str
+    request: SignedInRequest, pk, *, channel: str
 ) -> tuple[policy.Viewer, Document]:
     """The document with its sharing and versions, through the policy, or 404."""
     viewer = policy.viewer_for(request)
@@ -93,14 +92,14 @@ def _visible_or_404(
     return viewer, document
 
 
-def _managed_or_404(request: HttpRequest, pk, *, channel: str) -> Document:
+def _managed_or_404(request: SignedInRequest, pk, *, channel: str) -> Document:
     viewer, document = _visible_or_404(request, pk, channel=channel)
     if not policy.can_manage(viewer, document):
         raise Http404("No such document.")
     return document
 
 
-def _filtered(request: HttpRequest, viewer: policy.Viewer):
+def _filtered(request: SignedInRequest, viewer: policy.Viewer):
     form = ListFilterForm(
         request.GET or None,
         tiers=policy.exchange_tiers_visible_to(viewer),
@@ -134,7 +133,7 @@ def _filtered(request: HttpRequest, viewer: policy.Viewer):
 
 @require_GET
 @verified_session_required
-def document_list(request: HttpRequest) -> HttpResponse:
+def document_list(request: SignedInRequest) -> HttpResponse:
     viewer = policy.viewer_for(request)
     form, documents = _filtered(request, viewer)
     page = Paginator(documents.select_related("originating_state"), PAGE_SIZE).get_page(
@@ -158,7 +157,7 @@ def document_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @verified_session_required
-def recent_documents(request: HttpRequest) -> HttpResponse:
+def recent_documents(request: SignedInRequest) -> HttpResponse:
     viewer = policy.viewer_for(request)
     since = timezone.now() - datetime.timedelta(days=settings.EXCHANGE_RECENT_DAYS)
     documents = list(
@@ -181,7 +180,7 @@ def recent_documents(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @verified_session_required
-def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def document_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     viewer, document = _visible_or_404(request, pk, channel="page")
     actions.record_view(document, by=request.user, request=request)
     context = {
@@ -206,7 +205,7 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "exchange/document_detail.html", context)
 
 
-def _originators_document(request: HttpRequest, pk, *, channel: str) -> Document:
+def _originators_document(request: SignedInRequest, pk, *, channel: str) -> Document:
     """The document whose access history the person may read (its owner, its State's
     focal point); anyone else gets the same 404 as for a missing id."""
     viewer, document = _visible_or_404(request, pk, channel=channel)
@@ -215,7 +214,7 @@ def _originators_document(request: HttpRequest, pk, *, channel: str) -> Document
     return document
 
 
-def _record_export(action: str, document: Document, request: HttpRequest) -> None:
+def _record_export(action: str, document: Document, request: SignedInRequest) -> None:
     record(action, target=document, request=request, details={"tier": document.tier})
 
 
@@ -226,7 +225,7 @@ class _Echo:
 
 @require_GET
 @verified_session_required
-def access_history_csv(request: HttpRequest, pk: int) -> HttpResponseBase:
+def access_history_csv(request: SignedInRequest, pk: int) -> HttpResponseBase:
     """The document's access history as CSV, filtered as on its page, oldest first."""
     document = _originators_document(request, pk, channel="access_history")
     form = receipts.AccessFilterForm(request.GET)
@@ -260,7 +259,7 @@ def access_history_csv(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 @require_GET
 @verified_session_required
-def access_receipt(request: HttpRequest, pk: int) -> HttpResponse:
+def access_receipt(request: SignedInRequest, pk: int) -> HttpResponse:
     """The receipt bundle of one document: its audit rows as hashed, in JSON."""
     document = _originators_document(request, pk, channel="access_receipt")
     now = timezone.now()
@@ -340,7 +339,9 @@ def state_receipts(request: SignedInRequest) -> HttpResponse:
 
 @require_GET
 @verified_session_required
-def download(request: HttpRequest, pk: int, number: int | None = None) -> HttpResponse:
+def download(
+    request: SignedInRequest, pk: int, number: int | None = None
+) -> HttpResponse:
     try:
         document = policy.get_visible_document_or_404(policy.viewer_for(request), pk)
     except Http404:
@@ -362,7 +363,7 @@ def download(request: HttpRequest, pk: int, number: int | None = None) -> HttpRe
 
 @require_GET
 @verified_session_required
-def download_record(request: HttpRequest, download_id: str) -> HttpResponse:
+def download_record(request: SignedInRequest, download_id: str) -> HttpResponse:
     """Where the download id printed on a marked file leads: that download in its
     document's access history, for those who may read the history; 404 otherwise."""
     event = (
@@ -425,7 +426,7 @@ def document_create(request: SignedInRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @verified_session_required
-def version_create(request: HttpRequest, pk: int) -> HttpResponse:
+def version_create(request: SignedInRequest, pk: int) -> HttpResponse:
     document = _managed_or_404(request, pk, channel="version_create")
     form = VersionForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -456,7 +457,7 @@ def version_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _no_longer_allowed(
-    request: HttpRequest, error: actions.NoLongerAllowed
+    request: SignedInRequest, error: actions.NoLongerAllowed
 ) -> HttpResponse:
     """A change that lost a race to a revocation (or expiry, or a change of hands):
     nothing was changed, the refusal is audited, and the person is told so on the
@@ -468,14 +469,16 @@ def _no_longer_allowed(
 
 @require_http_methods(["GET", "POST"])
 @verified_session_required
-def document_sharing(request: HttpRequest, pk: int) -> HttpResponse:
+def document_sharing(request: SignedInRequest, pk: int) -> HttpResponse:
     # Who may manage is settled first, so the step-up prompt reveals nothing.
     document = _managed_or_404(request, pk, channel="sharing")
     return _sharing_after_step_up(request, document)
 
 
 @step_up_required
-def _sharing_after_step_up(request: HttpRequest, document: Document) -> HttpResponse:
+def _sharing_after_step_up(
+    request: SignedInRequest, document: Document
+) -> HttpResponse:
     initial = {
         "states": list(document.shared_states.all()),
         "groups": list(document.shared_groups.all()),
@@ -525,7 +528,7 @@ def _sharing_after_step_up(request: HttpRequest, document: Document) -> HttpResp
     )
 
 
-def _apply_sharing(request: HttpRequest, document: Document, data) -> None:
+def _apply_sharing(request: SignedInRequest, document: Document, data) -> None:
     """Apply the form in the order that keeps the highly confidential rule valid."""
     by = request.user
     was_highly_confidential = document.tier == Tier.HIGHLY_CONFIDENTIAL
@@ -590,7 +593,7 @@ def _api_sharing(document: Document, viewer: policy.Viewer) -> dict:
     }
 
 
-def _api_document(document: Document, request: HttpRequest) -> dict:
+def _api_document(document: Document, request: SignedInRequest) -> dict:
     return {
         "id": document.pk,
         "title": document.title,
@@ -618,7 +621,7 @@ def _api_document(document: Document, request: HttpRequest) -> dict:
 
 @require_GET
 @_api_session_required
-def api_documents(request: HttpRequest) -> JsonResponse:
+def api_documents(request: SignedInRequest) -> JsonResponse:
     viewer = policy.viewer_for(request)
     _, documents = _filtered(request, viewer)
     page = Paginator(_with_sharing(documents), 50).get_page(request.GET.get("page"))
@@ -634,7 +637,7 @@ def api_documents(request: HttpRequest) -> JsonResponse:
 
 @require_GET
 @_api_session_required
-def api_document(request: HttpRequest, pk: int) -> JsonResponse:
+def api_document(request: SignedInRequest, pk: int) -> JsonResponse:
     viewer = policy.viewer_for(request)
     document = _with_sharing(policy.visible_documents(viewer).filter(pk=pk)).first()
     if document is None:

@@ -233,7 +233,9 @@ def elasticsearch_search(viewer: Viewer, params: SearchParams) -> SearchResults:
     return results
 
 
-def _facets(aggregations: dict, params: SearchParams) -> dict[str, list[FacetValue]]:
+def _facets(
+    aggregations: dict[str, Any], params: SearchParams
+) -> dict[str, list[FacetValue]]:
     facets: dict[str, list[FacetValue]] = {}
     for name in FACET_LABELS:
         buckets = aggregations.get(name, {}).get("buckets")
@@ -249,7 +251,9 @@ def _facets(aggregations: dict, params: SearchParams) -> dict[str, list[FacetVal
     return facets
 
 
-def _checked_hits(viewer: Viewer, raw_hits: list[dict]) -> tuple[list[SearchHit], int]:
+def _checked_hits(
+    viewer: Viewer, raw_hits: list[dict[str, Any]]
+) -> tuple[list[SearchHit], int]:
     """Hits the viewer may see right now, per the database; and how many were not."""
     page_ids = {
         int(h["_source"]["pk"]) for h in raw_hits if h["_source"]["kind"] == "page"
@@ -298,7 +302,7 @@ def _checked_hits(viewer: Viewer, raw_hits: list[dict]) -> tuple[list[SearchHit]
     return hits, dropped
 
 
-def _hit(source: dict, highlight: dict) -> SearchHit:
+def _hit(source: dict[str, Any], highlight: dict[str, Any]) -> SearchHit:
     date = source.get("date")
     fragments = [
         render_highlight(fragment)

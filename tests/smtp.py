@@ -29,8 +29,9 @@ class _Handler:
         self.server = server
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if self.server.refuse:
-            return self.server.refuse
+        reply = self.server.refused.get(address) or self.server.refuse
+        if reply:
+            return reply
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -54,6 +55,8 @@ class SmtpServer:
         self.lock = threading.Lock()
         # An SMTP reply to every RCPT (e.g. "550 mailbox unavailable"), or "".
         self.refuse = ""
+        # Replies for single addresses (a mailbox that does not exist, say).
+        self.refused: dict[str, str] = {}
         self.controller = Controller(
             _Handler(self), hostname="127.0.0.1", port=self.port
         )

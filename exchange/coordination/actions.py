@@ -327,7 +327,11 @@ def post_message(
         with transaction.atomic():
             record(
                 "coordination.message.reference_refused",
-                actor=get_user_model().objects.filter(pk=viewer.user_id).first(),
+                actor=(
+                    None
+                    if viewer.user_id is None
+                    else get_user_model().objects.filter(pk=viewer.user_id).first()
+                ),
                 target=refused.room,
                 outcome="denied",
                 details=refused.details,

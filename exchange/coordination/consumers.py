@@ -28,6 +28,7 @@ from exchange.coordination.models import Message, Notification, Room
 from exchange.coordination.payloads import display_name, notification_payload
 from exchange.policy import (
     ANONYMOUS,
+    DocumentReference,
     Viewer,
     can_enter_room,
     can_see_notification,
@@ -327,7 +328,9 @@ class RoomConsumer(_PolicyConsumer):
             await self.send_json({"type": "document.unseen", "messages": changed})
 
     @database_sync_to_async
-    def _document_reference(self, document_id: int, tier: str) -> dict | None:
+    def _document_reference(
+        self, document_id: int, tier: str
+    ) -> DocumentReference | None:
         from exchange.models import Document
 
         document = Document.objects.filter(pk=document_id).first()

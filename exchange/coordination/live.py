@@ -12,7 +12,7 @@ import logging
 import time
 import uuid
 import weakref
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
 
@@ -30,7 +30,7 @@ LIVE_ERRORS = (RedisError, OSError)
 
 def _prefix() -> str:
     # A setting of Channels, not of Django: the plugin cannot type it.
-    default = cast(dict[str, Any], settings.CHANNEL_LAYERS["default"])
+    default: dict[str, Any] = settings.CHANNEL_LAYERS["default"]
     layer = default.get("CONFIG", {})
     return f"{layer.get('prefix', 'portal')}:coordination"
 

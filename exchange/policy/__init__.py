@@ -19,6 +19,7 @@ their filter), `rooms` and `notifications`. Import from here, not from the modul
 from __future__ import annotations
 
 from exchange.policy.documents import (
+    Reach,
     can_approve_release,
     can_manage,
     can_prepare_release,
@@ -45,6 +46,7 @@ from exchange.policy.people import (
     visible_people,
 )
 from exchange.policy.rooms import (
+    DocumentReference,
     can_enter_room,
     get_visible_room_or_404,
     visible_document_reference,
@@ -69,6 +71,8 @@ from exchange.policy.viewer import (
 __all__ = [
     "ANONYMOUS",
     "PUBLIC_TIER",
+    "DocumentReference",
+    "Reach",
     "Viewer",
     "can_approve_release",
     "can_enter_room",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Now
@@ -16,7 +16,17 @@ from portal.core import sql
 from portal.tiers import Tier
 
 if TYPE_CHECKING:
-    from exchange.models import Document
+    from exchange.models import Document, PartnerGroup
+    from portal.states.models import State
+
+
+class Reach(TypedDict):
+    """How a document reaches one recipient (`reach_of`)."""
+
+    by_name: bool
+    state: State | None
+    groups: list[PartnerGroup]
+
 
 # --- Documents: one object, a queryset, and the search filter, all from one rule.
 
@@ -138,11 +148,11 @@ def can_withdraw_release(viewer: Viewer, source: Document) -> bool:
     )
 
 
-def reach_of(viewer: Viewer, document: Document) -> dict[str, Any]:
+def reach_of(viewer: Viewer, document: Document) -> Reach:
     """How `document` reaches `viewer`, for a recipient's eyes: by name, through
     their own State (the originating one or a shared one), through those of their
     partner groups it is shared with. Empty when it does not reach them."""
-    reach: dict[str, Any] = {"by_name": False, "state": None, "groups": []}
+    reach: Reach = {"by_name": False, "state": None, "groups": []}
     if viewer.user_id is not None and any(
         u.pk == viewer.user_id for u in document.shared_users.all()
     ):
@@ -236,7 +246,7 @@ def can_still_view(viewer: Viewer, document_id: int) -> bool:
     return document_id in visible_document_ids(viewer, [document_id])
 
 
-def _visible_ids(viewer: Viewer) -> QuerySet:
+def _visible_ids(viewer: Viewer) -> QuerySet[Document, tuple[int]]:
     return visible_documents(viewer, now=Now()).order_by().values_list("id")
 
 

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
+from typing import TYPE_CHECKING
+
+from django.db.models import Q, QuerySet
 
 from exchange.policy.documents import can_view, visible_documents
 from exchange.policy.rooms import can_enter_room, visible_rooms
 from exchange.policy.viewer import Viewer
 
+if TYPE_CHECKING:
+    from exchange.coordination.models import Notification
 
-def visible_notifications(viewer: Viewer):
+
+def visible_notifications(viewer: Viewer) -> QuerySet[Notification]:
     """The viewer's own notifications, less those pointing at what they cannot see."""
     from exchange.coordination.models import Notification
 
@@ -22,12 +27,11 @@ def visible_notifications(viewer: Viewer):
     )
 
 
-def can_see_notification(viewer: Viewer, notification) -> bool:
+def can_see_notification(viewer: Viewer, notification: Notification) -> bool:
     """The object check matching `visible_notifications`."""
     if viewer.user_id is None or notification.user_id != viewer.user_id:
         return False
-    if notification.document_id is not None and not can_view(
-        viewer, notification.document
-    ):
+    document = notification.document if notification.document_id is not None else None
+    if document is not None and not can_view(viewer, document):
         return False
     return notification.room_id is None or can_enter_room(viewer, notification.room)

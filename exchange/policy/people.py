@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from exchange.policy.viewer import Viewer
 from portal.tiers import Tier
+
+if TYPE_CHECKING:
+    from exchange.models import PartnerGroup
+    from portal.accounts.models import User
 
 # ---------------------------------------------------------------------------
 # People
@@ -28,12 +33,14 @@ def may_see_people(viewer: Viewer) -> bool:
     return viewer.verified_expert and viewer.user_id is not None
 
 
-def visible_people(viewer: Viewer, *, today: datetime.date | None = None) -> QuerySet:
+def visible_people(
+    viewer: Viewer, *, today: datetime.date | None = None
+) -> QuerySet[User]:
     """The vetted experts `viewer` may find by name: active, vetting unexpired,
     listed. Empty for anyone who is not a verified expert."""
-    from django.contrib.auth import get_user_model
+    from portal.accounts.models import User
 
-    users = get_user_model().objects
+    users = User.objects
     if not may_see_people(viewer):
         return users.none()
     today = today or timezone.localdate()
@@ -42,14 +49,16 @@ def visible_people(viewer: Viewer, *, today: datetime.date | None = None) -> Que
     )
 
 
-def shared_groups_by_person(viewer: Viewer, people: Iterable) -> dict[int, list]:
+def shared_groups_by_person(
+    viewer: Viewer, people: Iterable[User]
+) -> dict[int, list[PartnerGroup]]:
     """For each of `people`, the partner groups reaching both them and `viewer` (as
     members or through their States): what the directory says they share. Two
     queries for a whole page."""
     from exchange.models import PartnerGroup
 
     people = list(people)
-    shared: dict[int, list] = {person.pk: [] for person in people}
+    shared: dict[int, list[PartnerGroup]] = {person.pk: [] for person in people}
     if not viewer.group_ids or not people:
         return shared
     groups = list(
@@ -67,7 +76,7 @@ def shared_groups_by_person(viewer: Viewer, people: Iterable) -> dict[int, list]
     return shared
 
 
-def may_be_named_at(person, tier: str) -> bool:
+def may_be_named_at(person: User, tier: str) -> bool:
     """Could `person` see a document of `tier` shared with them by name? Their
     clearance and vetting (conditions 1 and 3); the session is theirs to verify."""
     return bool(person.is_vetted() and tier in Tier.at_or_below(person.clearance))

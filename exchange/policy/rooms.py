@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypedDict
+
+from django.db.models import QuerySet
 from django.http import Http404
 
 from exchange.policy.documents import can_view
 from exchange.policy.viewer import Viewer, tiers_visible_to
 from portal.tiers import TIER_ORDER
+
+if TYPE_CHECKING:
+    from exchange.coordination.models import Room
+    from exchange.models import Document
+
+
+class DocumentReference(TypedDict):
+    """A message's document as a member of the room may see it."""
+
+    id: int
+    title: str
+    url: str
+
 
 # ---------------------------------------------------------------------------
 # Rooms
@@ -19,7 +35,7 @@ from portal.tiers import TIER_ORDER
 # ---------------------------------------------------------------------------
 
 
-def can_enter_room(viewer: Viewer, room) -> bool:
+def can_enter_room(viewer: Viewer, room: Room | None) -> bool:
     """May `viewer` see `room`, its messages and who is in it?"""
     return bool(
         room is not None
@@ -31,7 +47,7 @@ def can_enter_room(viewer: Viewer, room) -> bool:
     )
 
 
-def visible_rooms(viewer: Viewer):
+def visible_rooms(viewer: Viewer) -> QuerySet[Room]:
     """Every room `viewer` may enter, as a queryset."""
     from exchange.coordination.models import Room
 
@@ -44,7 +60,7 @@ def visible_rooms(viewer: Viewer):
     )
 
 
-def get_visible_room_or_404(viewer: Viewer, room_id: int):
+def get_visible_room_or_404(viewer: Viewer, room_id: int) -> Room:
     """The room, or Http404 whether it is missing or hidden from `viewer`."""
 
     room = visible_rooms(viewer).select_related("group").filter(pk=room_id).first()
@@ -54,8 +70,8 @@ def get_visible_room_or_404(viewer: Viewer, room_id: int):
 
 
 def visible_document_reference(
-    viewer: Viewer, document, *, ceiling: str | None = None
-) -> dict | None:
+    viewer: Viewer, document: Document | None, *, ceiling: str | None = None
+) -> DocumentReference | None:
     """A message's document reference as `viewer` may see it: None when hidden.
 
     `ceiling`: the message's tier; a document raised above it is withdrawn from the

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db.models import IntegerField, Q, QuerySet, Value
 
 from portal.core import sql
 from portal.tiers import TIER_ORDER, Tier
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import HttpRequest
+
+    from exchange.models import PartnerGroup
+    from portal.accounts.models import User
 
 
 @dataclass(frozen=True)
@@ -36,7 +44,7 @@ class Viewer:
 ANONYMOUS = Viewer()
 
 
-def viewer_for_user(user, *, verified: bool) -> Viewer:
+def viewer_for_user(user: User | AnonymousUser | None, *, verified: bool) -> Viewer:
     """The policy's view of `user`; `verified`: the session passed a second factor.
 
     A user without an id (not saved) is anonymous: a None id in the group and role
@@ -67,13 +75,13 @@ def viewer_for_user(user, *, verified: bool) -> Viewer:
 _REQUEST_CACHE = "_exchange_policy_viewer"
 
 
-def viewer_for(request) -> Viewer:
+def viewer_for(request: HttpRequest) -> Viewer:
     """The policy's view of the person behind `request` (anonymous when signed out).
 
     Worked out once per request: the facts it reads cannot change within one.
     """
     cached = getattr(request, _REQUEST_CACHE, None)
-    if cached is not None:
+    if isinstance(cached, Viewer):
         return cached
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -86,7 +94,7 @@ def viewer_for(request) -> Viewer:
 _FOCAL_POINT_MARK = -1
 
 
-def _groups_and_focal_point(user) -> tuple[frozenset[int], bool]:
+def _groups_and_focal_point(user: User) -> tuple[frozenset[int], bool]:
     """The partner groups reaching `user` (as a member or through their State), and
     whether they hold the focal point role: one query, read on every request."""
     found = sql.rows(_reach_of_user, (user.pk, user.state_id))
@@ -94,7 +102,9 @@ def _groups_and_focal_point(user) -> tuple[frozenset[int], bool]:
     return frozenset(ids - {_FOCAL_POINT_MARK}), _FOCAL_POINT_MARK in ids
 
 
-def _reach_of_user(user_id: int, state_id: int | None) -> QuerySet:
+def _reach_of_user(
+    user_id: int, state_id: int | None
+) -> QuerySet[PartnerGroup, tuple[int]]:
     """The ids of the user's partner groups, and the mark if they are a focal point."""
     from exchange.models import PartnerGroup
     from portal.accounts.roles import Role, role_groups_of

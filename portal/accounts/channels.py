@@ -3,6 +3,8 @@ second factor (the same rule as django-otp's OTPMiddleware for HTTP)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.contrib.auth.models import AnonymousUser
 
 from channels.db import database_sync_to_async
@@ -13,8 +15,15 @@ from django_otp.models import Device
 
 from portal.accounts.middleware import session_expired
 
+if TYPE_CHECKING:
+    from django.contrib.sessions.backends.base import SessionBase
 
-def _verified_user(user, session):
+    from portal.accounts.models import User
+
+
+def _verified_user(
+    user: User | AnonymousUser | None, session: SessionBase | None
+) -> User | AnonymousUser:
     if user is None or not user.is_authenticated or session is None:
         return AnonymousUser()
     if session_expired(session):
@@ -36,7 +45,7 @@ class VerifiedSessionMiddleware(BaseMiddleware):
     """Wrap inside `AuthMiddlewareStack`: `scope["user"]` becomes AnonymousUser
     unless the session was verified with a confirmed device of that user."""
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
         scope = dict(scope)
         scope["user"] = await database_sync_to_async(_verified_user)(
             scope.get("user"), scope.get("session")

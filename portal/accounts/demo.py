@@ -165,6 +165,8 @@ def _approve_as_focal_points() -> None:
         focal_point_approver__isnull=True,
         expert__email__in=emails,
     ).select_related("expert"):
+        if approval.expert.state_id is None:
+            continue  # No State, so no focal point to approve.
         focal = (
             User.objects.filter(
                 email__in=emails,

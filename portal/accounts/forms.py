@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib.auth import password_validation
@@ -11,10 +13,22 @@ from django.contrib.auth.forms import (
     PasswordChangeForm,
     SetPasswordForm,
 )
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.models import User
 from portal.tiers import Tier
+
+if TYPE_CHECKING:
+    from django_otp.models import Device
+
+    # Generic to the type checker only: Django's classes take no arguments at run
+    # time (django-stubs' `monkeypatch` would add them; nothing else needs it).
+    _SetPasswordForm = SetPasswordForm[User]
+    _UserChoiceField = forms.ModelChoiceField[User]
+else:
+    _SetPasswordForm = SetPasswordForm
+    _UserChoiceField = forms.ModelChoiceField
 
 
 class LoginForm(AuthenticationForm):
@@ -37,7 +51,7 @@ class PasswordResetRequestForm(forms.Form):
     )
 
 
-class NewPasswordForm(SetPasswordForm):
+class NewPasswordForm(_SetPasswordForm):
     """Django's form (the validators of the settings), refusing the current
     password as the new one."""
 
@@ -45,8 +59,9 @@ class NewPasswordForm(SetPasswordForm):
         label1="New password", label2="New password again"
     )
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         new = cleaned.get("new_password1")
         if (
             new
@@ -93,20 +108,21 @@ class CodeForm(forms.Form):
         help_text="The 6-digit code of your authenticator app, or one backup code.",
     )
 
-    def __init__(self, *args, devices, **kwargs):
+    def __init__(self, *args: Any, devices: Sequence[Device], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.devices = {device.persistent_id: device for device in devices}
-        self.fields["device"].choices = [
+        choice = cast(forms.ChoiceField, self.fields["device"])
+        choice.choices = [
             (device.persistent_id, device_label(device)) for device in devices
         ]
         if devices:
             self.fields["device"].initial = devices[0].persistent_id
 
-    def chosen_device(self):
+    def chosen_device(self) -> Device:
         return self.devices[self.cleaned_data["device"]]
 
 
-def device_label(device) -> str:
+def device_label(device: Device) -> str:
     if device._meta.app_label == "django_otp_webauthn":
         return f"{device.name or 'Passkey'} (passkey)"
     if device._meta.model_name == "staticdevice":
@@ -153,12 +169,13 @@ class AcceptInvitationForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
-    def __init__(self, *args, email: str, **kwargs):
+    def __init__(self, *args: Any, email: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.email = email
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         first, second = cleaned.get("password1"), cleaned.get("password2")
         if first and second and first != second:
             self.add_error("password2", "The two passwords differ.")
@@ -184,10 +201,17 @@ class VettingForm(forms.Form):
     )
 
 
+class PersonChoiceField(_UserChoiceField):
+    """People by the name others know them by, never by their address."""
+
+    def label_from_instance(self, obj: User) -> str:
+        return obj.display_name
+
+
 class FactorResetRequestForm(forms.Form):
     """The focal point picks an account of their State, by name."""
 
-    account: forms.ModelChoiceField = forms.ModelChoiceField(
+    account = PersonChoiceField(
         queryset=None,
         label=_("Account that lost its second factor"),
         empty_label=_("Choose a person"),
@@ -204,10 +228,9 @@ class FactorResetRequestForm(forms.Form):
         },
     )
 
-    def __init__(self, *args, candidates, **kwargs):
+    def __init__(self, *args: Any, candidates: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["account"].queryset = candidates
-        self.fields["account"].label_from_instance = lambda user: user.display_name
+        cast(PersonChoiceField, self.fields["account"]).queryset = candidates
 
 
 def time_zone_choices() -> list[tuple[str, str]]:

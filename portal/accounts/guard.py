@@ -15,11 +15,18 @@ import contextlib
 import contextvars
 import logging
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 
 from portal.audit.actions import record
 from portal.audit.models import Outcome
+
+if TYPE_CHECKING:
+    from django.db.models import Model
+    from django.http import HttpRequest
+
+    from portal.accounts.models import User
 
 logger = logging.getLogger("portal.accounts")
 
@@ -78,7 +85,14 @@ def refuse_unaudited(what: str) -> None:
     )
 
 
-def refuse_self_change(user, *, by, action: str, request=None, **details) -> None:
+def refuse_self_change(
+    user: Model | None,
+    *,
+    by: User | None,
+    action: str,
+    request: HttpRequest | None = None,
+    **details: Any,
+) -> None:
     """Nobody changes their own access: audited as denied, then SelfChangeRefused.
 
     The refusal is recorded before anything is written, outside the action's

@@ -10,14 +10,21 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import dateformat, timezone
 
 from exchange import policy
 from portal.accounts.roles import Role, roles_of
 from portal.accounts.vetting import REMINDER_DAYS
+
+if TYPE_CHECKING:
+    from wagtail.models import WorkflowState
+
+    from portal.accounts.decorators import SignedInRequest
+    from portal.accounts.models import User
 
 LIMIT = 10
 # Without a previous sign-in, "new to you" means shared within this many days.
@@ -60,7 +67,7 @@ def moment(value: datetime.datetime) -> str:
     return dateformat.format(timezone.localtime(value), "j F Y, H:i T")
 
 
-def previous_sign_in(user) -> datetime.datetime | None:
+def previous_sign_in(user: User) -> datetime.datetime | None:
     """When `user` signed in before the current session: the audit trail's
     second latest successful sign-in (the latest is this session's)."""
     from portal.audit.models import AuditEvent, Outcome
@@ -79,7 +86,7 @@ def _admin_edit_url(object_id: str) -> str:
     return reverse("wagtailadmin_pages:edit", args=[int(object_id)])
 
 
-def editor_sections(user) -> list[Section]:
+def editor_sections(user: User) -> list[Section]:
     from wagtail.models import Page, WorkflowState
 
     active = WorkflowState.objects.active().filter(requested_by=user)
@@ -97,7 +104,7 @@ def editor_sections(user) -> list[Section]:
         .order_by("-latest_revision__created_at")[:LIMIT]
     )
 
-    def workflow_items(states) -> list[Item]:
+    def workflow_items(states: QuerySet[WorkflowState]) -> list[Item]:
         return [
             Item(
                 state.current_task_state.revision.object_str
@@ -148,7 +155,7 @@ def editor_sections(user) -> list[Section]:
     ]
 
 
-def progress_section(user) -> Section:
+def progress_section(user: User) -> Section:
     return Section(
         "progress",
         "Progress of your State",
@@ -158,7 +165,7 @@ def progress_section(user) -> Section:
     )
 
 
-def focal_point_section(user) -> Section:
+def focal_point_section(user: User) -> Section:
     pending = user.invitations_sent.filter(
         accepted_at__isnull=True, expires_at__gt=timezone.now()
     ).order_by("-created_at")[:LIMIT]
@@ -180,7 +187,7 @@ def focal_point_section(user) -> Section:
     )
 
 
-def secretariat_sections(user) -> list[Section]:
+def secretariat_sections(user: User) -> list[Section]:
     from wagtail.models import TaskState
 
     from portal.accounts.actions import experts, pending_factor_resets
@@ -198,7 +205,7 @@ def secretariat_sections(user) -> list[Section]:
         .order_by("vetted_until", "email")[:LIMIT]
     )
 
-    def vetting_detail(expert) -> str:
+    def vetting_detail(expert: User) -> str:
         if expert.vetted_until is None:
             return "Not yet vetted"
         if expert.vetted_until < today:
@@ -265,30 +272,27 @@ def secretariat_sections(user) -> list[Section]:
     ]
 
 
-def expert_sections(request) -> list[Section]:
+def expert_sections(request: SignedInRequest) -> list[Section]:
     from exchange.coordination.models import Message, ReadMarker
 
     user = request.user
     viewer = policy.viewer_for(request)
     today = timezone.localdate()
+    vetted, vetted_until = user.is_vetted(), user.vetted_until
     vetting = Section(
         "vetting",
         "Your vetting",
         facts=[
             (
-                "Vetted until" if user.is_vetted() else "Vetting",
-                f"{day(user.vetted_until)}"
-                if user.is_vetted()
-                else (
-                    f"Expired on {day(user.vetted_until)}"
-                    if user.vetted_until
-                    else "Not vetted yet"
-                ),
+                "Vetted until" if vetted else "Vetting",
+                (f"Expired on {day(vetted_until)}" if not vetted else day(vetted_until))
+                if vetted_until
+                else "Not vetted yet",
             ),
             ("Clearance", user.get_clearance_display()),
         ],
     )
-    if user.is_vetted() and (user.vetted_until - today).days <= REMINDER_DAYS:
+    if vetted and vetted_until and (vetted_until - today).days <= REMINDER_DAYS:
         vetting.note = "Your vetting ends soon: ask the secretariat to renew it."
     if not viewer.verified_expert:
         vetting.note = (
@@ -365,7 +369,7 @@ def expert_sections(request) -> list[Section]:
     return [documents, rooms_section, vetting]
 
 
-def security_officer_sections(user) -> list[Section]:
+def security_officer_sections(user: User) -> list[Section]:
     from portal.audit.models import AuditEvent, Outcome
 
     last_check = (
@@ -420,7 +424,7 @@ def security_officer_sections(user) -> list[Section]:
     ]
 
 
-def sections_for(request) -> list[Section]:
+def sections_for(request: SignedInRequest) -> list[Section]:
     """The home's panels for the person behind a verified `request`."""
     user = request.user
     roles = set(roles_of(user))

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import time
 import zoneinfo
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.contrib.sessions.backends.base import SessionBase
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import redirect
 from django.utils import timezone, translation
 
@@ -22,18 +25,20 @@ from portal.accounts.stepup import (
 from portal.accounts.twofactor import second_factor_url
 from portal.audit.actions import record
 
+GetResponse = Callable[[HttpRequest], HttpResponseBase]
 
-def session_expired(session) -> bool:
+
+def session_expired(session: SessionBase) -> bool:
     started = session.get(SESSION_STARTED_AT_KEY)
-    return started is not None and time.time() - started > absolute_seconds()
+    return started is not None and bool(time.time() - started > absolute_seconds())
 
 
 def absolute_seconds() -> int:
-    return getattr(settings, "SESSION_ABSOLUTE_SECONDS", 12 * 60 * 60)
+    return int(getattr(settings, "SESSION_ABSOLUTE_SECONDS", 12 * 60 * 60))
 
 
 def touch_seconds() -> int:
-    return getattr(settings, "SESSION_TOUCH_SECONDS", 60)
+    return int(getattr(settings, "SESSION_TOUCH_SECONDS", 60))
 
 
 class AbsoluteSessionAgeMiddleware:
@@ -48,10 +53,10 @@ class AbsoluteSessionAgeMiddleware:
     absolute cap does not slide, so a session kept busy still ends.
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         session = request.session
         now = int(time.time())
         if (
@@ -88,11 +93,11 @@ class AdminVerifiedSessionMiddleware:
     a redirect loop, hence the 403 here.
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
         self.prefix = "/admin/"
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if request.path.startswith(self.prefix):
             if not request.user.is_authenticated:
                 next_url = request.get_full_path()
@@ -114,10 +119,10 @@ class PersonalLanguageMiddleware:
     in its prefix's language. After the portal's LocaleMiddleware, which has already
     chosen the cookie's or the browser's language."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         language = getattr(request.user, "language", "")
         if language and getattr(request, "language_from_person", False):
             translation.activate(language)
@@ -130,10 +135,10 @@ class PersonalTimeZoneMiddleware:
     default); visitors and mails read UTC. The formats name the zone after each
     time, so a reader never has to guess which one it is."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         zone = getattr(request.user, "time_zone", "") or "UTC"
         try:
             timezone.activate(zoneinfo.ZoneInfo(zone))

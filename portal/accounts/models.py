@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime
 import zoneinfo
-from typing import ClassVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
@@ -16,6 +17,9 @@ from django.utils.translation import gettext_lazy
 
 from portal.tiers import Tier
 
+if TYPE_CHECKING:
+    from django_otp.models import Device
+
 
 def validate_time_zone(value: str) -> None:
     """A zone of the IANA database ("Europe/Vienna"), as zoneinfo knows them."""
@@ -26,8 +30,8 @@ def validate_time_zone(value: str) -> None:
         )
 
 
-class UserQuerySet(models.QuerySet):
-    def update(self, **kwargs):
+class UserQuerySet(models.QuerySet["User"]):
+    def update(self, **kwargs: Any) -> int:
         """A bulk update skips `save()`: refuse one that touches access fields
         outside the actions, as the pre_save receiver does for a single row."""
         from portal.accounts.guard import PROTECTED_USER_FIELDS, refuse_unaudited
@@ -37,10 +41,15 @@ class UserQuerySet(models.QuerySet):
         return super().update(**kwargs)
 
 
-class UserManager(BaseUserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
-    def _create_user(self, email: str, password: str | None, **extra) -> User:
+    def get_queryset(self) -> UserQuerySet:
+        # What `from_queryset` would build, written out so that the type checker
+        # follows it: every bulk update of users goes through `UserQuerySet`.
+        return UserQuerySet(self.model, using=self._db)
+
+    def _create_user(self, email: str, password: str | None, **extra: Any) -> User:
         if not email:
             raise ValueError("An email address is required.")
         user = self.model(email=self.normalize_email(email).lower(), **extra)
@@ -48,13 +57,15 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):  # type: ignore[
         user.save(using=self._db)
         return user
 
-    def create_user(self, email: str, password: str | None = None, **extra) -> User:
+    def create_user(
+        self, email: str, password: str | None = None, **extra: Any
+    ) -> User:
         extra.setdefault("is_staff", False)
         extra.setdefault("is_superuser", False)
         return self._create_user(email, password, **extra)
 
     def create_superuser(
-        self, email: str, password: str | None = None, **extra
+        self, email: str, password: str | None = None, **extra: Any
     ) -> User:
         extra["is_staff"] = True
         extra["is_superuser"] = True
@@ -125,7 +136,15 @@ class User(AbstractUser):
     EMAIL_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects: ClassVar[UserManager] = UserManager()
+    # The stubs type AbstractUser's manager as Django's own UserManager, which a
+    # user model without a username cannot use; Django documents replacing it.
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
+
+    if TYPE_CHECKING:
+        # Set on the request's user by django-otp's middleware (and, for sockets,
+        # by `portal.accounts.channels`): the device that verified the session.
+        otp_device: Device | None
+        is_verified: Callable[[], bool]
 
     class Meta:
         ordering = ["email"]

@@ -11,6 +11,7 @@ passkey is a second factor after the password, which django-axes guards.
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.urls import path, reverse
@@ -32,6 +33,11 @@ from portal.mail.kinds import Kind
 from portal.mail.messages import Notice
 from portal.mail.queue import deliver
 
+if TYPE_CHECKING:
+    from django.http import HttpRequest, HttpResponse
+
+    from django_otp_webauthn.models import WebAuthnCredential
+
 
 class StepUpRequired(exceptions.OTPWebAuthnApiError):
     status_code = 403
@@ -42,23 +48,23 @@ class StepUpRequired(exceptions.OTPWebAuthnApiError):
 
 
 class BeginPasskeyRegistrationView(BeginCredentialRegistrationView):
-    def check_can_register(self):
+    def check_can_register(self) -> None:
         super().check_can_register()
         if has_device(self.request.user) and not is_recently_verified(self.request):
             raise StepUpRequired()
 
 
 class CompletePasskeyRegistrationView(CompleteCredentialRegistrationView):
-    def check_can_register(self):
+    def check_can_register(self) -> None:
         super().check_can_register()
         if has_device(self.request.user) and not is_recently_verified(self.request):
             raise StepUpRequired()
 
-    def post(self, *args, **kwargs):
+    def post(self, *args: Any, **kwargs: Any) -> HttpResponse:
         was_verified = self.request.user.is_verified()
         # The new passkey and its audit event commit together, or neither does.
         with transaction.atomic():
-            response = super().post(*args, **kwargs)
+            response: HttpResponse = super().post(*args, **kwargs)
             record(
                 "otp.device_enrolled",
                 actor=self.request.user,
@@ -83,13 +89,14 @@ class CompletePasskeyRegistrationView(CompleteCredentialRegistrationView):
             mark_verified(self.request)
         return response
 
-    def handle_exception(self, exc):
+    def handle_exception(self, exc: Exception) -> HttpResponse:
         _record_failure(self.request, "otp.device_enrolled", exc)
-        return super().handle_exception(exc)
+        response: HttpResponse = super().handle_exception(exc)
+        return response
 
 
 class CompletePasskeyVerificationView(CompleteCredentialAuthenticationView):
-    def complete_auth(self, device) -> None:
+    def complete_auth(self, device: WebAuthnCredential) -> None:
         with transaction.atomic():
             super().complete_auth(device)
             record(
@@ -102,19 +109,20 @@ class CompletePasskeyVerificationView(CompleteCredentialAuthenticationView):
         self.request.session.cycle_key()
         mark_verified(self.request)
 
-    def handle_exception(self, exc):
+    def handle_exception(self, exc: Exception) -> HttpResponse:
         _record_failure(self.request, "otp.verify", exc)
-        return super().handle_exception(exc)
+        response: HttpResponse = super().handle_exception(exc)
+        return response
 
 
-def _json_id(response) -> str:
+def _json_id(response: HttpResponse) -> str:
     try:
         return str(json.loads(response.content).get("id", ""))
     except ValueError:
         return ""
 
 
-def _record_failure(request, action: str, exc: Exception) -> None:
+def _record_failure(request: HttpRequest, action: str, exc: Exception) -> None:
     record(
         action,
         outcome=Outcome.FAILURE,

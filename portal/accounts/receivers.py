@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from django.contrib.auth.signals import (
     user_logged_in,
@@ -11,6 +12,7 @@ from django.contrib.auth.signals import (
 )
 from django.db.models.signals import m2m_changed, post_save, pre_save
 from django.dispatch import receiver
+from django.http import HttpRequest
 
 from axes.signals import user_locked_out
 
@@ -24,7 +26,9 @@ from portal.tiers import Tier
 
 
 @receiver(user_logged_in, dispatch_uid="portal_audit_login")
-def on_logged_in(sender, request, user, **kwargs) -> None:
+def on_logged_in(
+    sender: type[User], request: HttpRequest | None, user: User, **kwargs: Any
+) -> None:
     if request is not None and hasattr(request, "session"):
         # The absolute session lifetime counts from the password check.
         request.session[SESSION_STARTED_AT_KEY] = int(time.time())
@@ -32,7 +36,12 @@ def on_logged_in(sender, request, user, **kwargs) -> None:
 
 
 @receiver(user_login_failed, dispatch_uid="portal_audit_login_failed")
-def on_login_failed(sender, credentials, request=None, **kwargs) -> None:
+def on_login_failed(
+    sender: str,
+    credentials: dict[str, Any],
+    request: HttpRequest | None = None,
+    **kwargs: Any,
+) -> None:
     # Django already masks the password in `credentials`; the trail keeps only the
     # hash of the name typed (an address) and the account it names, if any.
     username = str(credentials.get("username") or credentials.get("email") or "")
@@ -45,13 +54,24 @@ def on_login_failed(sender, credentials, request=None, **kwargs) -> None:
 
 
 @receiver(user_logged_out, dispatch_uid="portal_audit_logout")
-def on_logged_out(sender, request, user, **kwargs) -> None:
+def on_logged_out(
+    sender: type[User],
+    request: HttpRequest | None,
+    user: User | None,
+    **kwargs: Any,
+) -> None:
     if user is not None:
         record("auth.logout", actor=user, target=user, request=request)
 
 
 @receiver(user_locked_out, dispatch_uid="portal_audit_lockout")
-def on_locked_out(sender, request, username, ip_address, **kwargs) -> None:
+def on_locked_out(
+    sender: str,
+    request: HttpRequest | None,
+    username: str | None,
+    ip_address: str | None,
+    **kwargs: Any,
+) -> None:
     record(
         "auth.lockout",
         outcome=Outcome.DENIED,
@@ -60,7 +80,7 @@ def on_locked_out(sender, request, username, ip_address, **kwargs) -> None:
     )
 
 
-def _attempted_name(username: str) -> dict:
+def _attempted_name(username: str) -> dict[str, Any]:
     """A name typed at sign-in, as references: its hash and the account's id."""
     account = (
         User.objects.filter(email__iexact=username.strip()).values_list("pk", flat=True)
@@ -79,7 +99,7 @@ _REFUSED_M2M = ("pre_add", "pre_remove", "pre_clear")
 
 
 @receiver(m2m_changed, sender=User.groups.through, dispatch_uid="portal_guard_groups")
-def refuse_unaudited_group_change(sender, action, **kwargs) -> None:
+def refuse_unaudited_group_change(sender: type, action: str, **kwargs: Any) -> None:
     """The Wagtail user editor and its bulk actions call the actions too; anything
     else (a form, a script, a shell) that adds or removes a group is refused."""
     if action in _REFUSED_M2M:
@@ -96,15 +116,21 @@ def refuse_unaudited_group_change(sender, action, **kwargs) -> None:
     sender=PartnerGroup.states.through,
     dispatch_uid="portal_guard_partner_states",
 )
-def refuse_unaudited_partner_group_change(sender, action, **kwargs) -> None:
+def refuse_unaudited_partner_group_change(
+    sender: type, action: str, **kwargs: Any
+) -> None:
     if action in _REFUSED_M2M:
         refuse_unaudited("Partner-group membership")
 
 
 @receiver(pre_save, sender=User, dispatch_uid="portal_guard_user_fields")
 def refuse_unaudited_access_fields(
-    sender, instance, raw=False, update_fields=None, **kwargs
-):
+    sender: type[User],
+    instance: User,
+    raw: bool = False,
+    update_fields: frozenset[str] | None = None,
+    **kwargs: Any,
+) -> None:
     """Superuser status, clearance and vetting of an existing account change only
     through the actions. A new account is recorded with what it starts with."""
     if raw or is_authorised() or instance.pk is None:
@@ -116,7 +142,8 @@ def refuse_unaudited_access_fields(
     ]
     if not fields:
         return
-    attnames = [User._meta.get_field(f).attname for f in fields]
+    columns = {f.name: f.attname for f in User._meta.concrete_fields}
+    attnames = [columns[f] for f in fields]
     stored = User.objects.filter(pk=instance.pk).values(*attnames).first()
     if stored is None:
         return
@@ -126,7 +153,13 @@ def refuse_unaudited_access_fields(
 
 
 @receiver(post_save, sender=User, dispatch_uid="portal_audit_account_created")
-def on_account_created(sender, instance, created, raw=False, **kwargs) -> None:
+def on_account_created(
+    sender: type[User],
+    instance: User,
+    created: bool,
+    raw: bool = False,
+    **kwargs: Any,
+) -> None:
     """An account created with access (a superuser, a clearance, a vetting) outside
     the actions is recorded with what it starts with."""
     if not created or raw or is_authorised():

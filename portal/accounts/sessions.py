@@ -9,14 +9,17 @@ deleting and expiring sessions are Django's own.
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib.sessions.backends import db
 from django.contrib.sessions.models import Session
+from django.db.models import QuerySet
 from django.db.models.functions import Now
 
 from portal.core import sql
 
 
-def _live_sessions():
+def _live_sessions() -> QuerySet[Session, tuple[str, str, datetime.datetime]]:
     return Session.objects.filter(expire_date__gt=Now()).values_list(
         "session_key", "session_data", "expire_date"
     )

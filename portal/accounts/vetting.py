@@ -38,6 +38,8 @@ def send_vetting_reminders(today: datetime.date | None = None) -> int:
     )
     sent = 0
     for user in due:
+        if user.vetted_until is None:
+            continue  # The query chose only those with a date; typed as optional.
         try:
             with transaction.atomic():
                 VettingReminder.objects.create(
@@ -74,6 +76,8 @@ def send_vetting_ended(today: datetime.date | None = None) -> int:
     )
     told = 0
     for user in ended:
+        if user.vetted_until is None:
+            continue  # The query chose only those with a date; typed as optional.
         with transaction.atomic():
             if deliver(
                 user,

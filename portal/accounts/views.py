@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -16,7 +17,13 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseRedirect,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
@@ -68,8 +75,11 @@ from portal.mail import actions as mail_actions
 from portal.mail.forms import MailPreferencesForm
 from portal.mail.views import security_kind_labels
 
+if TYPE_CHECKING:
+    from portal.accounts.models import User
 
-def _complete_verification(request: HttpRequest, device) -> None:
+
+def _complete_verification(request: HttpRequest, device: Device) -> None:
     """Bind the device to the session, rotate the session key, stamp the time."""
     django_otp.login(request, device)
     request.session.cycle_key()
@@ -278,7 +288,7 @@ def time_zone_view(request: SignedInRequest) -> HttpResponse:
     return redirect("accounts:profile")
 
 
-def _tools(user) -> list[tuple[str, str]]:
+def _tools(user: User) -> list[tuple[str, str]]:
     """The pages a person's roles open to them."""
     tools = []
     if has_role(user, Role.FOCAL_POINT):
@@ -363,7 +373,11 @@ def password_reset_view(request: HttpRequest) -> HttpResponse:
 
 
 def _reset_refused(
-    request: HttpRequest, form, message: str, *, retry_after: int
+    request: HttpRequest,
+    form: PasswordResetRequestForm,
+    message: str,
+    *,
+    retry_after: int,
 ) -> HttpResponse:
     form.add_error(None, message)
     response = render(
@@ -383,7 +397,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     post_reset_login = False
     success_url = reverse_lazy("accounts:login")
 
-    def dispatch(self, *args, **kwargs):
+    def dispatch(self, *args: Any, **kwargs: Any) -> HttpResponseBase:
         response = super().dispatch(*args, **kwargs)
         # A good link first redirects to the form (keeping the token out of
         # Referer headers); anything else that is not the form is a bad link.
@@ -392,7 +406,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
             response.status_code = 410
         return response
 
-    def form_valid(self, form):
+    def form_valid(self, form: NewPasswordForm) -> HttpResponse:
         actions.reset_password(
             self.user, form.cleaned_data["new_password1"], request=self.request
         )

@@ -10,8 +10,14 @@ Clearance and vetting are not on these screens at all: they have their own pages
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from django import forms
 from django.contrib import messages
+from django.contrib.auth.models import Group
 from django.db import transaction
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -22,21 +28,41 @@ from wagtail.users.views import users as wagtail_users
 from wagtail.users.views.bulk_actions.assign_role import AssignRoleBulkAction
 
 from portal.accounts import actions, home
+from portal.accounts.decorators import SignedInRequest
 from portal.accounts.guard import SelfChangeRefused, refuse_self_change
 from portal.accounts.models import User
 from portal.accounts.roles import Role, roles_of
 
+if TYPE_CHECKING:
+    from django.views.generic.edit import BaseFormView
 
-class _AccessThroughActions:
+    from portal.accounts.home import Section
+
+    # To the type checker the mixins below are what they are mixed into: a model
+    # form of users and a form view (Wagtail's, which are untyped, derive from them).
+    _UserForm = forms.ModelForm[User]
+    _FormView = BaseFormView[forms.ModelForm[User]]
+else:
+    _UserForm = _FormView = object
+
+
+class _AccessThroughActions(_UserForm):
     """Mixed into Wagtail's user forms: `editor` and `request` come from the view."""
 
-    def __init__(self, *args, editor=None, request=None, **kwargs):
+    def __init__(
+        self,
+        *args: Any,
+        editor: User | None = None,
+        request: HttpRequest | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.editor = editor
         self.request = request
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         groups = cleaned.get("groups")
         editing_self = self.editor is not None and self.instance.pk == self.editor.pk
         if editing_self and groups is not None:
@@ -56,7 +82,7 @@ class _AccessThroughActions:
                     self.add_error("groups", str(refusal))
         return cleaned
 
-    def save(self, commit=True):
+    def save(self, commit: bool = True) -> User:
         groups = self.cleaned_data.get("groups") if "groups" in self.fields else None
         superuser = (
             self.cleaned_data.get("is_superuser")
@@ -89,8 +115,8 @@ class UserEditForm(_AccessThroughActions, wagtail_forms.UserEditForm):
     pass
 
 
-class _EditorKwargs:
-    def get_form_kwargs(self):
+class _EditorKwargs(_FormView):
+    def get_form_kwargs(self) -> dict[str, Any]:
         kwargs = super().get_form_kwargs()
         kwargs.update(editor=self.request.user, request=self.request)
         return kwargs
@@ -108,7 +134,7 @@ class UserViewSet(wagtail_users.UserViewSet):
     add_view_class = CreateView
     edit_view_class = EditView
 
-    def get_form_class(self, for_update=False):
+    def get_form_class(self, for_update: bool = False) -> type[_AccessThroughActions]:
         return UserEditForm if for_update else UserCreationForm
 
 
@@ -116,7 +142,9 @@ class AuditedAssignRoleBulkAction(AssignRoleBulkAction):
     """ "Assign role" on many users at once: each through `set_groups`, never to
     oneself (the whole action is refused, and audited, when one is selected)."""
 
-    def prepare_action(self, objects, objects_without_access):
+    def prepare_action(
+        self, objects: Sequence[User], objects_without_access: Any
+    ) -> HttpResponse | None:
         if any(obj.pk == self.request.user.pk for obj in objects):
             try:
                 refuse_self_change(
@@ -131,7 +159,7 @@ class AuditedAssignRoleBulkAction(AssignRoleBulkAction):
                 return redirect(self.next_url)
         return None
 
-    def get_execution_context(self):
+    def get_execution_context(self) -> dict[str, Any]:
         return {
             **super().get_execution_context(),
             "by": self.request.user,
@@ -139,7 +167,14 @@ class AuditedAssignRoleBulkAction(AssignRoleBulkAction):
         }
 
     @classmethod
-    def execute_action(cls, objects, role=None, by=None, request=None, **kwargs):
+    def execute_action(
+        cls,
+        objects: Sequence[User],
+        role: Group | None = None,
+        by: User | None = None,
+        request: HttpRequest | None = None,
+        **kwargs: Any,
+    ) -> tuple[int, int] | None:
         if role is None:
             return None
         for user in objects:
@@ -160,10 +195,12 @@ class RoleWorkPanel(Component):
     template_name = "wagtailadmin/home/portal_work.html"
     order = 50
 
-    def __init__(self, sections):
+    def __init__(self, sections: list[Section]) -> None:
         self.sections = sections
 
-    def get_context_data(self, parent_context=None):
+    def get_context_data(
+        self, parent_context: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         return {"sections": self.sections}
 
 
@@ -173,10 +210,10 @@ ADMIN_TITLES = {
 }
 
 
-def admin_work_sections(user) -> list:
+def admin_work_sections(user: User) -> list[Section]:
     """My drafts, what awaits moderation or changes, and what awaits my review."""
     roles = set(roles_of(user))
-    sections = []
+    sections: list[Section] = []
     if roles & {Role.STATE_EDITOR, Role.FOCAL_POINT}:
         sections += home.editor_sections(user)
     if Role.SECRETARIAT in roles:
@@ -191,8 +228,13 @@ def admin_work_sections(user) -> list:
     return sections
 
 
-@hooks.register("construct_homepage_panels")
-def add_role_work_panel(request, panels) -> None:
+def add_role_work_panel(request: SignedInRequest, panels: list[Component]) -> None:
+    """The admin answers only to signed-in, verified people
+    (`AdminVerifiedSessionMiddleware`), so its request has a user."""
     sections = admin_work_sections(request.user)
     if sections:
         panels.append(RoleWorkPanel(sections))
+
+
+# Registered by call: Wagtail's decorator is untyped and would hide the signature.
+hooks.register("construct_homepage_panels", add_role_work_panel)

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 
 from portal.audit.models import GENESIS_HASH, AuditEvent, Outcome
+
+if TYPE_CHECKING:
+    from django.db.models import Model
+    from django.http import HttpRequest
+
+    from portal.accounts.models import User
+    from portal.audit.models import Checkpoint
 
 # Serialises writers on PostgreSQL so that two events never claim the same predecessor.
 CHAIN_LOCK_KEY = 0x4E5349_41  # "NSIA"
@@ -22,7 +29,7 @@ def address_hash(address: str) -> str:
     return hashlib.sha256(address.strip().lower().encode()).hexdigest()
 
 
-def _client_address(request) -> str | None:
+def _client_address(request: HttpRequest | None) -> str | None:
     if request is None:
         return None
     return request.META.get("REMOTE_ADDR") or None
@@ -31,12 +38,12 @@ def _client_address(request) -> str | None:
 def record(
     action: str,
     *,
-    actor=None,
-    target=None,
+    actor: User | None = None,
+    target: Model | None = None,
     target_type: str = "",
     target_id: str | int = "",
     outcome: str = Outcome.SUCCESS,
-    request=None,
+    request: HttpRequest | None = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append an event inside the caller's transaction; a failure raises.
@@ -95,7 +102,9 @@ class CheckpointRefused(Exception):
     """The rows since the last checkpoint do not add up: nothing is signed."""
 
 
-def sign_checkpoint(*, actor=None, request=None):
+def sign_checkpoint(
+    *, actor: User | None = None, request: HttpRequest | None = None
+) -> Checkpoint | None:
     """Sign the chain's head as a new checkpoint; None when the head has not moved.
 
     The checkpoint's own audit event is the row it signs: it is recorded first,

@@ -8,7 +8,9 @@ described there and in docs/exchange-policy.md.
 from __future__ import annotations
 
 import bisect
+import datetime
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 
@@ -17,6 +19,9 @@ from portal.audit import verify_receipt as rules
 from portal.audit.actions import sign_checkpoint
 from portal.audit.models import AuditEvent, Checkpoint
 
+if TYPE_CHECKING:
+    from portal.accounts.models import User
+
 HASH_RULE = (
     "row_hash = hex(SHA-256(previous_hash + canonical JSON of the row without "
     "previous_hash and row_hash: keys sorted, separators ',' and ':', UTF-8)); "
@@ -24,7 +29,7 @@ HASH_RULE = (
 )
 
 
-def _row(event: AuditEvent) -> dict:
+def _row(event: AuditEvent) -> dict[str, Any]:
     return {
         **event.hashed_content(),
         "previous_hash": event.previous_hash,
@@ -33,8 +38,12 @@ def _row(event: AuditEvent) -> dict:
 
 
 def signed_bundle(
-    scope: dict, events: QuerySet[AuditEvent], *, generated_at, actor=None
-) -> dict:
+    scope: dict[str, Any],
+    events: QuerySet[AuditEvent],
+    *,
+    generated_at: datetime.datetime,
+    actor: User | None = None,
+) -> dict[str, Any]:
     """The bundle of `events` (call inside the transaction that records its export).
 
     A checkpoint is signed first when the head has moved, so that every row, the
@@ -62,7 +71,7 @@ def signed_bundle(
     return sign_bundle(bundle)
 
 
-def _links(sequences: Iterable[int], checkpoints: list[Checkpoint]) -> dict:
+def _links(sequences: Iterable[int], checkpoints: list[Checkpoint]) -> dict[str, Any]:
     """The segments holding `sequences` and the checkpoints from the first one used
     to the latest, so that each row chains up to the latest signed head."""
     marks = [c.sequence for c in checkpoints]
@@ -85,7 +94,7 @@ def _links(sequences: Iterable[int], checkpoints: list[Checkpoint]) -> dict:
     }
 
 
-def sign_bundle(bundle: dict) -> dict:
+def sign_bundle(bundle: dict[str, Any]) -> dict[str, Any]:
     """Sign the bundle's list of rows, scope and time with the audit key."""
     key = signing.signing_key()
     bundle["signature"] = {

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+from django.apps import AppConfig
 from django.core.checks import Error, Tags, register
 from django.core.exceptions import ImproperlyConfigured
 
 
 @register(Tags.security)
-def check_signing_key(app_configs, **kwargs) -> list[Error]:
+def check_signing_key(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[Error]:
     """Checkpoints cannot be signed, nor old ones verified, without sound keys."""
     from portal.audit import signing
 

@@ -4,12 +4,41 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any, TypedDict
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 GENESIS_HASH = "0" * 64
+
+
+class HashedContent(TypedDict):
+    """An event's fields as hashed and as a receipt bundle carries them."""
+
+    sequence: int
+    occurred_at: str
+    actor_id: int | None
+    actor_label: str
+    action: str
+    target_type: str
+    target_id: str
+    outcome: str
+    ip_address: str | None
+    user_agent: str
+    details: Any  # the stored JSON: references only (ids, tiers, hashes, counts)
+
+
+class SignedCheckpoint(TypedDict):
+    """A checkpoint as published and as a receipt bundle carries it."""
+
+    sequence: int
+    row_hash: str
+    rows_digest: str
+    created_at: str
+    key_id: str
+    previous_checkpoint_hash: str
+    signature: str
 
 
 class Outcome(models.TextChoices):
@@ -53,7 +82,7 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"#{self.sequence} {self.action} {self.outcome}"
 
-    def hashed_content(self) -> dict:
+    def hashed_content(self) -> HashedContent:
         """Every field but the hashes, as hashed (a receipt bundle carries it)."""
         return {
             "sequence": self.sequence,
@@ -111,7 +140,7 @@ class Checkpoint(models.Model):
     def __str__(self) -> str:
         return f"checkpoint #{self.sequence}"
 
-    def as_signed(self) -> dict:
+    def as_signed(self) -> SignedCheckpoint:
         """The checkpoint as published and as a receipt bundle carries it."""
         return {
             "sequence": self.sequence,

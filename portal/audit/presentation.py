@@ -13,13 +13,18 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 
 from exchange.policy import Viewer, can_view, viewer_for
 from portal.audit.models import AuditEvent
 from portal.tiers import Tier
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from exchange.models import Document
 
 # Keys whose values are content: shown only to a reader who may see the target.
 CONTENT_KEYS = frozenset(
@@ -95,7 +100,7 @@ class AuditRow:
 class AuditReader:
     """Renders events for one reader: the person behind `request`."""
 
-    def __init__(self, request) -> None:
+    def __init__(self, request: HttpRequest) -> None:
         self.user = getattr(request, "user", None)
         self.viewer: Viewer = viewer_for(request)
 
@@ -140,7 +145,7 @@ class AuditReader:
             title=document.title if (document is not None and may_see) else "",
         )
 
-    def _may_see_content(self, event: AuditEvent, document) -> bool:
+    def _may_see_content(self, event: AuditEvent, document: Document | None) -> bool:
         if event.target_type == DOCUMENT:
             return document is not None and can_view(self.viewer, document)
         if event.target_type == USER:
@@ -176,8 +181,10 @@ def reference(target_type: str, target_id: str, tier: str | None = None) -> str:
 
 def _recorded_tier(details: dict[str, Any]) -> str | None:
     for source in (details, details.get("after")):
-        if isinstance(source, dict) and isinstance(source.get("tier"), str):
-            return source["tier"]
+        if isinstance(source, dict):
+            tier = source.get("tier")
+            if isinstance(tier, str):
+                return tier
     return None
 
 

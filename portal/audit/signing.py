@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -87,7 +88,7 @@ def retired_public_keys() -> dict[str, bytes]:
     return keys
 
 
-def public_keys_document() -> dict:
+def public_keys_document() -> dict[str, Any]:
     """The key file an offline checker uses (`--key`), as the portal publishes it."""
     current = signing_key()
     entries = [

@@ -3,15 +3,17 @@ their SQL there and does nothing on the demo's SQLite."""
 
 from __future__ import annotations
 
+from django.apps.registry import Apps
 from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
 
 def on_postgresql(create_sql: str, drop_sql: str) -> migrations.RunPython:
-    def create(apps, schema_editor):
+    def create(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
         if schema_editor.connection.vendor == "postgresql":
             schema_editor.execute(create_sql, params=None)
 
-    def drop(apps, schema_editor):
+    def drop(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
         if schema_editor.connection.vendor == "postgresql":
             schema_editor.execute(drop_sql, params=None)
 

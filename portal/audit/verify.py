@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.core.exceptions import ImproperlyConfigured
 
 from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from portal.audit import verify_receipt as rules
 from portal.audit.models import GENESIS_HASH, AuditEvent, Checkpoint
@@ -26,7 +28,11 @@ class ChainReport:
         return self.broken_sequence is None
 
 
-def _checkpoint_problem(checkpoint: Checkpoint, keys, previous) -> str:
+def _checkpoint_problem(
+    checkpoint: Checkpoint,
+    keys: Mapping[str, Ed25519PublicKey],
+    previous: Checkpoint | None,
+) -> str:
     """What is wrong with `checkpoint` itself (its signature, its link), or ''."""
     signed = checkpoint.as_signed()
     where = f"checkpoint #{checkpoint.sequence}"

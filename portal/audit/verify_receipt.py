@@ -36,12 +36,18 @@ import datetime
 import hashlib
 import json
 import sys
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
 )
+
+# A value as parsed from a file: whatever its JSON held. The checks below look at its
+# shape (`_fields`, `isinstance`) before they rely on it.
+Json = Any
 
 GENESIS_HASH = "0" * 64
 BUNDLE_FORMAT = "nsip-access-receipt/2"
@@ -100,7 +106,7 @@ KEY_FIELDS = frozenset({"key_id", "algorithm", "public_key", "status"})
 # --- The rules the portal and this checker share.
 
 
-def canonical(value) -> str:
+def canonical(value: object) -> str:
     """JSON with sorted keys and no spaces: the form that is hashed and signed."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
@@ -109,13 +115,13 @@ def sha256_hex(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def row_hash(row: dict) -> str:
+def row_hash(row: Mapping[str, Any]) -> str:
     """SHA-256 of the previous row's hash and the canonical row without hashes."""
     content = {k: v for k, v in row.items() if k not in ("previous_hash", "row_hash")}
     return sha256_hex(row["previous_hash"] + canonical(content))
 
 
-def fold_digest(digest: str, row_hashes) -> str:
+def fold_digest(digest: str, row_hashes: Iterable[str]) -> str:
     """The rows' digest: each row's hash folded into the one before, from genesis.
 
     A checkpoint signs it, so the hashes of the rows between two checkpoints, and
@@ -138,17 +144,17 @@ def public_key_bytes(public_key: Ed25519PublicKey) -> bytes:
     )
 
 
-def checkpoint_payload(checkpoint: dict) -> bytes:
+def checkpoint_payload(checkpoint: Mapping[str, Any]) -> bytes:
     signed = {name: checkpoint[name] for name in CHECKPOINT_SIGNED_FIELDS}
     return canonical({"format": CHECKPOINT_FORMAT, **signed}).encode()
 
 
-def checkpoint_hash(checkpoint: dict) -> str:
+def checkpoint_hash(checkpoint: Mapping[str, Any]) -> str:
     """What the next checkpoint names as its predecessor."""
     return hashlib.sha256(checkpoint_payload(checkpoint)).hexdigest()
 
 
-def manifest_payload(bundle: dict) -> bytes:
+def manifest_payload(bundle: Mapping[str, Any]) -> bytes:
     return canonical(
         {
             "format": MANIFEST_FORMAT,
@@ -173,7 +179,7 @@ class Refused(Exception):
     """The verdict: the first thing in the bundle that does not hold."""
 
 
-def _timestamp(value, where: str) -> datetime.datetime:
+def _timestamp(value: Json, where: str) -> datetime.datetime:
     try:
         moment = datetime.datetime.fromisoformat(value)
     except (TypeError, ValueError):
@@ -183,14 +189,19 @@ def _timestamp(value, where: str) -> datetime.datetime:
     return moment
 
 
-def _not_future(value, where: str, now: datetime.datetime) -> datetime.datetime:
+def _not_future(value: Json, where: str, now: datetime.datetime) -> datetime.datetime:
     moment = _timestamp(value, where)
     if moment > now + CLOCK_SKEW:
         raise Refused(f"{where} is dated {value}, in the future")
     return moment
 
 
-def _fields(obj, allowed: frozenset, where: str, optional=frozenset()) -> None:
+def _fields(
+    obj: Json,
+    allowed: frozenset[str],
+    where: str,
+    optional: frozenset[str] = frozenset(),
+) -> None:
     if not isinstance(obj, dict):
         raise Refused(f"{where} is not an object")
     unknown = sorted(set(obj) - allowed)
@@ -201,12 +212,12 @@ def _fields(obj, allowed: frozenset, where: str, optional=frozenset()) -> None:
         raise Refused(f"{where} lacks field(s): {', '.join(missing)}")
 
 
-def load_keys(document) -> dict[str, Ed25519PublicKey]:
+def load_keys(document: Json) -> dict[str, Ed25519PublicKey]:
     """The key file's keys by id; each id must be the one its key derives."""
     _fields(document, frozenset({"format", "keys"}), "the key file")
     if document["format"] != KEYS_FORMAT:
         raise Refused(f"the key file is not in the format {KEYS_FORMAT}")
-    keys = {}
+    keys: dict[str, Ed25519PublicKey] = {}
     for index, entry in enumerate(document["keys"]):
         _fields(entry, KEY_FIELDS, f"key {index + 1} of the key file")
         try:
@@ -225,7 +236,13 @@ def load_keys(document) -> dict[str, Ed25519PublicKey]:
     return keys
 
 
-def _verify_signature(keys, key, value: str, payload: bytes, where: str) -> None:
+def _verify_signature(
+    keys: Mapping[str, Ed25519PublicKey],
+    key: Json,
+    value: Json,
+    payload: bytes,
+    where: str,
+) -> None:
     public = keys.get(key)
     if public is None:
         raise Refused(
@@ -241,12 +258,14 @@ def _verify_signature(keys, key, value: str, payload: bytes, where: str) -> None
         ) from None
 
 
-def verify_checkpoints(items, keys, *, now: datetime.datetime) -> dict[int, dict]:
+def verify_checkpoints(
+    items: Json, keys: Mapping[str, Ed25519PublicKey], *, now: datetime.datetime
+) -> dict[int, dict[str, Json]]:
     """Checkpoints by row number: each signed by a known key, not from the future,
     in order, and linked to the one before it."""
     if not isinstance(items, list) or not items:
         raise Refused("there is no signed checkpoint")
-    checkpoints: dict[int, dict] = {}
+    checkpoints: dict[int, dict[str, Json]] = {}
     previous = None
     for cp in items:
         where = f"checkpoint #{cp.get('sequence')}" if isinstance(cp, dict) else ""
@@ -275,7 +294,13 @@ def verify_checkpoints(items, keys, *, now: datetime.datetime) -> dict[int, dict
     return checkpoints
 
 
-def compare_with_earlier(current: list, earlier: list, keys, *, now) -> str:
+def compare_with_earlier(
+    current: Sequence[Mapping[str, Json]],
+    earlier: Json,
+    keys: Mapping[str, Ed25519PublicKey],
+    *,
+    now: datetime.datetime,
+) -> str:
     """An earlier copy's checkpoints must all be in `current`, unchanged: then the
     rows since were appended, not rewritten, truncated or reordered (each
     checkpoint signs the digest of every row before it, and the hash of the
@@ -312,7 +337,9 @@ def compare_with_earlier(current: list, earlier: list, keys, *, now) -> str:
     return f"{compared} earlier checkpoints found unchanged"
 
 
-def verify_checkpoint_list(document, keys_document, *, now) -> str:
+def verify_checkpoint_list(
+    document: Json, keys_document: Json, *, now: datetime.datetime
+) -> str:
     """The portal's full list of checkpoints (/audit/checkpoints.json)."""
     _fields(document, CHECKPOINT_LIST_FIELDS, "the checkpoint list")
     if document["format"] != CHECKPOINT_LIST_FORMAT:
@@ -334,7 +361,7 @@ def verify_checkpoint_list(document, keys_document, *, now) -> str:
     )
 
 
-def verify_bundle(bundle, keys_document, *, now: datetime.datetime) -> str:
+def verify_bundle(bundle: Json, keys_document: Json, *, now: datetime.datetime) -> str:
     """The verdict's summary when every check holds; raises `Refused` otherwise."""
     _fields(bundle, BUNDLE_FIELDS, "the bundle")
     if bundle["format"] != BUNDLE_FORMAT:
@@ -356,7 +383,7 @@ def verify_bundle(bundle, keys_document, *, now: datetime.datetime) -> str:
 
     # Segments: the hashes between two checkpoints fold into the later one's digest.
     chain: dict[int, str] = {}
-    covering: dict[int, dict] = {}
+    covering: dict[int, dict[str, Json]] = {}
     for index, segment in enumerate(bundle["segments"]):
         _fields(segment, SEGMENT_FIELDS, f"segment {index + 1}")
         after, through = segment["after"], segment["through"]
@@ -460,7 +487,7 @@ def verify_bundle(bundle, keys_document, *, now: datetime.datetime) -> str:
     )
 
 
-def _read_json(path: str, what: str):
+def _read_json(path: str, what: str) -> Json:
     try:
         with open(path, encoding="utf-8") as handle:
             text = handle.read()
@@ -483,7 +510,7 @@ def _read_json(path: str, what: str):
         ) from None
 
 
-def main(argv=None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Verify an access receipt bundle of the portal, or its list of "
         "signed checkpoints, offline."

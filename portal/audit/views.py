@@ -10,6 +10,7 @@ import csv
 import datetime
 import json
 from collections.abc import Iterator
+from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -118,7 +119,9 @@ def event_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _rows(request: HttpRequest, events: QuerySet[AuditEvent]) -> Iterator[dict]:
+def _rows(
+    request: HttpRequest, events: QuerySet[AuditEvent]
+) -> Iterator[dict[str, Any]]:
     """The events as this reader may read them, a chunk at a time."""
     reader = AuditReader(request)
     chunk: list[AuditEvent] = []
@@ -154,7 +157,7 @@ def export(request: HttpRequest, fmt: str) -> StreamingHttpResponse:
     if fmt == "csv":
         writer = csv.writer(_Echo())
 
-        def lines():
+        def lines() -> Iterator[str]:
             yield writer.writerow(EXPORT_FIELDS)
             for row in rows:
                 row["details"] = json.dumps(
@@ -166,7 +169,7 @@ def export(request: HttpRequest, fmt: str) -> StreamingHttpResponse:
         filename = f"audit-{stamp}.csv"
     else:
 
-        def lines():
+        def lines() -> Iterator[str]:
             for row in rows:
                 yield json.dumps(row, sort_keys=True, cls=DjangoJSONEncoder) + "\n"
 
@@ -176,7 +179,7 @@ def export(request: HttpRequest, fmt: str) -> StreamingHttpResponse:
     return response
 
 
-def _csv_safe(value):
+def _csv_safe(value: object) -> object:
     """Neutralise spreadsheet formulas (CSV injection) in free-text fields."""
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value

@@ -33,13 +33,24 @@ UNSUBSCRIBE_SALT = "portal.mail.unsubscribe"
 
 # Failures that say the server is unreachable or stuck: the rest of this round
 # waits too. Anything else (a refused recipient or message) concerns one mail.
+# Every SMTP answer is an OSError too (SMTPException derives from it), so the
+# network's own errors are those that are not SMTP answers (`_server_down`).
 _SERVER_DOWN = (
     smtplib.SMTPConnectError,
     smtplib.SMTPServerDisconnected,
+    # The session itself fails (greeting, sign-in, TLS): so would every mail.
+    smtplib.SMTPHeloError,
+    smtplib.SMTPAuthenticationError,
+    smtplib.SMTPNotSupportedError,
     socket.timeout,
     ConnectionError,
-    OSError,
 )
+
+
+def _server_down(error: OSError) -> bool:
+    return isinstance(error, _SERVER_DOWN) or not isinstance(
+        error, smtplib.SMTPException
+    )
 
 
 def delivery_for(user, kind: str) -> str:
@@ -204,7 +215,7 @@ def drain(*, limit: int = 100) -> int:
                     _message(row, connection).send()
                 except (smtplib.SMTPException, OSError) as error:
                     _failed(row, error)
-                    if isinstance(error, _SERVER_DOWN):
+                    if _server_down(error):
                         break
                     continue
                 row.attempts += 1

@@ -107,6 +107,20 @@ def test_a_refusing_server_delays_mail_with_backoff_and_loses_none(
     assert [m["To"] for m in smtp_server.messages] == ["reader@example.org"]
 
 
+def test_a_refused_recipient_delays_only_their_own_mail(smtp_server):
+    gone = make_user("gone@example.org")
+    reader = make_user("reader@example.org")
+    queue.deliver(gone, SHARED)
+    queue.deliver(reader, SHARED)
+    smtp_server.refused["gone@example.org"] = "550 5.1.1 Mailbox unavailable"
+    # The server answers, and refuses one mailbox: the round goes on to the next.
+    assert queue.drain() == 1
+    assert [m["To"] for m in smtp_server.messages] == ["reader@example.org"]
+    refused = QueuedMail.objects.get(to_address="gone@example.org")
+    assert refused.attempts == 1 and refused.sent_at is None
+    assert "SMTPRecipientsRefused" in refused.last_error
+
+
 def test_the_backoff_doubles_up_to_its_ceiling(settings):
     settings.MAIL_RETRY_SECONDS = 30
     settings.MAIL_RETRY_MAX_SECONDS = 3600

@@ -61,6 +61,7 @@ def test_focal_point_asks_secretariat_confirms_and_the_account_enrols_again(
     page = asking.get(URL)
     assert page.status_code == 200
     assert b"owner@example.org" not in page.content  # people by name
+    assert f">{owner.display_name}</option>" in page.content.decode()
     response = asking.post(URL, {"step": "request", "account": owner.pk})
     assert response.status_code == 302
     reset = FactorReset.objects.get()

@@ -115,12 +115,31 @@ def test_focal_point_also_sees_invitations(client, site):
     assert 'id="home-drafts"' in html
 
 
-def test_secretariat_sees_review_queue_and_vetting_due(client, site):
+def in_review() -> tuple:
+    """The secretariat, an editor and the page the editor sent them to review."""
     secretariat = make_user("sec@example.org", Role.SECRETARIAT, state=None)
     editor = make_user("editor@nl.example", Role.STATE_EDITOR)
     submitted = factories.good_practice("NL", title="Please review", publish=False)
     submitted.save_revision(user=editor)
     Workflow.objects.get(name="Secretariat moderation").start(submitted, editor)
+    return secretariat, editor, submitted
+
+
+def test_the_admin_dashboard_carries_the_secretariats_review_queue(client, site):
+    secretariat, _, submitted = in_review()
+
+    response = login_verified(client, secretariat).get("/admin/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    start = html.index('id="portal-review_queue-section"')
+    queue = html[start : html.index("</section>", start)]
+    assert "The secretariat&#x27;s review queue" in html
+    assert "Please review" in queue
+    assert f'href="/admin/pages/{submitted.pk}/edit/"' in queue
+
+
+def test_secretariat_sees_review_queue_and_vetting_due(client, site):
+    secretariat, editor, submitted = in_review()
     soon = vet(make_user("soon@nl.example", Role.VETTED_EXPERT), secretariat, days=10)
     later = vet(make_user("later@nl.example", Role.VETTED_EXPERT), secretariat)
 

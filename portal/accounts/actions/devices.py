@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.http import HttpRequest
 from django.urls import reverse
 
+from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -28,7 +30,9 @@ def start_totp_enrolment(user: User) -> TOTPDevice:
     return device
 
 
-def verify_code(user: User, device, token: str, *, request=None):
+def verify_code(
+    user: User, device: Device, token: str, *, request: HttpRequest | None = None
+) -> tuple[bool, bool]:
     """Check `token` against the one device the person chose.
 
     Returns (accepted, throttled). The device row is locked while the code is
@@ -59,7 +63,9 @@ def verify_code(user: User, device, token: str, *, request=None):
     return accepted, not allowed
 
 
-def confirm_totp_device(user: User, device: TOTPDevice, *, request=None) -> None:
+def confirm_totp_device(
+    user: User, device: TOTPDevice, *, request: HttpRequest | None = None
+) -> None:
     with transaction.atomic():
         TOTPDevice.objects.filter(pk=device.pk, user=user).update(confirmed=True)
         device.confirmed = True
@@ -76,7 +82,9 @@ def confirm_totp_device(user: User, device: TOTPDevice, *, request=None) -> None
         )
 
 
-def regenerate_backup_codes(user: User, *, request=None) -> list[str]:
+def regenerate_backup_codes(
+    user: User, *, request: HttpRequest | None = None
+) -> list[str]:
     """Ten fresh single-use codes; every earlier code stops working."""
     with transaction.atomic():
         device, created = StaticDevice.objects.get_or_create(
@@ -97,7 +105,9 @@ def regenerate_backup_codes(user: User, *, request=None) -> list[str]:
     return codes
 
 
-def remove_device(user: User, device, *, request=None) -> None:
+def remove_device(
+    user: User, device: Device, *, request: HttpRequest | None = None
+) -> None:
     with transaction.atomic():
         persistent_id = device.persistent_id
         type(device).objects.filter(pk=device.pk, user=user).delete()

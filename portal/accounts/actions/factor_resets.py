@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -23,7 +27,14 @@ class FactorResetRefused(PermissionDenied):
     """A factor reset this person may not ask for or confirm; the message says why."""
 
 
-def _refuse_factor_reset(message: str, *, by, account, request, action):
+def _refuse_factor_reset(
+    message: str,
+    *,
+    by: User,
+    account: User,
+    request: HttpRequest | None,
+    action: str,
+) -> NoReturn:
     record(
         action,
         actor=by,
@@ -35,7 +46,7 @@ def _refuse_factor_reset(message: str, *, by, account, request, action):
     raise FactorResetRefused(message)
 
 
-def factor_reset_candidates(by: User):
+def factor_reset_candidates(by: User) -> QuerySet[User]:
     """The accounts whose factor reset `by` may ask for: their State's, not theirs."""
     if not has_role(by, Role.FOCAL_POINT) or by.state_id is None:
         return User.objects.none()
@@ -46,7 +57,9 @@ def factor_reset_candidates(by: User):
     )
 
 
-def request_factor_reset(account: User, *, by: User, request=None) -> FactorReset:
+def request_factor_reset(
+    account: User, *, by: User, request: HttpRequest | None = None
+) -> FactorReset:
     """The focal point of the account's State asks to remove all its factors."""
     action = "accounts.factor_reset_requested"
     refusal = ""
@@ -99,13 +112,15 @@ def request_factor_reset(account: User, *, by: User, request=None) -> FactorRese
     return reset
 
 
-def pending_factor_resets():
+def pending_factor_resets() -> QuerySet[FactorReset]:
     return FactorReset.objects.filter(confirmed_at__isnull=True).select_related(
         "account", "account__state", "requested_by"
     )
 
 
-def confirm_factor_reset(reset: FactorReset, *, by: User, request=None) -> FactorReset:
+def confirm_factor_reset(
+    reset: FactorReset, *, by: User, request: HttpRequest | None = None
+) -> FactorReset:
     """The secretariat confirms: every device and backup code of the account goes,
     every session ends (sockets too), and it enrols afresh at its next sign-in."""
     action = "accounts.factor_reset_confirmed"

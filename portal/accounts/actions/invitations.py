@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from portal.accounts.models import Invitation, User
@@ -37,7 +39,11 @@ class SentInvitation:
 
 
 def invite_expert(
-    email: str, *, by: User, accept_url_for, request=None
+    email: str,
+    *,
+    by: User,
+    accept_url_for: Callable[[str], str],
+    request: HttpRequest | None = None,
 ) -> SentInvitation:
     """A focal point invites an expert of their own State; the link is emailed once.
 
@@ -102,7 +108,9 @@ def _check_usable(invitation: Invitation | None) -> Invitation:
     return invitation
 
 
-def record_rejected_invitation(reason: str, *, request=None) -> None:
+def record_rejected_invitation(
+    reason: str, *, request: HttpRequest | None = None
+) -> None:
     record(
         "accounts.invitation_rejected",
         outcome=Outcome.FAILURE,
@@ -117,7 +125,7 @@ def accept_invitation(
     password: str,
     first_name: str = "",
     last_name: str = "",
-    request=None,
+    request: HttpRequest | None = None,
 ) -> User:
     """Create the expert's account; a second acceptance (even concurrent) fails.
 

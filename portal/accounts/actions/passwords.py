@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -51,7 +54,12 @@ def _within_limits(email: str, client: str) -> bool:
     )
 
 
-def request_password_reset(email: str, *, request=None, reset_url_for) -> bool:
+def request_password_reset(
+    email: str,
+    *,
+    request: HttpRequest | None = None,
+    reset_url_for: Callable[[str, str], str],
+) -> bool:
     """Mail a reset link to the account of `email`, if there is one.
 
     The caller answers the same whatever the address: this does the same work for
@@ -103,7 +111,7 @@ def request_password_reset(email: str, *, request=None, reset_url_for) -> bool:
     return account is not None
 
 
-def record_rejected_reset_link(*, request=None) -> None:
+def record_rejected_reset_link(*, request: HttpRequest | None = None) -> None:
     record(
         "auth.password_reset_rejected",
         outcome=Outcome.FAILURE,
@@ -112,23 +120,32 @@ def record_rejected_reset_link(*, request=None) -> None:
     )
 
 
-def reset_password(user: User, password: str, *, request=None) -> None:
+def reset_password(
+    user: User, password: str, *, request: HttpRequest | None = None
+) -> None:
     """Set a new password from a reset link: every session of the account ends
     (the person then signs in with it and their second factor), and the owner is
     told by mail."""
     _set_password(user, password, action="auth.password_reset", request=request)
 
 
-def change_password(user: User, password: str, *, request=None) -> None:
+def change_password(
+    user: User, password: str, *, request: HttpRequest | None = None
+) -> None:
     """Set a new password from the account page; every other session ends."""
-    keep = request.session.session_key if request is not None else ""
+    keep = (request.session.session_key or "") if request is not None else ""
     _set_password(
         user, password, action="auth.password_changed", request=request, keep=keep
     )
 
 
 def _set_password(
-    user: User, password: str, *, action: str, request=None, keep: str = ""
+    user: User,
+    password: str,
+    *,
+    action: str,
+    request: HttpRequest | None = None,
+    keep: str = "",
 ) -> None:
     with transaction.atomic():
         user.set_password(password)

@@ -4,12 +4,15 @@ language the portal speaks to them."""
 from __future__ import annotations
 
 from django.db import transaction
+from django.http import HttpRequest
 
 from portal.accounts.models import User, validate_time_zone
 from portal.audit.actions import record
 
 
-def _set_preference(user: User, field: str, value: str, *, request=None) -> bool:
+def _set_preference(
+    user: User, field: str, value: str, *, request: HttpRequest | None = None
+) -> bool:
     """Lock `user`, set `field` to `value` and record `account.<field>_changed`;
     False when nothing changed."""
     with transaction.atomic():
@@ -30,7 +33,7 @@ def _set_preference(user: User, field: str, value: str, *, request=None) -> bool
     return True
 
 
-def set_time_zone(user: User, zone: str, *, request=None) -> bool:
+def set_time_zone(user: User, zone: str, *, request: HttpRequest | None = None) -> bool:
     """Write `user`'s times in `zone` from now on; False when nothing changed."""
     validate_time_zone(zone)
     with transaction.atomic():
@@ -45,7 +48,9 @@ def set_time_zone(user: User, zone: str, *, request=None) -> bool:
     return True
 
 
-def set_language(user: User, language: str, *, request=None) -> bool:
+def set_language(
+    user: User, language: str, *, request: HttpRequest | None = None
+) -> bool:
     """Speak `language` to `user` from now on (pages without a language prefix,
     mails); False when nothing changed."""
     from portal.core.languages import LANGUAGE_CODES

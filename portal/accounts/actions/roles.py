@@ -3,27 +3,42 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.http import HttpRequest
 
 from portal.accounts.guard import authorised, refuse_self_change
 from portal.accounts.models import User
 from portal.accounts.roles import Role, has_role, role_group
 from portal.audit.actions import record
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import Group
 
-def assign_role(user: User, role: Role | str, *, by: User | None, request=None) -> bool:
+
+def assign_role(
+    user: User, role: Role | str, *, by: User | None, request: HttpRequest | None = None
+) -> bool:
     """Give `user` a role; returns False when they already held it."""
     return _change_role(user, Role(role), holds=True, by=by, request=request)
 
 
-def remove_role(user: User, role: Role | str, *, by: User | None, request=None) -> bool:
+def remove_role(
+    user: User, role: Role | str, *, by: User | None, request: HttpRequest | None = None
+) -> bool:
     """Take a role from `user`; returns False when they did not hold it."""
     return _change_role(user, Role(role), holds=False, by=by, request=request)
 
 
 def _change_role(
-    user: User, role: Role, *, holds: bool, by: User | None, request
+    user: User,
+    role: Role,
+    *,
+    holds: bool,
+    by: User | None,
+    request: HttpRequest | None,
 ) -> bool:
     action = "accounts.role_assigned" if holds else "accounts.role_removed"
     refuse_self_change(user, by=by, action=action, request=request, role=role.value)
@@ -42,7 +57,13 @@ def _change_role(
     return True
 
 
-def set_groups(user: User, groups, *, by: User | None, request=None) -> bool:
+def set_groups(
+    user: User,
+    groups: Iterable[Group],
+    *,
+    by: User | None,
+    request: HttpRequest | None = None,
+) -> bool:
     """Make `groups` the groups of `user` (the Wagtail user editor saves through
     this); returns False when nothing changed. Never one's own groups."""
     from django.contrib.auth.models import Group
@@ -76,7 +97,13 @@ def set_groups(user: User, groups, *, by: User | None, request=None) -> bool:
     return True
 
 
-def set_superuser(user: User, is_superuser: bool, *, by: User | None, request=None):
+def set_superuser(
+    user: User,
+    is_superuser: bool,
+    *,
+    by: User | None,
+    request: HttpRequest | None = None,
+) -> bool:
     """Give or take superuser status (Wagtail's "Administrator"); never one's own.
 
     A superuser administers the CMS; the exchange policy gives it nothing."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.sessions.models import Session
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from portal.accounts.models import User
@@ -12,7 +13,11 @@ from portal.audit.actions import record
 
 
 def sign_out_everywhere(
-    user: User, *, request=None, keep: str = "", by: User | None = None
+    user: User,
+    *,
+    request: HttpRequest | None = None,
+    keep: str = "",
+    by: User | None = None,
 ) -> list[str]:
     """End every session of `user` but the one keyed `keep` (none by default, so
     this one included); returns the ended keys.
@@ -20,7 +25,7 @@ def sign_out_everywhere(
     Sessions live in the database backend; the scan decodes only unexpired rows.
     `sessions_ended` fires after commit so live connections can be closed.
     """
-    ended = []
+    ended: list[str] = []
     with transaction.atomic():
         for session in Session.objects.filter(expire_date__gt=timezone.now()):
             data = session.get_decoded()

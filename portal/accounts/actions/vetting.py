@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any, NoReturn
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 
 from portal.accounts.actions.roles import assign_role
@@ -18,7 +20,7 @@ from portal.audit.models import Outcome
 from portal.tiers import Tier
 
 
-def experts():
+def experts() -> QuerySet[User]:
     """People who are, or are to become, vetted experts."""
     return (
         User.objects.filter(is_active=True)
@@ -32,7 +34,15 @@ class VettingRefused(PermissionDenied):
     """A vetting or approval that this person may not give; the message says why."""
 
 
-def _refuse_vetting(message: str, *, by, expert, request, action, **details):
+def _refuse_vetting(
+    message: str,
+    *,
+    by: User,
+    expert: User,
+    request: HttpRequest | None,
+    action: str,
+    **details: Any,
+) -> NoReturn:
     record(
         action,
         actor=by,
@@ -50,7 +60,7 @@ def vet_expert(
     clearance: Tier | str,
     vetted_until: datetime.date,
     by: User,
-    request=None,
+    request: HttpRequest | None = None,
 ) -> User:
     """The secretariat records an expert's clearance and vetting expiry.
 
@@ -101,7 +111,7 @@ def _apply_vetting(
     vetted_until: datetime.date,
     *,
     by: User | None,
-    request,
+    request: HttpRequest | None,
     approvers: list[User] | None = None,
 ) -> None:
     # Lock the row so two secretariat members cannot interleave their changes.
@@ -133,7 +143,11 @@ def _apply_vetting(
 
 
 def _request_highly_confidential(
-    expert: User, vetted_until: datetime.date, *, by: User, request
+    expert: User,
+    vetted_until: datetime.date,
+    *,
+    by: User,
+    request: HttpRequest | None,
 ) -> VettingApproval:
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=expert.pk).first()
@@ -164,7 +178,7 @@ def pending_vetting(expert: User) -> VettingApproval | None:
     ).first()
 
 
-def vetting_approvals_for(user: User):
+def vetting_approvals_for(user: User) -> QuerySet[VettingApproval]:
     """The open approvals `user` may give: the secretariat's, or the focal point's
     for experts of their own State; never their own."""
     pending = VettingApproval.objects.filter(completed_at__isnull=True).exclude(
@@ -179,7 +193,7 @@ def vetting_approvals_for(user: User):
 
 
 def approve_vetting(
-    approval: VettingApproval, *, by: User, request=None
+    approval: VettingApproval, *, by: User, request: HttpRequest | None = None
 ) -> VettingApproval:
     """The secretariat or the expert's State focal point approves a vetting to
     highly confidential; the second of two different approvers makes it take effect.
@@ -235,7 +249,13 @@ _SAME_APPROVER = (
 )
 
 
-def _approve(approval: VettingApproval, *, by: User, side: str, request):
+def _approve(
+    approval: VettingApproval,
+    *,
+    by: User,
+    side: str,
+    request: HttpRequest | None,
+) -> VettingApproval:
     setattr(approval, f"{side}_approver", by)
     setattr(approval, f"{side}_approved_at", timezone.now())
     approval.save()

@@ -30,9 +30,10 @@ from search.indexing import (
     ensure_indices,
     indexing_paused,
     rebuild,
+    search_aliases,
 )
 from search.query import SearchParams
-from search.service import search_aliases, search_body
+from search.service import search_body
 
 VOCABULARY = """
 insider threat transport sealed source inventory regulator peer review mission

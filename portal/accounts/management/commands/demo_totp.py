@@ -1,6 +1,8 @@
 """`manage.py demo_totp <email>`: print the current code of a user's authenticator."""
 
 import time
+from argparse import ArgumentParser
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -11,10 +13,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 class Command(BaseCommand):
     help = "Print the current TOTP code of a (demo) account's authenticator device."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("email")
 
-    def handle(self, *args, email: str, **options) -> None:
+    def handle(self, *args: Any, email: str, **options: Any) -> None:
         device = (
             TOTPDevice.objects.filter(user__email__iexact=email, confirmed=True)
             .order_by("id")

@@ -1,5 +1,7 @@
 """`manage.py audit_checkpoint`: sign the audit chain's head (the daily timer)."""
 
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError
 
 from portal.audit.actions import CheckpointRefused, sign_checkpoint
@@ -8,7 +10,7 @@ from portal.audit.actions import CheckpointRefused, sign_checkpoint
 class Command(BaseCommand):
     help = "Sign the audit chain's head as a checkpoint, unless it is signed already."
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         try:
             checkpoint = sign_checkpoint()
         except CheckpointRefused as error:

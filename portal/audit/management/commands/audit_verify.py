@@ -1,6 +1,8 @@
 """`manage.py audit_verify`: walk the audit chain and its signed checkpoints, and
 name the first row or checkpoint that does not hold."""
 
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError
 
 from portal.audit.actions import record
@@ -11,7 +13,7 @@ from portal.audit.verify import verify_chain
 class Command(BaseCommand):
     help = "Verify the audit trail's hash chain; exits non-zero at the first break."
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         report = verify_chain()
         record(
             "audit.verified",
