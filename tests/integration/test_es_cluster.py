@@ -217,11 +217,11 @@ def test_rebuild_completes_across_a_stopped_node(cluster, settings, people, capl
             _services("start-node", str(victim))
     transport = [r.getMessage() for r in caplog.records]
     bulk_requests = [m for m in transport if "/_bulk [status:" in m]
-    while_down = [m for m in transport[marks[0] : marks[1]] if "/_bulk [status:" in m]
     bulk_failed = [m for m in bulk_requests if "[status:N/A" in m or "[status:5" in m]
     retried = [m for m in transport if m.startswith("Retrying request")]
 
     assert len(events) == 2, events
+    while_down = [m for m in transport[marks[0] : marks[1]] if "/_bulk [status:" in m]
     assert count == REBUILD_DOCUMENTS
     assert aliased_indices(documents) == [name]
     assert name not in before
