@@ -206,21 +206,32 @@ es_cluster_dir() { echo "$SERVICES/es-cluster/node$1"; }
 es_cluster_ready() {
     curl -fs "http://127.0.0.1:$ES_CLUSTER_PORT/_cluster/health?wait_for_nodes=$ES_CLUSTER_NODES&wait_for_status=yellow&timeout=1s" >/dev/null
 }
-es_cluster_node_ready() { curl -fs "http://127.0.0.1:$(es_cluster_port "$1")/" >/dev/null; }
+# The node's HTTP layer answers (it binds last, once the node has started). Any
+# answer counts: the integ-test-zip archive has no rest-root module, so `GET /`
+# answers 405 and cannot be the test.
+es_cluster_node_up() { curl -s -o /dev/null --max-time 5 "http://127.0.0.1:$(es_cluster_port "$1")/"; }
+# The node is up and sees a master and all the cluster's nodes.
+es_cluster_node_ready() {
+    curl -fs --max-time 5 "http://127.0.0.1:$(es_cluster_port "$1")/_cluster/health?wait_for_nodes=$ES_CLUSTER_NODES&timeout=1s" >/dev/null
+}
 
 es_cluster_node_start() {
-    local n="$1" i seeds="" masters="" pidfile
-    es_cluster_node_ready "$n" && return 0
-    pidfile="$(es_cluster_dir "$n")/es.pid"
+    local n="$1" i seeds="" masters="" dir bootstrap=""
+    es_cluster_node_up "$n" && return 0
+    dir="$(es_cluster_dir "$n")"
     # Already starting: leave it to finish.
-    if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then return 0; fi
+    pid_alive "$dir/es.pid" && return 0
     for i in $(seq 1 "$ES_CLUSTER_NODES"); do
         seeds+="${seeds:+, }\"127.0.0.1:$(( $(es_cluster_port "$i") + 100 ))\""
         masters+="${masters:+, }\"portal-cluster-$i\""
     done
-    es_node_start "$(es_cluster_dir "$n")" "portal-cluster-$n" "$(es_cluster_port "$n")" "cluster.name: portal-cluster
+    # Only a node that has never joined the cluster may bootstrap it; a node with a
+    # cluster state on disk rejoins the cluster it belongs to (Elasticsearch warns
+    # that the setting risks a second cluster when it stays on a restarted node).
+    if [ ! -d "$dir/data/_state" ]; then bootstrap="cluster.initial_master_nodes: [$masters]"; fi
+    es_node_start "$dir" "portal-cluster-$n" "$(es_cluster_port "$n")" "cluster.name: portal-cluster
 discovery.seed_hosts: [$seeds]
-cluster.initial_master_nodes: [$masters]"
+$bootstrap"
 }
 
 es_cluster_start() {
@@ -252,15 +263,25 @@ es_cluster_kill_node() {
     log "killing Elasticsearch node $1 (pid $pid)"
     kill -9 "$pid" 2>/dev/null || true
     # Gone only once the process has exited and released its data folder's lock.
-    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    for _ in $(seq 1 60); do pid_running "$pid" || break; sleep 0.5; done
+    pid_running "$pid" && fail "node $1 (pid $pid) did not exit"
     rm -f "$(es_cluster_dir "$1")/es.pid"
 }
 
 es_cluster_restart_node() {
+    local started=$SECONDS
     PORTAL_ES_HEAP="${PORTAL_ES_CLUSTER_HEAP:--Xms384m -Xmx384m}" es_cluster_node_start "$1"
     # A node rejoining a cluster on a busy machine may take minutes to start.
-    READY_TIMEOUT=$((READY_TIMEOUT > 600 ? READY_TIMEOUT : 600)) wait_for "Elasticsearch node $1" "$(es_cluster_dir "$1")/logs/portal-cluster.log" \
+    READY_TIMEOUT=$((READY_TIMEOUT > 300 ? READY_TIMEOUT : 300)) wait_for "Elasticsearch node $1" "$(es_cluster_dir "$1")/logs/portal-cluster.log" \
         es_cluster_node_ready "$1" || fail "Elasticsearch node $1 not ready"
+    log "Elasticsearch node $1 is back in the cluster after $((SECONDS - started))s"
+}
+
+# Alive, and not a zombie: a killed process whose parent has not reaped it still
+# answers kill -0.
+pid_running() {
+    kill -0 "$1" 2>/dev/null || return 1
+    [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != "Z" ]
 }
 
 # Stops the process named in a pid file: TERM, up to `seconds` to exit, then KILL.
@@ -368,13 +389,10 @@ STACK_PY="$ROOT/.venv/bin/python"
 stack_app_port() { echo $((STACK_APP_PORT + $1 - 1)); }
 stack_app_ready() { curl -fs -o /dev/null "http://127.0.0.1:$(stack_app_port "$1")/healthz"; }
 stack_proxy_ready() { curl -fsk -o /dev/null "https://127.0.0.1:$STACK_PORT/healthz"; }
-# Alive, and not a zombie: a killed process whose parent has not reaped it still
-# answers kill -0.
+# The process of a pid file is running (see pid_running).
 pid_alive() {
     [ -f "$1" ] || return 1
-    local pid; pid="$(cat "$1")"
-    kill -0 "$pid" 2>/dev/null || return 1
-    [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != "Z" ]
+    pid_running "$(cat "$1")"
 }
 
 stack_certificate() {

@@ -41,10 +41,13 @@ logger = logging.getLogger(__name__)
 
 SEARCH_ERRORS = (TransportError, ApiError, BulkIndexError, ConnectionError)
 DRAIN_BATCH = 200
-# A bulk request is cut at this many bytes as well as at its number of actions.
-BULK_MAX_BYTES = 8 * 1024 * 1024
 # Back-off of the bulk helper on 429 (the cluster's queue is full): 2, 4, 8... s.
 BULK_RETRIES = 5
+# Statuses the bulk helper retries, for a whole request or single items: a full queue
+# (429), and a shard or node that is briefly unavailable while the cluster recovers
+# from a lost node (503) or a proxy in front of it says so (502, 504). Every action
+# carries its `_id`, so sending one again writes the same document, never a second.
+BULK_RETRY_STATUSES = (429, 502, 503, 504)
 
 
 # --- Indices and aliases ---
@@ -147,11 +150,16 @@ def bulk_client(*, patient: bool = True):
     )
 
 
-def bulk_settings() -> dict[str, Any]:
-    """The bulk helper's own retries on 429, and requests sized by bytes."""
+def bulk_settings(*, patient: bool = True) -> dict[str, Any]:
+    """The bulk helper's own retries, and requests sized by bytes.
+
+    Patient writers also wait out an unavailable shard (5xx); a write in the request
+    path retries a full queue only and leaves the rest to the worker.
+    """
     return {
-        "max_chunk_bytes": BULK_MAX_BYTES,
+        "max_chunk_bytes": settings.ELASTICSEARCH_BULK_MAX_BYTES,
         "max_retries": BULK_RETRIES,
+        "retry_on_status": BULK_RETRY_STATUSES if patient else (429,),
         "initial_backoff": 2,
         "max_backoff": 60,
     }
@@ -187,7 +195,7 @@ def write_changes(
         raise_on_error=False,
         raise_on_exception=True,
         refresh=refresh,
-        **bulk_settings(),
+        **bulk_settings(patient=patient),
     ):
         if not ok and item.get("delete", {}).get("status") != 404:
             errors.append(item)

@@ -190,6 +190,8 @@ ELASTICSEARCH_TIMEOUT = env.get_int("ELASTICSEARCH_TIMEOUT", 5)
 ELASTICSEARCH_BREAKER_SECONDS = env.get_int("ELASTICSEARCH_BREAKER_SECONDS", 10)
 # Bulk writes (the outbox drain, rebuilds) may wait longer and retry with back-off.
 ELASTICSEARCH_BULK_TIMEOUT = env.get_int("ELASTICSEARCH_BULK_TIMEOUT", 60)
+# A bulk request is cut at this many bytes as well as at its number of actions.
+ELASTICSEARCH_BULK_MAX_BYTES = env.get_int("ELASTICSEARCH_BULK_MAX_BYTES", 8 << 20)
 SEARCH_BACKEND = "elasticsearch" if ELASTICSEARCH_URL else "database"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 
