@@ -14,8 +14,9 @@ from __future__ import annotations
 import datetime
 import logging
 import threading
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from itertools import islice
 from typing import Any
@@ -309,6 +310,46 @@ def pending_count() -> int:
 
 
 ProgressCallback = Callable[[str, int, int], None]
+# Where an unfinished rebuild's index records how far it got (its mapping's _meta).
+CHECKPOINT = "portal_rebuild"
+
+
+def _record_checkpoint(client, name: str, done: int, last_id: str) -> None:
+    client.indices.put_mapping(
+        index=name, meta={CHECKPOINT: {"done": done, "last_id": last_id}}
+    )
+
+
+def unfinished_rebuild(index_type: IndexType) -> tuple[str, int, str] | None:
+    """The newest index a rebuild left behind the alias's back: its name, how many
+    sources it holds from the start of the rebuild's order, and the last one's id."""
+    client = get_client()
+    aliased = set(aliased_indices(index_type))
+    for name in reversed(concrete_indices(index_type)):
+        if name in aliased:
+            continue
+        mapping = client.indices.get_mapping(index=name)[name]["mappings"]
+        mark = mapping.get("_meta", {}).get(CHECKPOINT)
+        if mark is not None:
+            return name, int(mark["done"]), str(mark["last_id"])
+    return None
+
+
+def _sources_after(
+    index_type: IndexType, chunk_size: int, done: int, last_id: str
+) -> tuple[Iterator[tuple[str, dict[str, Any]]], int]:
+    """The sources a resumed rebuild still has to send, and how many it skips.
+
+    The first `done` sources are read again (not sent) to find where the last run
+    stopped; if the rows changed since, so that the last one sent is not where it
+    was, every source is sent again (the same ids into the same index).
+    """
+    sources = iter(index_type.iter_sources(chunk_size))
+    # The last of the first `done` sources (a deque of one keeps only it).
+    last = deque(islice(sources, done), maxlen=1)
+    if done and last and last[0][0] == last_id:
+        return sources, done
+    return iter(index_type.iter_sources(chunk_size)), 0
 
 
 def rebuild(
@@ -316,41 +357,60 @@ def rebuild(
     *,
     progress: ProgressCallback | None = None,
     chunk_size: int = 1000,
+    resume: bool = True,
 ) -> tuple[str, int]:
     """Fill a new index from the database, swap the alias to it, drop the old one.
 
     Searches keep reading the old index through the alias until the single
     `_aliases` call swaps them; returns the new index's name and document count.
+    After each chunk the index records how far the rebuild got, so that a rebuild
+    that stopped (a crash, a cluster that gave up) is resumed from there by the
+    next one into the same index (`resume=False` starts a new index); changes made
+    meanwhile reached that index through the worker, which writes to every index
+    of the type.
     """
     client = get_client()
     writer = bulk_client()
     alias = alias_name(index_type.name)
-    name = create_index(index_type)
+    found = unfinished_rebuild(index_type) if resume else None
+    if found is None:
+        name = create_index(index_type)
+        _record_checkpoint(client, name, 0, "")
+        sources, skipped = iter(index_type.iter_sources(chunk_size)), 0
+    else:
+        name, done, last_id = found
+        sources, skipped = _sources_after(index_type, chunk_size, done, last_id)
     # Refreshing and replicating while bulk loading only slows the load.
     client.indices.put_settings(index=name, settings={"refresh_interval": "-1"})
     total = index_type.count()
-    loaded = 0
+    loaded = sent = skipped
     if progress:
         progress(index_type.name, loaded, total)
     # The database is read and documents prepared in this thread while up to two
     # earlier chunks are being indexed, so that neither side waits for the other.
-    actions = _actions([name], index_type.iter_sources(chunk_size))
+    actions = _actions([name], sources)
+
+    def finish(entry: tuple[Future, int, str]) -> None:
+        nonlocal loaded, sent
+        future, size, last_id = entry
+        loaded += future.result()[0]
+        sent += size
+        # Chunks finish in order here: everything up to this one is in the index.
+        _record_checkpoint(client, name, sent, last_id)
+        if progress:
+            progress(index_type.name, loaded, total)
+
     with ThreadPoolExecutor(max_workers=2) as pool:
-        pending: list = []
+        pending: list[tuple[Future, int, str]] = []
         while chunk := list(islice(actions, chunk_size)):
-            pending.append(
-                pool.submit(
-                    bulk, writer, chunk, chunk_size=chunk_size, **bulk_settings()
-                )
+            future = pool.submit(
+                bulk, writer, chunk, chunk_size=chunk_size, **bulk_settings()
             )
-            while len(pending) > 2 or (pending and pending[0].done()):
-                loaded += pending.pop(0).result()[0]
-                if progress:
-                    progress(index_type.name, loaded, total)
-        for future in pending:
-            loaded += future.result()[0]
-            if progress:
-                progress(index_type.name, loaded, total)
+            pending.append((future, len(chunk), chunk[-1]["_id"]))
+            while len(pending) > 2 or (pending and pending[0][0].done()):
+                finish(pending.pop(0))
+        for entry in pending:
+            finish(entry)
     client.indices.put_settings(index=name, settings={"refresh_interval": None})
     client.indices.refresh(index=name)
     old = aliased_indices(index_type)

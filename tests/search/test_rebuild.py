@@ -15,7 +15,12 @@ from exchange.policy import viewer_for_user
 from search import service
 from search.client import alias_name, get_client
 from search.documents import INDEX_TYPES
-from search.indexing import aliased_indices, concrete_indices
+from search.indexing import (
+    aliased_indices,
+    concrete_indices,
+    rebuild,
+    unfinished_rebuild,
+)
 from search.query import SearchParams
 from tests.search.conftest import index_now, make_expert
 
@@ -164,3 +169,96 @@ def test_bulk_read_sources_equal_what_prepare_makes_of_each_document(states, own
     assert {"failed", "withheld"} <= {s["extraction_status"] for s in facts}
     withheld = [s for s in facts if s["access"]["tier"] == "highly_confidential"]
     assert withheld and all(s["file_text"] == "" for s in withheld)
+
+
+class Stopped(Exception):
+    """Stands for a rebuild that died part way (a crash, a cluster that gave up)."""
+
+
+def _dossiers(count: int):
+    from portal.accounts.models import User
+    from portal.states.models import State
+
+    netherlands = State.objects.get(iso_code="NL")
+    owner = User.objects.create_user("resume-owner@example.org", state=netherlands)
+    Document.objects.bulk_create(
+        Document(
+            title=f"Resumed dossier {i}",
+            tier="restricted",
+            originating_state=netherlands,
+            owner=owner,
+        )
+        for i in range(count)
+    )
+    index_now("document", Document.objects.all())
+    return INDEX_TYPES["documents"]
+
+
+def _stop_after(documents, loaded_at_stop: int) -> str:
+    before = aliased_indices(documents)
+
+    def stop(_name: str, loaded: int, _total: int) -> None:
+        if loaded >= loaded_at_stop:
+            raise Stopped
+
+    with pytest.raises(Stopped):
+        rebuild(documents, progress=stop, chunk_size=10)
+    # Searches still read the old index; the new one says how far it got.
+    assert aliased_indices(documents) == before
+    found = unfinished_rebuild(documents)
+    assert found is not None
+    name, done, last_id = found
+    assert done == loaded_at_stop
+    assert last_id == str(Document.objects.order_by("pk")[done - 1].pk)
+    return name
+
+
+def test_a_stopped_rebuild_is_resumed_from_where_it_stopped(search_index):
+    documents = _dossiers(60)
+    old = aliased_indices(documents)
+    unfinished = _stop_after(documents, 20)
+    out = io.StringIO()
+    call_command(
+        "search_rebuild", "--type", "documents", "--chunk-size", "10", stdout=out
+    )
+    assert (
+        f"resuming {unfinished}, which an earlier rebuild left with 20"
+        in out.getvalue()
+    )
+    assert "60/60 (100%)" in out.getvalue()
+    # Only what was missing was sent: the progress starts at the stop.
+    assert "20/60" in out.getvalue() and "10/60" not in out.getvalue()
+    assert aliased_indices(documents) == [unfinished] and unfinished not in old
+    assert concrete_indices(documents) == [unfinished]
+    assert get_client().count(index=alias_name("documents"))["count"] == 60
+
+
+def test_a_resumed_rebuild_sends_everything_again_when_the_rows_moved(search_index):
+    documents = _dossiers(60)
+    unfinished = _stop_after(documents, 20)
+    # A row before the stop goes away: counting 20 sources no longer ends where
+    # the last run stopped, so the resumed run writes every source again.
+    Document.objects.order_by("pk")[5].delete()
+    seen: list[int] = []
+    name, count = rebuild(
+        documents, progress=lambda _n, loaded, _t: seen.append(loaded), chunk_size=10
+    )
+    assert name == unfinished
+    assert seen[0] == 0 and seen[-1] == 59
+    assert count == 59
+    assert aliased_indices(documents) == [name]
+
+
+def test_a_fresh_rebuild_leaves_an_unfinished_one_aside(search_index):
+    documents = _dossiers(30)
+    unfinished = _stop_after(documents, 10)
+    seen: list[int] = []
+    name, count = rebuild(
+        documents,
+        progress=lambda _n, loaded, _t: seen.append(loaded),
+        chunk_size=10,
+        resume=False,
+    )
+    assert name != unfinished and seen[0] == 0 and count == 30
+    # The swap drops every other index of the type, the unfinished one too.
+    assert concrete_indices(documents) == [name]

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from search.client import is_configured
 from search.documents import INDEX_TYPES, active_index_types
-from search.indexing import rebuild
+from search.indexing import rebuild, unfinished_rebuild
 
 
 class Command(BaseCommand):
@@ -25,6 +25,12 @@ class Command(BaseCommand):
             help="Only this index type (repeatable); all by default.",
         )
         parser.add_argument("--chunk-size", type=int, default=1000)
+        parser.add_argument(
+            "--fresh",
+            action="store_true",
+            help="Start a new index even where an earlier rebuild stopped part way "
+            "(by default it is resumed from there).",
+        )
 
     def handle(self, *args, **options) -> None:
         if not is_configured():
@@ -38,8 +44,17 @@ class Command(BaseCommand):
                 continue
             started = time.perf_counter()
             expected = index_type.count()
+            unfinished = None if options["fresh"] else unfinished_rebuild(index_type)
+            if unfinished is not None:
+                self.stdout.write(
+                    f"{index_type.name}: resuming {unfinished[0]}, which an earlier "
+                    f"rebuild left with {unfinished[1]} document(s)"
+                )
             name, count = rebuild(
-                index_type, progress=self.progress, chunk_size=options["chunk_size"]
+                index_type,
+                progress=self.progress,
+                chunk_size=options["chunk_size"],
+                resume=not options["fresh"],
             )
             elapsed = time.perf_counter() - started
             self.stdout.write("")
