@@ -83,7 +83,10 @@ class QuoteBlock(blocks.StructBlock):
 
 
 class FigureBlock(blocks.StructBlock):
-    value = blocks.CharBlock(help_text=gettext_lazy("The figure, e.g. 42% or 120."))
+    value = blocks.CharBlock(
+        # xgettext:no-python-format
+        help_text=gettext_lazy("The figure, e.g. 42% or 120.")
+    )
     label = blocks.CharBlock(help_text=gettext_lazy("What it measures."))
 
     class Meta:

@@ -17,12 +17,12 @@ from django.template.loader import render_to_string
 from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from portal.mail.kinds import Kind
 from portal.tiers import Tier
 
-PORTAL = "Nuclear Security Implementation Portal"
+PORTAL = gettext_lazy("Nuclear Security Implementation Portal")
 
 
 @dataclass(frozen=True)
@@ -67,9 +67,9 @@ def tier_label(tier: str) -> str:
 
 # Keyed by the kind's value: a notice stores it as a plain string.
 _SHARED_WITH: dict[str, Promise] = {
-    Kind.SHARED_WITH_YOU: _lazy("you"),
-    Kind.SHARED_WITH_STATE: _lazy("your State"),
-    Kind.SHARED_WITH_GROUP: _lazy("your partner group"),
+    Kind.SHARED_WITH_YOU: gettext_lazy("you"),
+    Kind.SHARED_WITH_STATE: gettext_lazy("your State"),
+    Kind.SHARED_WITH_GROUP: gettext_lazy("your partner group"),
 }
 
 
