@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Tier(models.TextChoices):
-    PUBLIC = "public", "Public"
-    RESTRICTED = "restricted", "Restricted"
-    CONFIDENTIAL = "confidential", "Confidential"
-    HIGHLY_CONFIDENTIAL = "highly_confidential", "Highly confidential"
+    # The labels are read in the viewer's language (a PDF's watermark in English).
+    PUBLIC = "public", _("Public")
+    RESTRICTED = "restricted", _("Restricted")
+    CONFIDENTIAL = "confidential", _("Confidential")
+    HIGHLY_CONFIDENTIAL = "highly_confidential", _("Highly confidential")
 
     @property
     def rank(self) -> int:
