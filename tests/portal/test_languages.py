@@ -222,3 +222,25 @@ def test_a_public_page_reads_in_the_compiled_catalogue_of_its_language(
         assert expected == label
     body = client.get(f"/{code}/search/").content.decode()
     assert f'<label for="search-q">{escape(expected)}</label>' in body
+
+
+def test_states_are_named_in_the_viewers_language_from_the_cldr(client, home_page):
+    from portal.states.models import State
+
+    netherlands = State.objects.get(iso_code="NL")
+    names = {}
+    for code in ("en", "fr", "es", "ru", "ar", "zh-hans"):
+        with translation.override(code):
+            names[code] = netherlands.local_name
+    # English keeps the register's names; the others are the CLDR's.
+    assert names == {
+        "en": "Netherlands",
+        "fr": "Pays-Bas",
+        "es": "Países Bajos",
+        "ru": "Нидерланды",
+        "ar": "هولندا",
+        "zh-hans": "荷兰",
+    }
+    assert "Pays-Bas" in client.get("/fr/progress/").content.decode()
+    english = client.get("/progress/").content.decode()
+    assert "Netherlands" in english and "Pays-Bas" not in english
