@@ -41,7 +41,7 @@ class PeopleField(forms.ModelMultipleChoiceField):
 
 def _tier_choices(user) -> list[tuple[str, str]]:
     allowed = Tier.at_or_below(user.clearance)
-    return [(t.value, t.label) for t in Tier if t.value in allowed]
+    return [(t.value, str(t.label)) for t in Tier if t.value in allowed]
 
 
 class SharingFields(forms.Form):
