@@ -261,6 +261,7 @@ class Member:
         self.caught_up = 0
         self.last_id = 0
         self.closed_with: int | None = None
+        self.refusals: list[str] = []  # why each refused join failed
 
     def __enter__(self) -> Member:
         return self
@@ -299,8 +300,9 @@ class Member:
         try:
             self.socket = self.closing.enter_context(self.open_socket(room_id))
             self.next_frame("presence")
-        except (ConnectionClosed, InvalidStatus, OSError):
+        except (ConnectionClosed, InvalidStatus, OSError) as refusal:
             self.socket = None
+            self.refusals.append(repr(refusal))
             return False
         self.closed_with = None
         self.catch_up()
@@ -469,7 +471,10 @@ def test_a_redis_restart_loses_no_room_message(stack, redis_server, home_page):
             lambda: reader.join(room.pk),
             timeout=60,
             interval=0.5,
-            message=lambda: "the room socket is still refused\n" + stack.log("app-1"),
+            message=lambda: (
+                f"the room socket is still refused: {reader.refusals[-3:]}\n"
+                + stack.log("app-1")
+            ),
         )
         reconnected = time.monotonic() - started
         # Each process's channel layer may refuse once more while its pooled Redis
@@ -479,7 +484,8 @@ def test_a_redis_restart_loses_no_room_message(stack, redis_server, home_page):
             timeout=60,
             interval=0.5,
             message=lambda: (
-                "the writer's room socket is still refused\n" + stack.log("app-1")
+                f"the writer's room socket is still refused: {writer.refusals[-3:]}\n"
+                + stack.log("app-1")
             ),
         )
         accepted += [writer.send(f"after the restart {n}") for n in range(3)]
