@@ -44,6 +44,7 @@ from portal.accounts.decorators import (
 )
 from portal.accounts.roles import Role
 from portal.accounts.stepup import step_up_required
+from portal.api.views import not_found_json
 from portal.audit.actions import CheckpointRefused, record
 from portal.audit.models import AuditEvent
 from portal.tiers import Tier, highest
@@ -567,7 +568,7 @@ def _api_session_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not policy.viewer_for(request).verified_expert:
-            return JsonResponse({"detail": "Not found."}, status=404)
+            return not_found_json()
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -642,6 +643,6 @@ def api_document(request: SignedInRequest, pk: int) -> JsonResponse:
     document = _with_sharing(policy.visible_documents(viewer).filter(pk=pk)).first()
     if document is None:
         _not_found(request, pk, channel="api")
-        return JsonResponse({"detail": "Not found."}, status=404)
+        return not_found_json()
     actions.record_view(document, by=request.user, request=request, channel="api")
     return JsonResponse(_api_document(document, request))

@@ -34,6 +34,7 @@ from exchange.policy import (
 from portal.accounts.decorators import role_required
 from portal.accounts.roles import Role
 from portal.accounts.twofactor import second_factor_url
+from portal.api.views import not_found_json
 from portal.tiers import highest
 
 
@@ -55,7 +56,7 @@ def _json_not_found(view):
         try:
             return view(request, *args, **kwargs)
         except Http404:
-            return JsonResponse({"detail": "Not found."}, status=404)
+            return not_found_json()
 
     return wrapper
 
@@ -114,8 +115,8 @@ def room_detail(request, room_id: int):
     )
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
+@login_required
 @_json_not_found
 def room_messages(request, room_id: int):
     """GET: history, newest page first (`before`) or what came after (`after`).
@@ -131,7 +132,8 @@ def room_messages(request, room_id: int):
             conf.get("COORDINATION_PAGE_SIZE"),
         )
     except ValueError as error:
-        return JsonResponse({"error": f'"{error}" must be a message id.'}, status=400)
+        wanted = "a number of messages" if str(error) == "limit" else "a message id"
+        return JsonResponse({"error": f'"{error}" must be {wanted}.'}, status=400)
     # Messages keep the tier they were posted at: those above the viewer (from
     # before the room's tier was lowered) are not theirs to read.
     history = Message.objects.filter(
@@ -180,8 +182,8 @@ def _post_message(request, viewer, room):
     return redirect(f"/coordination/rooms/{room.pk}/#message-{message.pk}")
 
 
-@login_required
 @require_POST
+@login_required
 @_json_not_found
 def room_read(request, room_id: int):
     viewer, room = _room_or_404(request, room_id)
@@ -194,8 +196,8 @@ def room_read(request, room_id: int):
     )
 
 
-@login_required
 @require_GET
+@login_required
 @_json_not_found
 def room_presence(request, room_id: int):
     _, room = _room_or_404(request, room_id)
@@ -241,8 +243,8 @@ def notification_list(request):
     )
 
 
-@login_required
 @require_GET
+@login_required
 def notification_feed(request):
     viewer = viewer_for(request)
     notifications = visible_notifications(viewer)

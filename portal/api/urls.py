@@ -4,7 +4,7 @@ The same views as the unversioned paths the portal's own pages call (which stay 
 aliases of version 1): one view, one policy call, whichever path is asked.
 """
 
-from django.urls import path
+from django.urls import path, re_path
 
 from exchange import views as exchange_views
 from exchange.coordination import views as coordination_views
@@ -31,4 +31,6 @@ urlpatterns = [
         name="room_presence",
     ),
     path("notifications/", coordination_views.notification_feed, name="notifications"),
+    # Last: whatever else is asked under the prefix is the API's JSON 404.
+    re_path(r"^.*$", views.no_such_path, name="no_such_path"),
 ]

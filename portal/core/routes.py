@@ -298,6 +298,14 @@ API_V1_ALIASES = {
 }
 ROUTES.update({name: ROUTES[alias] for name, alias in API_V1_ALIASES.items()})
 ROUTES["api_v1:schema"] = signed_in(note="the OpenAPI document")
+# Any other path under the API's prefix: the same JSON 404 for everyone.
+ROUTES["api_v1:no_such_path"] = Rule(
+    Access.PUBLIC,
+    Refusal.NOT_FOUND,
+    Refusal.NOT_FOUND,
+    Refusal.NOT_FOUND,
+    note="the API's JSON 404 for any path no route matches",
+)
 
 # Blocks and unnamed routes, by the start of their pattern.
 PREFIXES: dict[str, Rule] = {

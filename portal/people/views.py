@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from exchange import policy
 from portal.accounts.decorators import role_required, verified_session_required
 from portal.accounts.roles import Role
+from portal.api.views import not_found_json
 from portal.people.actions import entry_of, update_directory_entry
 from portal.people.forms import DirectoryEntryForm, DirectoryFilterForm
 from portal.tiers import TIER_ORDER, Tier
@@ -123,7 +124,7 @@ def people_search(request: HttpRequest) -> JsonResponse:
     """
     viewer = policy.viewer_for(request)
     if not policy.may_see_people(viewer):
-        return JsonResponse({"detail": "Not found."}, status=404)
+        return not_found_json()
     text = request.GET.get("q", "").strip()[:100]
     people = matching(policy.visible_people(viewer), text) if text else None
     results = [] if people is None else list(_ordered(people)[:SUGGESTIONS])
