@@ -9,17 +9,21 @@ error, an undocumented status, or anything the exchange policy hides from them.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, transaction
 from django.test import Client
 from django.urls import URLPattern, get_resolver, resolve, reverse
 from django.utils import timezone
 
 import pytest
+import schemathesis
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -33,6 +37,7 @@ from portal.accounts.guard import authorised
 from portal.accounts.models import User
 from portal.accounts.roles import Role
 from portal.api import schema
+from portal.api.views import no_such_path, not_found_json
 from portal.states.models import State
 from tests.exchange.conftest import make_expert, share
 from tests.portal.identity import make_user
@@ -54,8 +59,12 @@ def _api_patterns() -> dict[str, str]:
         for entry in resolver.url_patterns
         if getattr(entry, "namespace", None) == "api_v1"
     ]
+    *named, rest = api.url_patterns
+    # The last route answers the API's JSON 404 for every other path.
+    assert isinstance(rest, URLPattern) and rest.callback is no_such_path
     routes = {}
-    for entry in api.url_patterns:
+    assert rest.name == "no_such_path"
+    for entry in named:
         assert isinstance(entry, URLPattern)
         routes[entry.name] = str(entry.pattern)
     return routes
@@ -461,3 +470,104 @@ def test_generated_requests_from_generated_viewers_stay_within_the_contract(worl
             pass
 
     check()
+
+
+# --- Schemathesis, from the published document --------------------------------------
+
+# Schemathesis reads the same document and generates its own requests for every
+# operation, for the three kinds of session the API meets; its checks (no server
+# error, a documented status, content type and headers, a body that conforms) run on
+# every answer, and the policy's checks below beside them.
+OPENAPI = schemathesis.openapi.from_path(
+    schema.SCHEMA_PATH,
+    config=schemathesis.config.SchemathesisConfig.from_str(
+        """
+# Without a session every request is sent to sign in first, valid or not.
+[checks.negative_data_rejection]
+expected-statuses = [302, 400, 401, 403, 404, 405, 406, 409, 415, 422, 428, 429]
+
+# A well-formed message or marker may still be refused (400): a text that is empty
+# once sanitised, a document the room may not reference.
+[[operations]]
+include-operation-id = ["postMessage", "markRead"]
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", 400, 404]
+"""
+    ),
+)
+SCHEMATHESIS_EXAMPLES = 25
+CSRF_SECRET = "schemathesis0csrf0secret0000000x"  # 32 characters, as Django's
+PORTAL_WSGI = WSGIHandler()
+
+
+@pytest.fixture(params=["anonymous", "password_only", "expert"])
+def session_kind(request) -> str:
+    return request.param
+
+
+@contextlib.contextmanager
+def _one_connection():
+    """Keep the test's connection across the in-process requests, as Django's test
+    client does: the end of a request would otherwise close it, and the test's
+    transaction with it."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+def _aim(case, world: World) -> None:
+    """Point two generated integer path parameters in three at a real object, so
+    the answers include the world's documents and rooms, not only missing ones."""
+    real = {
+        "id": [d.pk for d in world.documents],
+        "room_id": [world.room_id, world.other_room_id],
+    }
+    for name, value in (case.path_parameters or {}).items():
+        if name in real and isinstance(value, int) and value % 3:
+            case.path_parameters[name] = real[name][value % len(real[name])]
+
+
+def _policy_checks(world: World, kind: str):
+    user, verified = world.users[kind], world.verified[kind]
+    viewer = viewer_for_user(user, verified=verified)
+    visible = set(visible_documents(viewer).values_list("pk", flat=True))
+    hidden_titles = [d.title for d in world.documents if d.pk not in visible]
+    refusal = not_found_json().content
+
+    def hides_what_the_policy_hides(ctx, response, case):
+        text = response.content.decode(errors="replace")
+        for title in hidden_titles:
+            if title in text:
+                raise AssertionError(f"the answer names a hidden document: {title}")
+
+    def refuses_as_missing(ctx, response, case):
+        """Every 404, hidden object or missing one, is the API's one refusal."""
+        if response.status_code == 404:
+            assert response.content == refusal, (
+                f"{case.method} {case.formatted_path}: a 404 unlike the API's"
+            )
+
+    return [hides_what_the_policy_hides, refuses_as_missing]
+
+
+@OPENAPI.parametrize()
+@hsettings(
+    max_examples=SCHEMATHESIS_EXAMPLES,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
+def test_schemathesis_finds_nothing_outside_the_contract(case, world, session_kind):
+    client = world.clients[session_kind]
+    cookies = {name: morsel.value for name, morsel in client.cookies.items()}
+    cookies[settings.CSRF_COOKIE_NAME] = CSRF_SECRET
+    _aim(case, world)
+    with _one_connection():
+        case.call_and_validate(
+            app=PORTAL_WSGI,
+            cookies=cookies,
+            headers={"Accept": "application/json", "X-CSRFToken": CSRF_SECRET},
+            additional_checks=_policy_checks(world, session_kind),
+        )
