@@ -124,7 +124,7 @@ class DocumentForm(SharingFields):
     # No tier is preselected: a document shared at the wrong tier is a leak, so
     # the expert chooses one each time.
     tier = forms.ChoiceField(
-        error_messages={"required": "Choose the tier of this document."},
+        error_messages={"required": _("Choose the tier of this document.")},
         help_text=_("Who may see it depends on its tier: choose one."),
     )
     handling_note = forms.CharField(

@@ -107,8 +107,10 @@ def release_start(request: SignedInRequest, pk: int) -> HttpResponse:
         return redirect("exchange:detail", pk=document.pk)
     messages.success(
         request,
-        "A draft good practice is ready. It holds nothing of the document: write "
-        "what can be released.",
+        gettext(
+            "A draft good practice is ready. It holds nothing of the document: "
+            "write what can be released."
+        ),
     )
     return redirect("exchange:release", pk=release.pk)
 

@@ -415,7 +415,9 @@ def document_create(request: SignedInRequest) -> HttpResponse:
         except ValidationError as error:
             form.add_error("file" if isinstance(error, UploadRejected) else None, error)
         else:
-            messages.success(request, f"“{document.title}” is shared.")
+            messages.success(
+                request, _("“%(title)s” is shared.") % {"title": document.title}
+            )
             return redirect("exchange:detail", pk=document.pk)
     return render(
         request,
@@ -442,7 +444,10 @@ def version_create(request: SignedInRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             form.add_error("file", error)
         else:
-            messages.success(request, f"Version {version.number} is uploaded.")
+            messages.success(
+                request,
+                _("Version %(number)s is uploaded.") % {"number": version.number},
+            )
             return redirect("exchange:detail", pk=document.pk)
     return render(
         request,
@@ -494,7 +499,10 @@ def _sharing_after_step_up(
             return _no_longer_allowed(request, error)
         except actions.NotAllowed:
             raise Http404("No such document.") from None
-        messages.success(request, f"“{document.title}” is revoked for everyone.")
+        messages.success(
+            request,
+            _("“%(title)s” is revoked for everyone.") % {"title": document.title},
+        )
         return redirect("exchange:list")
     form = SharingForm(
         request.POST or None,

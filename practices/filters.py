@@ -90,12 +90,16 @@ class ListingFilterForm(forms.Form):
     event_type = forms.ChoiceField(
         required=False,
         label=gettext_lazy("Type"),
-        error_messages={"invalid_choice": 'There is no event type "%(value)s".'},
+        error_messages={
+            "invalid_choice": gettext_lazy('There is no event type "%(value)s".')
+        },
     )
     stage = forms.ChoiceField(
         label=gettext_lazy("Stage"),
         required=False,
-        error_messages={"invalid_choice": 'There is no stage "%(value)s".'},
+        error_messages={
+            "invalid_choice": gettext_lazy('There is no stage "%(value)s".')
+        },
     )
     year = forms.IntegerField(
         label=gettext_lazy("Year"),
@@ -103,9 +107,9 @@ class ListingFilterForm(forms.Form):
         min_value=1950,
         max_value=2100,
         error_messages={
-            "invalid": "The year must be a number such as 2024.",
-            "min_value": "The year must be 1950 or later.",
-            "max_value": "The year must be 2100 or earlier.",
+            "invalid": gettext_lazy("The year must be a number such as 2024."),
+            "min_value": gettext_lazy("The year must be 1950 or later."),
+            "max_value": gettext_lazy("The year must be 2100 or earlier."),
         },
     )
     sort = forms.ChoiceField(
@@ -113,8 +117,9 @@ class ListingFilterForm(forms.Form):
         required=False,
         label=gettext_lazy("Sort by"),
         error_messages={
-            "invalid_choice": 'Listings sort by "-date", "date" or "title", '
-            'not "%(value)s".'
+            "invalid_choice": gettext_lazy(
+                'Listings sort by "-date", "date" or "title", not "%(value)s".'
+            )
         },
     )
 

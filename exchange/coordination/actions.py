@@ -82,9 +82,9 @@ def open_room(group, *, by, name: str, tier: str = Tier.RESTRICTED) -> Room:
     """Open a further room for `group` (the secretariat's action)."""
     name = name.strip()
     if not name:
-        raise InvalidMessage("A room needs a name.")
+        raise InvalidMessage(str(_("A room needs a name.")))
     if tier not in Tier.values:
-        raise InvalidMessage("Unknown tier.")
+        raise InvalidMessage(str(_("Unknown tier.")))
     room = Room.objects.create(group=group, name=name[:120], tier=tier, created_by=by)
     record(
         "coordination.room.opened",
@@ -126,7 +126,7 @@ def change_room_tier(room: Room, tier: str, *, by, justification: str = "") -> R
     Open sockets re-ask the policy: members no longer cleared are closed out.
     """
     if tier not in Tier.values or tier == Tier.PUBLIC:
-        raise InvalidMessage("Choose a tier for the room.")
+        raise InvalidMessage(str(_("Choose a tier for the room.")))
     room = Room.objects.select_for_update().get(pk=room.pk)
     if tier == room.tier:
         return room
@@ -162,13 +162,15 @@ def record_denied_entry(user, room_id, *, channel: str) -> None:
 
 def _clean_body(body: str) -> str:
     if not isinstance(body, str):
-        raise InvalidMessage("A message is text.")
+        raise InvalidMessage(str(_("A message is text.")))
     html = sanitise(body)
     if not html:
-        raise InvalidMessage("The message is empty.")
+        raise InvalidMessage(str(_("The message is empty.")))
     limit = conf.get("COORDINATION_MAX_MESSAGE_CHARS")
     if len(html) > limit:
-        raise InvalidMessage(f"Messages are limited to {limit} characters.")
+        raise InvalidMessage(
+            str(_("Messages are limited to %(limit)s characters.") % {"limit": limit})
+        )
     return html
 
 

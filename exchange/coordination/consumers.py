@@ -16,6 +16,7 @@ import uuid
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
+from django.utils.translation import gettext
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -218,20 +219,20 @@ class RoomConsumer(_PolicyConsumer):
         if frame.type in WRITES and not await live.allow(self.user_pk):
             await self.send_error(
                 "rate_limited",
-                "Too many messages: wait a few seconds and send again.",
+                gettext("Too many messages: wait a few seconds and send again."),
                 retry_after=conf.get("COORDINATION_RATE_LIMIT_SECONDS"),
             )
             return
         try:
             reply = await self.apply(frame.type, frame.fields)
         except Http404:
-            await self.send_error("not_found", "No such room or message.")
+            await self.send_error("not_found", gettext("No such room or message."))
             if frame.type == "message.send":
                 await self.still_allowed()
         except (actions.InvalidMessage, actions.EditWindowClosed) as error:
             await self.send_error("rejected", str(error))
         except PermissionDenied:
-            await self.send_error("not_found", "No such room or message.")
+            await self.send_error("not_found", gettext("No such room or message."))
         else:
             if reply is not None:
                 await self.send_json(reply)

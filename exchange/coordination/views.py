@@ -132,8 +132,11 @@ def room_messages(request, room_id: int):
             conf.get("COORDINATION_PAGE_SIZE"),
         )
     except ValueError as error:
-        wanted = "a number of messages" if str(error) == "limit" else "a message id"
-        return JsonResponse({"error": f'"{error}" must be {wanted}.'}, status=400)
+        if str(error) == "limit":
+            text = _('"limit" must be a number of messages.')
+        else:
+            text = _('"%(name)s" must be a message id.') % {"name": error}
+        return JsonResponse({"error": text}, status=400)
     # Messages keep the tier they were posted at: those above the viewer (from
     # before the room's tier was lowered) are not theirs to read.
     history = Message.objects.filter(
@@ -190,7 +193,7 @@ def room_read(request, room_id: int):
     try:
         message_id = int(request.POST.get("id", ""))
     except ValueError:
-        return JsonResponse({"error": '"id" must be a message id.'}, status=400)
+        return JsonResponse({"error": _('"id" must be a message id.')}, status=400)
     return JsonResponse(
         {"last_read_id": actions.mark_read(viewer, room.pk, message_id)}
     )
@@ -269,7 +272,7 @@ def manage_rooms(request):
             name=form.cleaned_data["name"],
             tier=form.cleaned_data["tier"],
         )
-        messages.success(request, f"Room opened: {room}.")
+        messages.success(request, _("Room opened: %(room)s.") % {"room": room})
         return redirect("coordination:manage")
     return _manage_rooms_page(request, form)
 
@@ -328,5 +331,5 @@ def archive_room(request, room_id: int):
     if room is None:
         raise Http404("No such room.")
     actions.archive_room(room, by=request.user)
-    messages.success(request, f"Room archived: {room}.")
+    messages.success(request, _("Room archived: %(room)s.") % {"room": room})
     return redirect("coordination:manage")

@@ -14,6 +14,7 @@ from django.contrib.auth.forms import (
     SetPasswordForm,
 )
 from django.db.models import QuerySet
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.models import User
@@ -35,7 +36,7 @@ class LoginForm(AuthenticationForm):
     """Django's form; the field stays `username` (django-axes reads it)."""
 
     username = forms.EmailField(
-        label="Email address",
+        label=_("Email address"),
         widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
     )
     error_messages = {
@@ -46,7 +47,7 @@ class LoginForm(AuthenticationForm):
 
 class PasswordResetRequestForm(forms.Form):
     email = forms.EmailField(
-        label="Email address",
+        label=_("Email address"),
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
 
@@ -56,7 +57,7 @@ class NewPasswordForm(_SetPasswordForm):
     password as the new one."""
 
     new_password1, new_password2 = SetPasswordForm.create_password_fields(
-        label1="New password", label2="New password again"
+        label1=_("New password"), label2=_("New password again")
     )
 
     def clean(self) -> dict[str, Any]:
@@ -70,7 +71,7 @@ class NewPasswordForm(_SetPasswordForm):
         ):
             self.add_error(
                 "new_password1",
-                "This is your current password: choose a different one.",
+                _("This is your current password: choose a different one."),
             )
         return cleaned
 
@@ -79,7 +80,7 @@ class ChangePasswordForm(NewPasswordForm, PasswordChangeForm):
     """The account page's form: the current password first, then the new one."""
 
     old_password = forms.CharField(
-        label="Current password",
+        label=_("Current password"),
         strip=False,
         widget=forms.PasswordInput(
             attrs={"autocomplete": "current-password", "autofocus": True}
@@ -93,9 +94,9 @@ class ChangePasswordForm(NewPasswordForm, PasswordChangeForm):
 
 
 class CodeForm(forms.Form):
-    device = forms.ChoiceField(label="Second factor", widget=forms.RadioSelect)
+    device = forms.ChoiceField(label=_("Second factor"), widget=forms.RadioSelect)
     code = forms.CharField(
-        label="Code",
+        label=_("Code"),
         max_length=20,
         widget=forms.TextInput(
             attrs={
@@ -105,7 +106,7 @@ class CodeForm(forms.Form):
                 "spellcheck": "false",
             }
         ),
-        help_text="The 6-digit code of your authenticator app, or one backup code.",
+        help_text=_("The 6-digit code of your authenticator app, or one backup code."),
     )
 
     def __init__(self, *args: Any, devices: Sequence[Device], **kwargs: Any) -> None:
@@ -124,16 +125,19 @@ class CodeForm(forms.Form):
 
 def device_label(device: Device) -> str:
     if device._meta.app_label == "django_otp_webauthn":
-        return f"{device.name or 'Passkey'} (passkey)"
+        name = device.name or gettext("Passkey")
+        return gettext("%(name)s (passkey)") % {"name": name}
     if device._meta.model_name == "staticdevice":
         count = device.token_set.count()
-        return f"Backup code ({count} left)"
-    return f"{device.name} (6-digit code)"
+        return ngettext(
+            "Backup code (%(count)s left)", "Backup code (%(count)s left)", count
+        ) % {"count": count}
+    return gettext("%(name)s (6-digit code)") % {"name": device.name}
 
 
 class EnrolForm(forms.Form):
     code = forms.CharField(
-        label="Code from your app",
+        label=_("Code from your app"),
         max_length=10,
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}
@@ -142,30 +146,30 @@ class EnrolForm(forms.Form):
 
 
 class InvitationForm(forms.Form):
-    email = forms.EmailField(label="Expert's email address")
+    email = forms.EmailField(label=_("Expert's email address"))
 
 
 class AcceptInvitationForm(forms.Form):
     # Others see the expert by these names, never by the email address.
     first_name = forms.CharField(
-        label="Given name",
+        label=_("Given name"),
         max_length=150,
         widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
-        error_messages={"required": "Give your given name: others see you by it."},
+        error_messages={"required": _("Give your given name: others see you by it.")},
     )
     last_name = forms.CharField(
-        label="Family name",
+        label=_("Family name"),
         max_length=150,
         widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
-        error_messages={"required": "Give your family name: others see you by it."},
+        error_messages={"required": _("Give your family name: others see you by it.")},
     )
     password1 = forms.CharField(
-        label="Password",
+        label=_("Password"),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=password_validation.password_validators_help_text_html(),
     )
     password2 = forms.CharField(
-        label="Password again",
+        label=_("Password again"),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
@@ -178,7 +182,7 @@ class AcceptInvitationForm(forms.Form):
         cleaned = self.cleaned_data
         first, second = cleaned.get("password1"), cleaned.get("password2")
         if first and second and first != second:
-            self.add_error("password2", "The two passwords differ.")
+            self.add_error("password2", _("The two passwords differ."))
         elif first:
             candidate = User(
                 email=self.email,
@@ -195,9 +199,9 @@ class AcceptInvitationForm(forms.Form):
 class VettingForm(forms.Form):
     clearance = forms.ChoiceField(choices=Tier.choices)
     vetted_until = forms.DateField(
-        label="Vetted until",
+        label=_("Vetted until"),
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Exchange access ends after this day.",
+        help_text=_("Exchange access ends after this day."),
     )
 
 
@@ -241,7 +245,9 @@ def time_zone_choices() -> list[tuple[str, str]]:
 
 class TimeZoneForm(forms.Form):
     time_zone = forms.ChoiceField(
-        label="Time zone",
+        label=_("Time zone"),
         choices=time_zone_choices,
-        help_text="Times on the portal's pages are shown in this zone, with its name.",
+        help_text=_(
+            "Times on the portal's pages are shown in this zone, with its name."
+        ),
     )

@@ -78,7 +78,12 @@ class AbsoluteSessionAgeMiddleware:
                         request=request,
                         details={"absolute_seconds": absolute_seconds()},
                     )
-                messages.info(request, "Your session has ended; please sign in again.")
+                messages.info(
+                    request,
+                    translation.gettext(
+                        "Your session has ended; please sign in again."
+                    ),
+                )
                 return redirect_to_login(request.get_full_path())
         return self.get_response(request)
 

@@ -93,13 +93,13 @@ class User(AbstractUser):
         null=True,
         blank=True,
         related_name="users",
-        help_text="The State this person acts for.",
+        help_text=gettext_lazy("The State this person acts for."),
     )
     clearance = models.CharField(
         max_length=32,
         choices=Tier.choices,
         default=Tier.PUBLIC,
-        help_text="The highest tier this person may see.",
+        help_text=gettext_lazy("The highest tier this person may see."),
     )
     vetted_by = models.ForeignKey(
         "self",
@@ -110,7 +110,9 @@ class User(AbstractUser):
     )
     vetted_at = models.DateTimeField(null=True, blank=True)
     vetted_until = models.DateField(
-        null=True, blank=True, help_text="Exchange access ends after this day."
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("Exchange access ends after this day."),
     )
     # Times on the pages are written in this zone (portal.accounts.middleware);
     # the stored moments stay in UTC.
@@ -118,7 +120,7 @@ class User(AbstractUser):
         max_length=64,
         default="UTC",
         validators=[validate_time_zone],
-        help_text="Times on the portal's pages are shown in this zone.",
+        help_text=gettext_lazy("Times on the portal's pages are shown in this zone."),
     )
     # The language of pages without a language prefix and of mails; empty until the
     # person chooses one (the browser's Accept-Language then decides).

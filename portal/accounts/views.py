@@ -104,7 +104,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     auth_logout(request)
-    messages.success(request, "You are signed out.")
+    messages.success(request, _("You are signed out."))
     return redirect(settings.LOGOUT_REDIRECT_URL)
 
 
@@ -129,11 +129,11 @@ def verify_view(request: SignedInRequest, *, step_up: bool = False) -> HttpRespo
         if throttled:
             form.add_error(
                 "code",
-                "Too many wrong codes: wait a little before trying again.",
+                _("Too many wrong codes: wait a little before trying again."),
             )
         else:
             form.add_error(
-                "code", "That code is not right, or it has already been used."
+                "code", _("That code is not right, or it has already been used.")
             )
     template = "accounts/step_up.html" if step_up else "accounts/verify.html"
     context = {
@@ -178,7 +178,7 @@ def _enrol(request: SignedInRequest, next_url: str) -> HttpResponse:
         if accepted:
             actions.confirm_totp_device(request.user, device, request=request)
             _complete_verification(request, device)
-            messages.success(request, "Your authenticator app is set up.")
+            messages.success(request, _("Your authenticator app is set up."))
             return redirect(next_url)
         form.add_error(
             "code",
@@ -280,11 +280,13 @@ def profile_view(request: SignedInRequest) -> HttpResponse:
 def time_zone_view(request: SignedInRequest) -> HttpResponse:
     form = TimeZoneForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a time zone from the list.")
+        messages.error(request, _("Choose a time zone from the list."))
         return redirect("accounts:profile")
     zone = form.cleaned_data["time_zone"]
     if actions.set_time_zone(request.user, zone, request=request):
-        messages.success(request, f"Times are now shown in {zone}.")
+        messages.success(
+            request, _("Times are now shown in %(zone)s.") % {"zone": zone}
+        )
     return redirect("accounts:profile")
 
 
@@ -318,7 +320,7 @@ def remove_device_view(request: SignedInRequest) -> HttpResponse:
     if device is None or device.user_id != request.user.pk:
         raise Http404
     actions.remove_device(request.user, device, request=request)
-    messages.success(request, "The device was removed.")
+    messages.success(request, _("The device was removed."))
     return redirect("accounts:profile")
 
 
@@ -327,7 +329,7 @@ def remove_device_view(request: SignedInRequest) -> HttpResponse:
 def sign_out_everywhere_view(request: SignedInRequest) -> HttpResponse:
     actions.sign_out_everywhere(request.user, request=request)
     auth_logout(request)
-    messages.success(request, "All your sessions have ended, this one included.")
+    messages.success(request, _("All your sessions have ended, this one included."))
     return redirect(settings.LOGIN_URL)
 
 
@@ -413,7 +415,10 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
         messages.success(
             self.request,
-            "Your password is changed. Sign in with it, then give your second factor.",
+            _(
+                "Your password is changed. Sign in with it, then give your second "
+                "factor."
+            ),
         )
         return HttpResponseRedirect(self.get_success_url())
 
@@ -430,7 +435,7 @@ def password_change_view(request: SignedInRequest) -> HttpResponse:
         # This session stays signed in; every other one has ended.
         update_session_auth_hash(request, request.user)
         messages.success(
-            request, "Your password is changed; your other sessions have ended."
+            request, _("Your password is changed; your other sessions have ended.")
         )
         return redirect("accounts:profile")
     return render(request, "accounts/password_change.html", {"form": form})
@@ -459,8 +464,11 @@ def invite_view(request: SignedInRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"An invitation was sent to {form.cleaned_data['email']}; "
-                "the link works once, for 72 hours.",
+                _(
+                    "An invitation was sent to %(email)s; the link works once, "
+                    "for 72 hours."
+                )
+                % {"email": form.cleaned_data["email"]},
             )
             return redirect("accounts:invite")
     sent = request.user.invitations_sent.select_related("accepted_user")[:50]
@@ -499,7 +507,7 @@ def accept_invitation_view(request: HttpRequest, token: str) -> HttpResponse:
             )
         messages.success(
             request,
-            "Your account is ready. Sign in, then set up two-factor authentication.",
+            _("Your account is ready. Sign in, then set up two-factor authentication."),
         )
         return redirect(settings.LOGIN_URL)
     return render(
@@ -544,14 +552,24 @@ def vetting_edit_view(request: SignedInRequest, pk: int) -> HttpResponse:
             form.add_error(None, str(refusal))
         else:
             if actions.pending_vetting(expert) is not None:
+                if expert.state is None:
+                    text = _(
+                        "Your approval of %(expert)s for highly confidential was "
+                        "recorded. It takes effect once the focal point of their "
+                        "State approves it too."
+                    ) % {"expert": expert}
+                else:
+                    text = _(
+                        "Your approval of %(expert)s for highly confidential was "
+                        "recorded. It takes effect once the focal point of "
+                        "%(state)s approves it too."
+                    ) % {"expert": expert, "state": expert.state}
+                messages.success(request, text)
+            else:
                 messages.success(
                     request,
-                    f"Your approval of {expert} for highly confidential was "
-                    "recorded. It takes effect once the focal point of "
-                    f"{expert.state or 'their State'} approves it too.",
+                    _("The vetting of %(expert)s was recorded.") % {"expert": expert},
                 )
-            else:
-                messages.success(request, f"The vetting of {expert} was recorded.")
             return redirect("accounts:vetting_list")
     return render(
         request,

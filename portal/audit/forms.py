@@ -1,11 +1,12 @@
 """The security officer's filter of the audit trail."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditFilterForm(forms.Form):
     action = forms.CharField(required=False)
-    actor = forms.CharField(required=False, label="Actor (name or email)")
+    actor = forms.CharField(required=False, label=_("Actor (name or email)"))
     outcome = forms.ChoiceField(
         required=False,
         choices=[

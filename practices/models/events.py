@@ -107,11 +107,11 @@ class EventPage(StateContentPage):
         super().clean()
         if self.end_date and self.start_date and self.end_date < self.start_date:
             raise ValidationError(
-                {"end_date": "The event cannot end before it starts."}
+                {"end_date": gettext_lazy("The event cannot end before it starts.")}
             )
         if not self.location and not self.is_online:
             raise ValidationError(
-                {"location": "Give a place, or mark the event as online."}
+                {"location": gettext_lazy("Give a place, or mark the event as online.")}
             )
 
 

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from exchange.policy import Viewer
 from portal.accounts.roles import Role, has_role
@@ -83,15 +84,19 @@ def validate_sharing(tier: str, sharing: dict[str, list]) -> None:
         if sharing.get("shared_with_states") or sharing.get("shared_with_groups"):
             raise ValidationError(
                 {
-                    "tier": "A highly confidential record is shared with named "
-                    "individuals only, not with States or groups."
+                    "tier": gettext(
+                        "A highly confidential record is shared with named "
+                        "individuals only, not with States or groups."
+                    )
                 }
             )
     elif sharing.get("shared_with_users"):
         raise ValidationError(
             {
-                "shared_with_users": "Named individuals are for highly confidential "
-                "records only; share other tiers with States or groups."
+                "shared_with_users": gettext(
+                    "Named individuals are for highly confidential "
+                    "records only; share other tiers with States or groups."
+                )
             }
         )
 
@@ -216,7 +221,7 @@ def _write(
             _check_order(model, before, target)
             if viewer is not None and not viewer.may_see_tier(target.tier):
                 raise ValidationError(
-                    {"tier": "You cannot set a tier above your own clearance."}
+                    {"tier": gettext("You cannot set a tier above your own clearance.")}
                 )
             if not sharing and before:
                 sharing = {k: before[k] for k in SHARING_FIELDS}
@@ -279,8 +284,12 @@ def _check_order(model, before: dict[str, Any], target: ProgressRecord) -> None:
         if order.index(new) < order.index(old):
             raise ValidationError(
                 {
-                    "status": f"A mission cannot go back from "
-                    f"“{PeerReviewMission.Status(old).label}” to "
-                    f"“{PeerReviewMission.Status(new).label}”."
+                    "status": gettext(
+                        "A mission cannot go back from “%(old)s” to “%(new)s”."
+                    )
+                    % {
+                        "old": PeerReviewMission.Status(old).label,
+                        "new": PeerReviewMission.Status(new).label,
+                    }
                 }
             )

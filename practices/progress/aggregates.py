@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from exchange.policy import Viewer
 from portal.states.models import State
@@ -98,9 +99,13 @@ def commitment_status_chart(viewer: Viewer) -> ChartData:
         rows.append([COMMITMENT_SHORT[code], *figures, max(total - sum(figures), 0)])
     return ChartData(
         slug="commitment-status",
-        title="Status of each commitment",
-        description="How many States report each status, per commitment.",
-        columns=["Commitment", *statuses.labels, "Not reported or not public"],
+        title=gettext("Status of each commitment"),
+        description=gettext("How many States report each status, per commitment."),
+        columns=[
+            gettext("Commitment"),
+            *statuses.labels,
+            gettext("Not reported or not public"),
+        ],
         rows=rows,
         kind="stacked",
     )
@@ -128,9 +133,11 @@ def missions_chart(viewer: Viewer) -> ChartData:
             rows.append([str(year), *(counts.get((year, t), 0) for t in types.values)])
     return ChartData(
         slug="missions-per-year",
-        title="Peer review missions per year",
-        description="Missions held (conducted, or followed up) per year, by type.",
-        columns=["Year", *types.labels],
+        title=gettext("Peer review missions per year"),
+        description=gettext(
+            "Missions held (conducted, or followed up) per year, by type."
+        ),
+        columns=[gettext("Year"), *types.labels],
         rows=rows,
         kind="stacked",
     )
@@ -159,23 +166,27 @@ def closure_rate_chart(viewer: Viewer) -> ChartData:
             rows.append([str(year), made, closed, rate])
     return ChartData(
         slug="closure-rate",
-        title="Recommendation closure rate over time",
+        title=gettext("Recommendation closure rate over time"),
         description=(
-            "Recommendations and suggestions made and implemented by the end of each "
-            "year, and the share implemented."
+            gettext(
+                "Recommendations and suggestions made and implemented by the end of "
+                "each year, and the share implemented."
+            )
         ),
         columns=[
-            "Year",
-            "Made (cumulative)",
-            "Implemented (cumulative)",
-            "Closure rate %",
+            gettext("Year"),
+            gettext("Made (cumulative)"),
+            gettext("Implemented (cumulative)"),
+            gettext("Closure rate %"),
         ],
         rows=rows,
         kind="line",
         notes=[
-            "Counts only public recommendations, those you may see, and those of "
-            "States that publish their aggregate figures. The text of restricted "
-            "recommendations is never shown."
+            gettext(
+                "Counts only public recommendations, those you may see, and those of "
+                "States that publish their aggregate figures. The text of restricted "
+                "recommendations is never shown."
+            )
         ],
     )
 
@@ -192,9 +203,11 @@ def additional_actions_chart(viewer: Viewer) -> ChartData:
     ]
     return ChartData(
         slug="additional-actions",
-        title="Additional actions taken up",
-        description="How many States contribute to each of the 14 additional actions.",
-        columns=["Additional action", "States"],
+        title=gettext("Additional actions taken up"),
+        description=gettext(
+            "How many States contribute to each of the 14 additional actions."
+        ),
+        columns=[gettext("Additional action"), gettext("States")],
         rows=rows,
         kind="hbar",
     )

@@ -151,7 +151,11 @@ class SelfAssessment(ProgressRecord):
         errors = _not_in_future(self.conducted_on, "conducted_on")
         if errors:
             raise ValidationError(
-                {"conducted_on": "A self-assessment cannot be dated in the future."}
+                {
+                    "conducted_on": gettext_lazy(
+                        "A self-assessment cannot be dated in the future."
+                    )
+                }
             )
 
 
@@ -359,7 +363,11 @@ class TrainingActivity(ProgressRecord):
         super().clean()
         if self.year and self.year > timezone.localdate().year:
             raise ValidationError(
-                {"year": "Record training once it has taken place (not a future year)."}
+                {
+                    "year": gettext_lazy(
+                        "Record training once it has taken place (not a future year)."
+                    )
+                }
             )
 
 
@@ -386,7 +394,11 @@ class CertificationScheme(ProgressRecord):
         super().clean()
         if self.established_year and self.established_year > timezone.localdate().year:
             raise ValidationError(
-                {"established_year": "A scheme cannot be established in the future."}
+                {
+                    "established_year": gettext_lazy(
+                        "A scheme cannot be established in the future."
+                    )
+                }
             )
 
 

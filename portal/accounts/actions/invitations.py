@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from portal.accounts.models import Invitation, User
 from portal.accounts.roles import Role, has_role
@@ -54,7 +55,9 @@ def invite_expert(
         raise PermissionError("Only a State focal point may invite experts.")
     email = User.objects.normalize_email(email).strip().lower()
     if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError("An account with this email address already exists.")
+        raise ValidationError(
+            gettext("An account with this email address already exists.")
+        )
     token = secrets.token_urlsafe(32)
     now = timezone.now()
     with transaction.atomic():
