@@ -19,7 +19,10 @@ RICH_TEXT_FEATURES = ["bold", "italic", "link", "ol", "ul", "h3", "h4"]
 class HeadingBlock(blocks.StructBlock):
     heading_text = blocks.CharBlock(classname="title", required=True)
     size = blocks.ChoiceBlock(
-        choices=[("h2", "Section heading"), ("h3", "Sub-heading")],
+        choices=[
+            ("h2", gettext_lazy("Section heading")),
+            ("h3", gettext_lazy("Sub-heading")),
+        ],
         default="h2",
         help_text=gettext_lazy(
             "Section headings start a new section; sub-headings divide one."

@@ -25,9 +25,9 @@ from practices.models.taxonomy import (
 PAGE_SIZE = 12
 
 SORT_CHOICES = [
-    ("-date", "Newest first"),
-    ("date", "Oldest first"),
-    ("title", "Title (A to Z)"),
+    ("-date", gettext_lazy("Newest first")),
+    ("date", gettext_lazy("Oldest first")),
+    ("title", gettext_lazy("Title (A to Z)")),
 ]
 
 
@@ -46,46 +46,50 @@ class ListingFilterForm(forms.Form):
     """Every filter any listing offers; each listing keeps the ones that apply."""
 
     state = _choice(
-        "State",
+        gettext_lazy("State"),
         State.objects.filter(is_subscriber=True),
         "iso_code",
-        "All States",
-        'No subscribing State has the code "%(value)s".',
+        gettext_lazy("All States"),
+        gettext_lazy('No subscribing State has the code "%(value)s".'),
     )
     commitment = _choice(
-        "Commitment",
+        gettext_lazy("Commitment"),
         Commitment.objects.all(),
         "code",
-        "All commitments",
-        'There is no commitment "%(value)s" (use 1, 2, 2a to 2c, 3, 3a to 3c or 4).',
+        gettext_lazy("All commitments"),
+        gettext_lazy(
+            'There is no commitment "%(value)s" (use 1, 2, 2a to 2c, 3, 3a to 3c or 4).'
+        ),
     )
     action = _choice(
-        "Additional action",
+        gettext_lazy("Additional action"),
         AdditionalAction.objects.all(),
         "number",
-        "All additional actions",
-        'There is no additional action "%(value)s" (they are numbered 1 to 14).',
+        gettext_lazy("All additional actions"),
+        gettext_lazy(
+            'There is no additional action "%(value)s" (they are numbered 1 to 14).'
+        ),
     )
     document = _choice(
-        "IAEA document",
+        gettext_lazy("IAEA document"),
         IAEADocument.objects.all(),
         "slug",
-        "All IAEA documents",
-        'No IAEA document is known as "%(value)s".',
+        gettext_lazy("All IAEA documents"),
+        gettext_lazy('No IAEA document is known as "%(value)s".'),
     )
     topic = _choice(
-        "Topic",
+        gettext_lazy("Topic"),
         Tag.objects.none(),  # set per request: only topics in use
         "slug",
-        "All topics",
-        'No good practice has the topic "%(value)s".',
+        gettext_lazy("All topics"),
+        gettext_lazy('No good practice has the topic "%(value)s".'),
     )
     language = _choice(
-        "Language",
+        gettext_lazy("Language"),
         Language.objects.all(),
         "code",
-        "All languages",
-        'No language has the code "%(value)s".',
+        gettext_lazy("All languages"),
+        gettext_lazy('No language has the code "%(value)s".'),
     )
     event_type = forms.ChoiceField(
         required=False,

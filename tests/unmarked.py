@@ -7,9 +7,9 @@ lexer and reports the words a reader would see outside `{% translate %}` and
 `title`, `aria-label`, `placeholder`); `python()` walks the code's syntax trees
 and reports string literals, and f-strings, where the portal hands text to a
 person (messages, form labels, help texts and errors, validation errors, model
-field names, JSON and WebSocket error texts, the progress charts' titles, columns
-and notes) that are not wrapped in a gettext call. A line ending in
-`# i18n: not translated (<why>)` is left out, with its reason.
+field names, the labels of choices, JSON and WebSocket error texts, the progress
+charts' titles, columns and notes) that are not wrapped in a gettext call. A line
+ending in `# i18n: not translated (<why>)` is left out, with its reason.
 """
 
 from __future__ import annotations
@@ -135,9 +135,16 @@ def _is_text(node: ast.AST) -> bool:
 
 
 def _texts(node: ast.AST) -> list[ast.AST]:
-    """The text literals a value holds: itself, or a list's or dict's items."""
+    """The text literals a value holds: itself, or a list's or dict's items (a
+    list of choices' labels, the last item of each pair)."""
     if isinstance(node, ast.List | ast.Tuple):
-        return [item for item in node.elts if _is_text(item)]
+        found = []
+        for item in node.elts:
+            if isinstance(item, ast.Tuple) and item.elts:
+                found += _texts(item.elts[-1])
+            elif _is_text(item):
+                found.append(item)
+        return found
     if isinstance(node, ast.Dict):
         return [value for value in node.values if _is_text(value)]
     return [node] if _is_text(node) else []
@@ -160,10 +167,28 @@ def handed_to_people(call: ast.Call) -> list[ast.AST]:
             if isinstance(key, ast.Constant) and key.value in ERROR_KEYS:
                 found += _texts(value)
     for keyword in call.keywords:
-        if keyword.arg in TEXT_KEYWORDS or keyword.arg == "error_messages":
+        if keyword.arg in TEXT_KEYWORDS or keyword.arg in ("error_messages", "choices"):
             found += _texts(keyword.value)
         if name == "ChartData" and keyword.arg in CHART_KEYWORDS:
             found += _texts(keyword.value)
+    return found
+
+
+CHOICES = frozenset({"TextChoices", "IntegerChoices", "Choices"})
+
+
+def choice_labels(cls: ast.ClassDef) -> list[ast.AST]:
+    """The labels of an enumeration of choices (`NAME = "value", "Label"`)."""
+    bases = {
+        b.attr if isinstance(b, ast.Attribute) else getattr(b, "id", "")
+        for b in cls.bases
+    }
+    if not bases & CHOICES:
+        return []
+    found: list[ast.AST] = []
+    for statement in cls.body:
+        if isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Tuple):
+            found += _texts(statement.value.elts[-1])
     return found
 
 
@@ -171,9 +196,18 @@ def python_text(source: str) -> list[tuple[int, str]]:
     lines = source.splitlines()
     found = []
     for node in ast.walk(ast.parse(source)):
-        if not isinstance(node, ast.Call):
+        if isinstance(node, ast.ClassDef):
+            texts = choice_labels(node)
+        elif isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id.endswith("CHOICES")
+            for target in node.targets
+        ):
+            texts = _texts(node.value)  # a module's list of (value, label) choices
+        elif isinstance(node, ast.Call):
+            texts = handed_to_people(node)
+        else:
             continue
-        for text in handed_to_people(node):
+        for text in texts:
             end = getattr(text, "end_lineno", text.lineno)
             if any(EXEMPT in lines[n - 1] for n in range(text.lineno, end + 1)):
                 continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 from portal.tiers import Tier
 
@@ -121,11 +122,11 @@ class Notification(models.Model):
     """
 
     class Kind(models.TextChoices):
-        DOCUMENT_SHARED = "document_shared", "Document shared"
-        PRACTICE_APPROVED = "practice_approved", "Good practice approved"
-        PRACTICE_REJECTED = "practice_rejected", "Good practice rejected"
-        MENTION = "mention", "Mentioned in a room"
-        VETTING_EXPIRY = "vetting_expiry", "Vetting nears expiry"
+        DOCUMENT_SHARED = "document_shared", gettext_lazy("Document shared")
+        PRACTICE_APPROVED = "practice_approved", gettext_lazy("Good practice approved")
+        PRACTICE_REJECTED = "practice_rejected", gettext_lazy("Good practice rejected")
+        MENTION = "mention", gettext_lazy("Mentioned in a room")
+        VETTING_EXPIRY = "vetting_expiry", gettext_lazy("Vetting nears expiry")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

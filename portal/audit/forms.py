@@ -10,10 +10,10 @@ class AuditFilterForm(forms.Form):
     outcome = forms.ChoiceField(
         required=False,
         choices=[
-            ("", "Any"),
-            ("success", "Success"),
-            ("failure", "Failure"),
-            ("denied", "Denied"),
+            ("", _("Any")),
+            ("success", _("Success")),
+            ("failure", _("Failure")),
+            ("denied", _("Denied")),
         ],
     )
     target_type = forms.CharField(required=False)

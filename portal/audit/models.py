@@ -9,6 +9,7 @@ from typing import Any, TypedDict
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 GENESIS_HASH = "0" * 64
 
@@ -42,9 +43,9 @@ class SignedCheckpoint(TypedDict):
 
 
 class Outcome(models.TextChoices):
-    SUCCESS = "success", "Success"
-    FAILURE = "failure", "Failure"
-    DENIED = "denied", "Denied"
+    SUCCESS = "success", gettext_lazy("Success")
+    FAILURE = "failure", gettext_lazy("Failure")
+    DENIED = "denied", gettext_lazy("Denied")
 
 
 class AuditEvent(models.Model):

@@ -23,11 +23,11 @@ from practices.models.listing import ListingIndexPage
 
 
 class EventType(models.TextChoices):
-    SEMINAR = "seminar", "Seminar"
-    WORKSHOP = "workshop", "Workshop"
-    TABLE_TOP = "table_top", "Table-top exercise"
-    FIELD_EXERCISE = "field_exercise", "Field exercise"
-    TRAINING = "training", "Training course"
+    SEMINAR = "seminar", gettext_lazy("Seminar")
+    WORKSHOP = "workshop", gettext_lazy("Workshop")
+    TABLE_TOP = "table_top", gettext_lazy("Table-top exercise")
+    FIELD_EXERCISE = "field_exercise", gettext_lazy("Field exercise")
+    TRAINING = "training", gettext_lazy("Training course")
 
 
 class EventPage(StateContentPage):
@@ -136,7 +136,7 @@ class EventIndexPage(ListingIndexPage):
         verbose_name = "events index"
 
     def filter_choices(self):
-        return {"event_type": ("All types", EventType.choices)}
+        return {"event_type": (gettext_lazy("All types"), EventType.choices)}
 
     def listed_pages(self):
         return super().listed_pages().select_related("state")

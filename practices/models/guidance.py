@@ -14,9 +14,9 @@ from practices.models.listing import ListingIndexPage
 
 
 class GuidanceStage(models.TextChoices):
-    PROPOSED = "proposed", "Proposed"
-    UNDER_REVIEW = "under_review", "Under review"
-    INCORPORATED = "incorporated", "Incorporated"
+    PROPOSED = "proposed", gettext_lazy("Proposed")
+    UNDER_REVIEW = "under_review", gettext_lazy("Under review")
+    INCORPORATED = "incorporated", gettext_lazy("Incorporated")
 
 
 class GuidanceContributionPage(StateContentPage):
@@ -94,7 +94,7 @@ class GuidanceIndexPage(ListingIndexPage):
         verbose_name = "guidance contributions index"
 
     def filter_choices(self):
-        return {"stage": ("All stages", GuidanceStage.choices)}
+        return {"stage": (gettext_lazy("All stages"), GuidanceStage.choices)}
 
     def listed_pages(self):
         return super().listed_pages().select_related("state", "iaea_document")

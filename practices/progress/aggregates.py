@@ -103,7 +103,7 @@ def commitment_status_chart(viewer: Viewer) -> ChartData:
         description=gettext("How many States report each status, per commitment."),
         columns=[
             gettext("Commitment"),
-            *statuses.labels,
+            *map(str, statuses.labels),
             gettext("Not reported or not public"),
         ],
         rows=rows,
@@ -137,7 +137,7 @@ def missions_chart(viewer: Viewer) -> ChartData:
         description=gettext(
             "Missions held (conducted, or followed up) per year, by type."
         ),
-        columns=[gettext("Year"), *types.labels],
+        columns=[gettext("Year"), *map(str, types.labels)],
         rows=rows,
         kind="stacked",
     )
@@ -235,11 +235,14 @@ def key_figures(charts: list[ChartData]) -> list[tuple[str, str]]:
     made, implemented, rate = closure[-1][1:] if closure else (0, 0, 0.0)
     actions = sum(1 for row in by_slug["additional-actions"].rows if row[1])
     return [
-        ("Peer review missions held", str(missions)),
-        ("Recommendations and suggestions", str(made)),
-        ("Implemented", str(implemented)),
-        ("Closure rate", f"{rate}%"),
-        ("Additional actions taken up", f"{actions} of 14"),
+        (gettext("Peer review missions held"), str(missions)),
+        (gettext("Recommendations and suggestions"), str(made)),
+        (gettext("Implemented"), str(implemented)),
+        (gettext("Closure rate"), f"{rate}%"),
+        (
+            gettext("Additional actions taken up"),
+            gettext("%(count)s of 14") % {"count": actions},
+        ),
     ]
 
 

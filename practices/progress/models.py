@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from portal.tiers import Tier
 from practices.progress.commitments import AdditionalAction, Commitment, IaeaDocument
@@ -53,18 +53,22 @@ class ProgressRecord(SharedRecord):
     def updated_by_label(self) -> str:
         """Who changed it last, as shown on public pages (a name, never an email)."""
         if self.updated_by is None:
-            return "the demonstration loader" if self.is_demonstration else "the portal"
-        return self.updated_by.get_full_name() or f"an editor of {self.state}"
+            if self.is_demonstration:
+                return gettext("the demonstration loader")
+            return gettext("the portal")
+        return self.updated_by.get_full_name() or (
+            gettext("an editor of %(state)s") % {"state": self.state}
+        )
 
 
 class CommitmentStatus(ProgressRecord):
     """A State's status against one commitment or sub-item of the joint statement."""
 
     class Status(models.TextChoices):
-        NOT_STARTED = "not_started", "Not started"
-        IN_PROGRESS = "in_progress", "In progress"
-        IMPLEMENTED = "implemented", "Implemented"
-        EXCEEDED = "exceeded", "Exceeded"
+        NOT_STARTED = "not_started", gettext_lazy("Not started")
+        IN_PROGRESS = "in_progress", gettext_lazy("In progress")
+        IMPLEMENTED = "implemented", gettext_lazy("Implemented")
+        EXCEEDED = "exceeded", gettext_lazy("Exceeded")
 
     commitment = models.CharField(max_length=4, choices=Commitment.choices)
     status = models.CharField(
@@ -163,15 +167,15 @@ class PeerReviewMission(ProgressRecord):
     """A peer review mission hosted by a State (commitment 3b)."""
 
     class Type(models.TextChoices):
-        IPPAS = "ippas", "IPPAS"
-        INSSERV = "insserv", "INSServ"
-        OTHER = "other", "Other"
+        IPPAS = "ippas", gettext_lazy("IPPAS")
+        INSSERV = "insserv", gettext_lazy("INSServ")
+        OTHER = "other", gettext_lazy("Other")
 
     class Status(models.TextChoices):
-        REQUESTED = "requested", "Requested"
-        SCHEDULED = "scheduled", "Scheduled"
-        CONDUCTED = "conducted", "Conducted"
-        FOLLOW_UP = "follow_up", "Follow-up mission conducted"
+        REQUESTED = "requested", gettext_lazy("Requested")
+        SCHEDULED = "scheduled", gettext_lazy("Scheduled")
+        CONDUCTED = "conducted", gettext_lazy("Conducted")
+        FOLLOW_UP = "follow_up", gettext_lazy("Follow-up mission conducted")
 
     STATUS_ORDER = [s.value for s in Status]
 
@@ -240,13 +244,13 @@ class Recommendation(ProgressRecord):
     """
 
     class Kind(models.TextChoices):
-        RECOMMENDATION = "recommendation", "Recommendation"
-        SUGGESTION = "suggestion", "Suggestion"
+        RECOMMENDATION = "recommendation", gettext_lazy("Recommendation")
+        SUGGESTION = "suggestion", gettext_lazy("Suggestion")
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        IN_PROGRESS = "in_progress", "In progress"
-        IMPLEMENTED = "implemented", "Implemented"
+        OPEN = "open", gettext_lazy("Open")
+        IN_PROGRESS = "in_progress", gettext_lazy("In progress")
+        IMPLEMENTED = "implemented", gettext_lazy("Implemented")
 
     # Overrides SharedRecord.tier: restricted unless the State decides otherwise.
     tier = models.CharField(
@@ -439,8 +443,8 @@ class RecordChange(models.Model):
     """One change of a progress record: who, when, and the values before and after."""
 
     class Kind(models.TextChoices):
-        CREATED = "created", "Created"
-        UPDATED = "updated", "Updated"
+        CREATED = "created", gettext_lazy("Created")
+        UPDATED = "updated", gettext_lazy("Updated")
 
     record_type = models.CharField(
         max_length=64
